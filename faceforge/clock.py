@@ -1,0 +1,17 @@
+"""Timestamps as UTC text `YYYY-MM-DDTHH:MM:SS.sssZ`, which sort as they compare."""
+
+from datetime import UTC, datetime
+
+
+def format_time(moment: datetime) -> str:
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def now() -> str:
+    return format_time(datetime.now(UTC))
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,0 +1,105 @@
+"""The SQLite database: per-thread connections, one serialised writer, friendly errors.
+
+Generic on purpose: no table names here. `read()` yields a connection for queries; `write()`
+holds a process-wide lock, runs `BEGIN IMMEDIATE`, commits at the end of the block and rolls
+back when the block raises, so a failed request never leaves half a change behind.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says what a person can do about it."""
+
+
+def explain(error: sqlite3.Error, path: Path) -> DatabaseError:
+    """Turn a raw sqlite error into a sentence a person can act on."""
+    text = str(error)
+    if "unable to open database file" in text:
+        return DatabaseError(
+            f"cannot open the database {path}: check that the folder exists and is writable"
+        )
+    if "readonly" in text:
+        return DatabaseError(f"the database {path} is read-only: check its file permissions")
+    if "malformed" in text or "not a database" in text:
+        return DatabaseError(
+            f"the database {path} is damaged: restore it from backups/ or move it away"
+        )
+    if "disk" in text and "full" in text:
+        return DatabaseError(f"the disk holding {path} is full")
+    if "locked" in text:
+        return DatabaseError(f"the database {path} is locked by another program")
+    return DatabaseError(f"database error on {path}: {text}")
+
+
+class Database:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection with the house settings (WAL, foreign keys, busy timeout, Row)."""
+        try:
+            connection = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from None
+        return connection
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self.connect()
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.connection()
+        except sqlite3.OperationalError as error:
+            raise explain(error, self.path) from None
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        connection = self.connection()
+        with self._write_lock:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException as error:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError):
+                    raise explain(error, self.path) from None
+                raise
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()

@@ -1,0 +1,84 @@
+"""Building a running Core from a home folder: the one path the CLI and the tests share."""
+
+import json
+import logging
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from faceforge import config as settings
+from faceforge import home as home_layout
+from faceforge import logs
+from faceforge.db import Database
+from faceforge.migrate import migrate
+from faceforge.storage import open_storage
+from faceforge.web import create_app
+
+log = logging.getLogger("faceforge")
+
+
+def prepare(root: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None):
+    """Settings of the home at `root`, with its folders created and logging pointed at it."""
+    home_layout.create_config_folder(root)
+    config = settings.load(root, environ, overrides or {})
+    home_layout.create_folders(config.home)
+    logs.configure(config)
+    return config
+
+
+def open_database(config) -> Database:
+    db = Database(config.home.db_path)
+    try:
+        migrate(db, config.home.backups_dir)
+    except Exception:
+        db.close()
+        raise
+    return db
+
+
+def clear_tmp(config) -> None:
+    """Leftovers of uploads interrupted by a crash: nothing refers to them."""
+    for leftover in config.home.tmp_dir.iterdir():
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+def build_app(config):
+    """The WSGI app with its database and storage; `app.services.close()` releases them."""
+    db = open_database(config)
+    clear_tmp(config)
+    app = create_app(config, db, open_storage(config))
+    app.services.on_close.append(db.close)
+    return app
+
+
+def read_ports(home) -> dict:
+    try:
+        ports = json.loads(home.ports_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return ports if isinstance(ports, dict) else {}
+
+
+def write_ports(home, **ports: int) -> None:
+    """Merge the chosen ports into config/ports.json (the launcher reads it)."""
+    document = read_ports(home)
+    document.update(ports)
+    temp_path = home.ports_json.with_suffix(".tmp")
+    temp_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temp_path.replace(home.ports_json)
+
+
+def choose_port(cli_port: int | None, config) -> int:
+    """`--port`, then FACEFORGE_PORT, then ports.json's `core`, then `network.core_port`."""
+    if cli_port is not None:
+        return cli_port
+    if "network.core_port" in config.overridden:
+        return config["network.core_port"]
+    remembered = read_ports(config.home).get("core")
+    if isinstance(remembered, int) and not isinstance(remembered, bool) and 0 < remembered < 65536:
+        return remembered
+    return config["network.core_port"]

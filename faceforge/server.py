@@ -1,0 +1,71 @@
+"""Serving the app with Waitress, and stopping it cleanly from a signal or another thread.
+
+Waitress's own `run()` only stops on KeyboardInterrupt, so the loop is driven here one poll at
+a time: `stop()` sets a flag and pulls Waitress's trigger to wake the poll.
+"""
+
+import errno
+import threading
+
+import waitress
+from waitress import wasyncore
+
+# Enough worker threads for a browser, a few scripts and parallel range downloads at once.
+THREADS = 8
+# Bytes a multipart upload may carry beyond the file itself (boundaries, headers, sidecar).
+MULTIPART_OVERHEAD_BYTES = 64 * 2**20
+
+
+class ServerError(Exception):
+    """The server cannot start; the message says why (port in use, bad address)."""
+
+
+class Server:
+    def __init__(self, app, host: str, port: int, config):
+        max_body = max(config["limits.max_upload_bytes"], config["limits.max_json_bytes"])
+        try:
+            self._waitress = waitress.create_server(
+                app,
+                host="127.0.0.1" if host == "localhost" else host,
+                port=port,
+                threads=THREADS,
+                ident="FaceForge",
+                max_request_body_size=max_body + MULTIPART_OVERHEAD_BYTES,
+                clear_untrusted_proxy_headers=True,
+            )
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServerError(f"port {port} on {host} is already in use") from None
+            raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        self._stopping = threading.Event()
+        self.stopped = threading.Event()
+
+    @property
+    def host(self) -> str:
+        return self._waitress.effective_host
+
+    @property
+    def port(self) -> int:
+        return int(self._waitress.effective_port)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve(self) -> None:
+        """Answer requests until `stop()`; then close every connection and worker thread."""
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=1.0, map=self._waitress._map, count=1)
+        finally:
+            wasyncore.close_all(self._waitress._map)
+            self._waitress.task_dispatcher.shutdown()
+            self.stopped.set()
+
+    def stop(self) -> None:
+        """Safe from a signal handler or another thread, and to call more than once."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._waitress.pull_trigger()

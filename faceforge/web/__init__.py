@@ -1,0 +1,84 @@
+"""The web application: `create_app()`, THE route table, the gate and the error handling.
+
+Handlers live in the modules beside this one. Each takes the `Services` first, reads the
+request through `params`, makes one domain call and returns a dict (the envelope is added by
+`envelope_plugin`) or a ready response (bytes, health, files).
+"""
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import bottle
+
+from faceforge.config import Config
+from faceforge.db import Database
+from faceforge.errors import ApiError
+from faceforge.web import auth, docs, system, ui
+from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
+
+
+@dataclass
+class Services:
+    """What handlers need, built once per app: settings, database, byte storage."""
+
+    config: Config
+    db: Database
+    storage: object
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.on_close):
+            close()
+        self.on_close.clear()
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/healthz", system.healthz),
+    Route("GET", "/", ui.root),
+    Route("GET", "/openapi.json", docs.openapi_document),
+    Route("GET", "/docs", docs.docs_page),
+    Route("GET", "/redoc", docs.redoc_page),
+    Route("GET", "/docs/assets/<name>", docs.docs_asset),
+    Route("GET", "/ui/", ui.shell),
+    Route("GET", "/ui/<path:path>", ui.static_file),
+    Route("POST", "/ui/login", ui.login),
+    Route("POST", "/ui/logout", ui.logout),
+    Route("GET", "/v1/ping", system.ping),
+    Route("GET", "/v1/system/info", system.info),
+)
+
+
+def guard(services: Services) -> None:
+    """Before routing: Host check, then the token (unless the route is public)."""
+    request = bottle.request
+    environ = request.environ
+    try:
+        auth.check_host(
+            environ.get("HTTP_HOST"),
+            services.config["network.bind_host"],
+            services.config["network.allowed_hosts"],
+        )
+        if not auth.is_public(request.method, request.path):
+            auth.check_token(environ, request.cookies, services.config["auth.install_token"])
+    except ApiError as error:
+        raise api_error_response(error) from None
+
+
+def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
+    """The WSGI app, built the same way by the CLI and by the tests."""
+    services = Services(config=config, db=db, storage=storage)
+    app = FaceForgeBottle(autojson=False)
+    app.services = services
+    app.install(envelope_plugin)
+    app.add_hook("before_request", functools.partial(guard, services))
+    for route in ROUTES:
+        app.route(route.path, route.method, functools.partial(route.handler, services))
+    return app

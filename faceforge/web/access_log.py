@@ -1,0 +1,47 @@
+"""One access-log line per request, and the `X-Request-Id` header on every response.
+
+The line is written when the response starts (status known), and the response body is passed
+through untouched so that file responses keep Waitress's fast `wsgi.file_wrapper` path.
+Query values that are credentials (`sig`, `token`) are masked; headers are never logged.
+"""
+
+import logging
+import re
+import time
+import uuid
+from urllib.parse import parse_qsl, urlencode
+
+log = logging.getLogger("faceforge.access")
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SECRET_QUERY_KEYS = frozenset({"sig", "token", "ff_token", "access_token"})
+
+
+def loggable_target(environ: dict) -> str:
+    path = environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
+    if not query:
+        return path
+    pairs = parse_qsl(query, keep_blank_values=True)
+    masked = [(key, "***" if key.lower() in SECRET_QUERY_KEYS else value) for key, value in pairs]
+    return f"{path}?{urlencode(masked)}"
+
+
+def handle(app, environ: dict, start_response):
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = incoming if CLIENT_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    environ["faceforge.request_id"] = request_id
+    started = time.perf_counter()
+
+    def start(status: str, headers: list, exc_info=None):
+        headers.append(("X-Request-Id", request_id))
+        log.info(
+            "%s %s %s %s %.1fms",
+            request_id,
+            environ.get("REQUEST_METHOD", "-"),
+            loggable_target(environ),
+            status.split(" ", 1)[0],
+            (time.perf_counter() - started) * 1000,
+        )
+        return start_response(status, headers, exc_info)
+
+    return app(environ, start)

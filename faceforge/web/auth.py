@@ -1,0 +1,105 @@
+"""The one gate in front of every route: Host check, then token check, then CSRF check.
+
+It runs before routing, so an unknown path without a token is 401 like any other. The token
+may come from three places with one fixed precedence (X-FaceForge-Token header, then
+`Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
+with a constant-time comparison.
+"""
+
+import hmac
+import ipaddress
+from urllib.parse import urlsplit
+
+from faceforge.errors import Forbidden, Unauthorized
+
+COOKIE_NAME = "ff_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK_NAMES = frozenset({"localhost"})
+PUBLIC_EXACT = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/redoc"),
+        ("GET", "/"),
+        ("POST", "/ui/login"),
+        ("POST", "/ui/logout"),
+    }
+)
+PUBLIC_PREFIXES = ("/docs/assets/", "/ui/")
+
+
+def is_public(method: str, path: str) -> bool:
+    """Routes that hold no data: health, the API document and its viewer, the UI shell."""
+    method = "GET" if method == "HEAD" else method
+    if (method, path) in PUBLIC_EXACT:
+        return True
+    return method == "GET" and path.startswith(PUBLIC_PREFIXES)
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_name(host_header: str) -> str:
+    """`example.com:8787` → `example.com`, `[::1]:8787` → `::1`."""
+    host_header = host_header.strip().lower()
+    if host_header.startswith("["):
+        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def check_host(host_header: str | None, bind_host: str, allowed_hosts: tuple[str, ...]) -> None:
+    """While bound to loopback, refuse requests addressed to any other name (DNS rebinding)."""
+    if host_header is None or not is_loopback(bind_host):
+        return
+    name = host_name(host_header).rstrip(".")
+    if is_loopback(name) or name in {allowed.lower() for allowed in allowed_hosts}:
+        return
+    raise Forbidden(f"Host {name!r} is not allowed; add it to network.allowed_hosts")
+
+
+def presented_token(environ: dict, cookies: dict) -> tuple[str, str] | None:
+    """(source, token) of the first credential present, or None."""
+    header = environ.get("HTTP_X_FACEFORGE_TOKEN")
+    if header is not None:
+        return "header", header.strip()
+    authorization = environ.get("HTTP_AUTHORIZATION")
+    if authorization is not None:
+        scheme, _, value = authorization.strip().partition(" ")
+        return "bearer", value.strip() if scheme.lower() == "bearer" else ""
+    if COOKIE_NAME in cookies:
+        return "cookie", cookies[COOKIE_NAME]
+    return None
+
+
+def token_matches(presented: str, expected: str) -> bool:
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
+def same_origin(environ: dict) -> bool:
+    """True when Origin (or, failing that, Referer) names this very host."""
+    source = environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER")
+    host = environ.get("HTTP_HOST")
+    if not source or not host or source == "null":
+        return False
+    parts = urlsplit(source)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def check_token(environ: dict, cookies: dict, expected: str) -> None:
+    method = environ["REQUEST_METHOD"]
+    credential = presented_token(environ, cookies)
+    if credential is None:
+        raise Unauthorized("Missing token")
+    source, token = credential
+    if not token_matches(token, expected):
+        raise Unauthorized("Invalid token")
+    if source == "cookie" and method not in SAFE_METHODS and not same_origin(environ):
+        raise Forbidden("Cross-site request refused: the Origin header must name this server")

@@ -1,0 +1,65 @@
+"""Reading what the client sent: query parameters and JSON bodies, never more than allowed.
+
+Bottle's `request.json` refuses bodies over 100 KiB and `request.query` decodes as Latin-1, so
+both are read here from the WSGI environ instead.
+"""
+
+from urllib.parse import parse_qsl
+
+import bottle
+
+from faceforge import validate
+from faceforge.errors import PayloadTooLarge, ValidationError
+
+
+def query() -> dict[str, str]:
+    """Query parameters decoded as UTF-8; the first value wins when a name repeats."""
+    pairs = parse_qsl(bottle.request.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        values.setdefault(key, value)
+    return values
+
+
+def content_length() -> int | None:
+    raw = bottle.request.environ.get("CONTENT_LENGTH") or ""
+    try:
+        length = int(raw)
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def read_body(limit: int) -> bytes:
+    """The whole body, refusing (413) anything over `limit` bytes before reading it."""
+    length = content_length()
+    if length is not None and length > limit:
+        raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes")
+    stream = bottle.request.environ["wsgi.input"]
+    data = stream.read(length if length is not None else limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes")
+    return data
+
+
+def json_body(limit: int) -> dict:
+    """The body as one JSON object (422 when it is not), within `limit` bytes (413)."""
+    return validate.parse_json_object(read_body(limit))
+
+
+def optional_json_body(limit: int) -> dict:
+    """Like json_body, but an absent or empty body means `{}`."""
+    raw = read_body(limit)
+    return validate.parse_json_object(raw) if raw.strip() else {}
+
+
+def form_or_json(limit: int) -> dict:
+    """A urlencoded form or a JSON object, whichever the Content-Type says."""
+    raw = read_body(limit)
+    content_type = bottle.request.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise ValidationError.field(("body",), "form must be UTF-8", "value_error") from None
+    return validate.parse_json_object(raw)

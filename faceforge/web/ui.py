@@ -1,0 +1,57 @@
+"""The web UI's shell (static files, public: it holds no data) and cookie login/logout."""
+
+import bottle
+
+from faceforge import resources
+from faceforge.errors import Forbidden, Unauthorized, ValidationError
+from faceforge.web import auth, params, static
+
+LOGIN_FORM_LIMIT = 64 * 1024
+
+
+def root(services):
+    return bottle.HTTPResponse(status=302, headers={"Location": "/ui/"})
+
+
+def shell(services):
+    return static.file_response(resources.static_folder(), "index.html")
+
+
+def static_file(services, path):
+    return static.file_response(resources.static_folder(), path)
+
+
+def wants_redirect() -> bool:
+    """A plain HTML form post gets a redirect; a script posting JSON gets the envelope."""
+    content_type = bottle.request.environ.get("CONTENT_TYPE", "").lower()
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def reply(data: dict) -> bytes | dict:
+    if wants_redirect():
+        bottle.response.status = 302
+        bottle.response.set_header("Location", "/ui/")
+        return b""
+    return data
+
+
+def login(services):
+    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
+    environ = bottle.request.environ
+    if environ.get("HTTP_ORIGIN") and not auth.same_origin(environ):
+        raise Forbidden("Cross-site login refused: the Origin header must name this server")
+    form = params.form_or_json(LOGIN_FORM_LIMIT)
+    token = form.get("token")
+    if not isinstance(token, str) or not token:
+        raise ValidationError.field(("body", "token"), "field required", "missing")
+    if not auth.token_matches(token.strip(), services.config["auth.install_token"]):
+        raise Unauthorized("Invalid token")
+    bottle.response.set_cookie(
+        auth.COOKIE_NAME, token.strip(), httponly=True, samesite="strict", path="/"
+    )
+    return reply({"logged_in": True})
+
+
+def logout(services):
+    bottle.response.delete_cookie(auth.COOKIE_NAME, httponly=True, samesite="strict", path="/")
+    return reply({"logged_in": False})
