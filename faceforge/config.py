@@ -277,7 +277,7 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def write_document(path: Path, document: Mapping[str, Any]) -> None:
     """Replace the file atomically, readable by its owner only (it holds secrets)."""
-    temp_path = path.with_name(path.name + ".tmp")
+    temp_path = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2)

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -67,7 +68,7 @@ def write_ports(home, **ports: int) -> None:
     """Merge the chosen ports into config/ports.json (the launcher reads it)."""
     document = read_ports(home)
     document.update(ports)
-    temp_path = home.ports_json.with_suffix(".tmp")
+    temp_path = home.ports_json.with_name(f"ports.json.{os.getpid()}.tmp")
     temp_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     temp_path.replace(home.ports_json)
 

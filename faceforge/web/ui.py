@@ -47,11 +47,11 @@ def login(services):
     if not auth.token_matches(token.strip(), services.config["auth.install_token"]):
         raise Unauthorized("Invalid token")
     bottle.response.set_cookie(
-        auth.COOKIE_NAME, token.strip(), httponly=True, samesite="strict", path="/"
+        auth.COOKIE_NAME, token.strip(), httponly=True, samesite="Strict", path="/"
     )
     return reply({"logged_in": True})
 
 
 def logout(services):
-    bottle.response.delete_cookie(auth.COOKIE_NAME, httponly=True, samesite="strict", path="/")
+    bottle.response.delete_cookie(auth.COOKIE_NAME, httponly=True, samesite="Strict", path="/")
     return reply({"logged_in": False})
