@@ -98,6 +98,21 @@ def test_a_crashing_core_is_restarted_with_backoff_until_the_cap(home):
     assert not (home / "config" / "core.pid").exists()
 
 
+def test_a_running_core_is_asked_for_its_health_only_every_interval(supervisor, home):
+    ticks = [0.0]
+    supervisor.clock = lambda: ticks[0]
+    supervisor.start(pick_free_port(20700))
+    until_state(supervisor, RUNNING)
+    log = home / "logs" / "core.log"
+    healthz_lines = log.read_text().count("GET /healthz")
+    for _ in range(5):
+        supervisor.check()
+    assert log.read_text().count("GET /healthz") == healthz_lines
+    ticks[0] += processes.HEALTH_INTERVAL
+    supervisor.check()
+    assert wait_until(lambda: log.read_text().count("GET /healthz") == healthz_lines + 1)
+
+
 def test_restart_delays_double_up_to_the_maximum():
     policy = RestartPolicy(first_delay=1.0, max_delay=10.0)
     assert [policy.delay(number) for number in range(1, 7)] == [1, 2, 4, 8, 10, 10]
@@ -154,7 +169,7 @@ def test_a_later_launcher_attaches_to_the_running_core_and_can_stop_it(home):
 def test_an_attached_core_that_goes_away_is_shown_as_stopped(home, start_server):
     live = start_server(home)
     (home / "config" / "ports.json").write_text(json.dumps({"core": live.port}))
-    supervisor = CoreSupervisor(home)
+    supervisor = CoreSupervisor(home, health_interval=0)
     supervisor.attach(find_running(home, "127.0.0.1", live.token).port)
     assert supervisor.check().healthy
     live.close()

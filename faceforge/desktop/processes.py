@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faceforge
-from faceforge.desktop.connection import CoreClient
+from faceforge.desktop.connection import CoreClient, find_running
 from faceforge.desktop.logtail import last_line
 from faceforge.desktop.ports import port_is_free
 from faceforge.home import layout
@@ -38,6 +38,9 @@ CONSOLE_LOG_MAX_BYTES = 5 * 2**20
 # launcher that attaches to that Core can stop it.
 PID_FILE = "core.pid"
 STOP_TIMEOUT = 20.0
+# Seconds between /healthz calls once Core runs (each is a line in core.log; a dead child is
+# noticed at once anyway, through its exit code). While starting, every check asks.
+HEALTH_INTERVAL = 10.0
 # /healthz misses in a row after which an attached Core counts as gone.
 ATTACHED_MISSES = 3
 
@@ -114,6 +117,7 @@ class CoreSupervisor:
         policy: RestartPolicy = RestartPolicy(),
         command: Callable[[Path, int], list[str]] = core_command,
         clock: Callable[[], float] = time.monotonic,
+        health_interval: float = HEALTH_INTERVAL,
     ):
         home = layout(root, {})
         self.root = root
@@ -121,6 +125,7 @@ class CoreSupervisor:
         self.policy = policy
         self.command = command
         self.clock = clock
+        self.health_interval = health_interval
         self.console_log = home.logs_dir / CONSOLE_LOG
         self.pid_file = home.config_dir / PID_FILE
         self.process: subprocess.Popen | None = None
@@ -128,9 +133,18 @@ class CoreSupervisor:
         self._started_at = 0.0
         self._restart_at = 0.0
         self._misses = 0
+        self._health_checked_at = -float("inf")
 
     def client(self, port: int) -> CoreClient:
         return CoreClient(self.host, port, token="", timeout=1.0)
+
+    def healthy(self) -> bool:
+        """/healthz, asked at most every `health_interval` seconds while Core runs and answers."""
+        due = self.clock() - self._health_checked_at >= self.health_interval
+        if due or self.status.state != RUNNING or not self.status.healthy:
+            self._health_checked_at = self.clock()
+            return self.client(self.status.port).healthy()
+        return self.status.healthy
 
     def start(self, port: int) -> Status:
         """Start Core on `port` (a person asked: the crash count starts again)."""
@@ -167,6 +181,11 @@ class CoreSupervisor:
             self.status, state=STARTING, pid=self.process.pid, healthy=False, restart_in=None
         )
 
+    def attach_or_start(self, port: int, token: str) -> Status:
+        """Watch the Core already serving this home if there is one, else start one."""
+        found = find_running(self.root, self.host, token) if token else None
+        return self.attach(found.port) if found else self.start(port)
+
     def attach(self, port: int) -> Status:
         """Watch a Core found running (see connection.find_running) instead of starting one."""
         self.status = Status(state=RUNNING, port=port, healthy=True, attached=True)
@@ -189,7 +208,7 @@ class CoreSupervisor:
     def check_child(self) -> None:
         exit_code = self.process.poll()
         if exit_code is None:
-            healthy = self.client(self.status.port).healthy()
+            healthy = self.healthy()
             state = RUNNING if healthy or self.status.state == RUNNING else STARTING
             restarts = self.status.restarts
             if healthy and self.clock() - self._started_at >= self.policy.stable_after:
@@ -224,7 +243,7 @@ class CoreSupervisor:
         )
 
     def check_attached(self) -> None:
-        if self.client(self.status.port).healthy():
+        if self.healthy():
             self._misses = 0
             self.status = replace(self.status, healthy=True)
             return
