@@ -22,6 +22,7 @@ from faceforge import __version__
 from faceforge.desktop.connection import CoreClient
 from faceforge.desktop.processes import RUNNING, STOPPED
 from tests.support import REPO_ROOT, Client
+from tests.tk_driving import click, pump, type_into, xvfb
 
 tkinter = pytest.importorskip("tkinter", reason="tkinter is not installed (python3-tk)")
 
@@ -30,22 +31,11 @@ SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 
 @pytest.fixture(scope="module")
 def display():
-    """A private X display: Xvfb picks a free display number and tells us through a pipe."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
+    executable = shutil.which("Xvfb")
+    if executable is None:
         pytest.skip("Xvfb is not installed (Debian package xvfb; .ci/run installs it)")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        number = pipe.readline().strip()
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
+    with xvfb(executable) as name:
+        yield name
 
 
 @pytest.fixture
@@ -75,39 +65,6 @@ def environ(tmp_path):
         "XDG_CONFIG_HOME": str(tmp_path / "user-config"),
         "XDG_DATA_HOME": str(tmp_path / "user-data"),
     }
-
-
-def pump(window, until, timeout: float = 30.0):
-    """Run the Tk event loop until `until()` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        window.update()
-        result = until()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-def click(widget) -> None:
-    """A real left click: pointer in, press, release (what a person's mouse sends)."""
-    widget.update()
-    for event in ("<Enter>", "<ButtonPress-1>", "<ButtonRelease-1>"):
-        widget.event_generate(event, x=4, y=4)
-    widget.update()
-
-
-KEYSYMS = {"/": "slash", " ": "space", "-": "minus", "_": "underscore", ".": "period"}
-
-
-def type_into(entry, text: str) -> None:
-    """Select the entry's text and type over it, key by key."""
-    entry.focus_force()
-    entry.update()
-    entry.event_generate("<<SelectAll>>")
-    for character in text:
-        entry.event_generate("<KeyPress>", keysym=KEYSYMS.get(character, character))
-    entry.update()
 
 
 def screenshot(window, display: str, name: str) -> None:

@@ -67,8 +67,24 @@ def program_entry() -> list[str]:
     return ["-m", "faceforge"]
 
 
+def interpreter_flags() -> list[str]:
+    """Core runs the way the launcher was run: `python -I -S faceforge.pyz desktop` (nothing
+    from site-packages) starts `python -I -S faceforge.pyz serve`."""
+    return (["-I"] if sys.flags.isolated else []) + (["-S"] if sys.flags.no_site else [])
+
+
 def core_command(root: Path, port: int) -> list[str]:
-    return [sys.executable, *program_entry(), "serve", "--home", str(root), "--port", str(port)]
+    entry = program_entry()
+    return [
+        sys.executable,
+        *interpreter_flags(),
+        *entry,
+        "serve",
+        "--home",
+        str(root),
+        "--port",
+        str(port),
+    ]
 
 
 @dataclass(frozen=True)
