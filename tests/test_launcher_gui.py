@@ -20,6 +20,7 @@ import pytest
 
 from faceforge import __version__
 from faceforge.desktop.connection import CoreClient
+from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import RUNNING, STOPPED
 from tests.support import REPO_ROOT, Client
 from tests.tk_driving import click, pump, type_into, xvfb
@@ -158,6 +159,17 @@ def test_wizard_starts_core_and_the_buttons_work(
     click(main.copy_token_button)
     token = json.loads((folder / "config" / "core.json").read_text())["auth"]["install_token"]
     assert window.clipboard_get() == token
+
+    before = json.loads((folder / "config" / "core.json").read_text())
+    click(main.settings_button)
+    dialog = pump(window, lambda: main.settings_dialog)
+    new_port = pick_free_port(port + 1)
+    type_into(dialog.port_field.entry, str(new_port))
+    screenshot(dialog, display, "launcher-settings")
+    click(dialog.save_button)
+    pump(window, lambda: "Press Restart" in main.notice.cget("text"))
+    before["network"]["core_port"] = new_port
+    assert json.loads((folder / "config" / "core.json").read_text()) == before
 
     child = main.supervisor.process
     click(main.stop_button)

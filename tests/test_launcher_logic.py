@@ -189,6 +189,12 @@ def append(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def followed_log(tmp_path, content: bytes) -> tuple[Path, LogTail]:
+    log = tmp_path / "core.log"
+    log.write_bytes(content)
+    return log, LogTail(log)
+
+
 def test_first_look_reads_only_the_end_of_a_big_log(tmp_path):
     log = tmp_path / "core.log"
     log.write_bytes(b"".join(b"line %06d\n" % number for number in range(100_000)))
@@ -200,9 +206,7 @@ def test_first_look_reads_only_the_end_of_a_big_log(tmp_path):
 
 
 def test_each_later_look_reads_only_the_bytes_added_since(tmp_path):
-    log = tmp_path / "core.log"
-    log.write_bytes(b"x" * 500_000 + b"\n")
-    tail = LogTail(log)
+    log, tail = followed_log(tmp_path, b"x" * 500_000 + b"\n")
     tail.read_new_lines()
     read_so_far = tail.bytes_read
     assert tail.read_new_lines() == []
@@ -213,9 +217,7 @@ def test_each_later_look_reads_only_the_bytes_added_since(tmp_path):
 
 
 def test_a_line_still_being_written_waits_until_it_is_complete(tmp_path):
-    log = tmp_path / "core.log"
-    log.write_bytes(b"")
-    tail = LogTail(log)
+    log, tail = followed_log(tmp_path, b"")
     append(log, b"half a li")
     assert tail.read_new_lines() == []
     append(log, b"ne\r\nnext")
@@ -223,9 +225,7 @@ def test_a_line_still_being_written_waits_until_it_is_complete(tmp_path):
 
 
 def test_after_rotation_the_rest_of_the_old_file_comes_first_then_the_new_file(tmp_path):
-    log = tmp_path / "core.log"
-    log.write_bytes(b"old 1\n")
-    tail = LogTail(log)
+    log, tail = followed_log(tmp_path, b"old 1\n")
     assert tail.read_new_lines() == ["old 1"]
     append(log, b"old 2\n")
     os.replace(log, tmp_path / "core.log.1")
@@ -236,9 +236,7 @@ def test_after_rotation_the_rest_of_the_old_file_comes_first_then_the_new_file(t
 
 
 def test_a_truncated_log_is_read_again_from_its_start(tmp_path):
-    log = tmp_path / "core.log"
-    log.write_bytes(b"a long first line\n")
-    tail = LogTail(log)
+    log, tail = followed_log(tmp_path, b"a long first line\n")
     tail.read_new_lines()
     log.write_bytes(b"short\n")
     assert tail.read_new_lines() == ["short"]

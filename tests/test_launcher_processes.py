@@ -10,6 +10,7 @@ import pytest
 
 from faceforge.desktop import processes
 from faceforge.desktop.connection import CoreClient, find_running
+from faceforge.desktop.controller import Controller
 from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import (
     FAILED,
@@ -197,3 +198,20 @@ def test_find_running_ignores_stale_ports_and_cores_of_other_homes(home, start_s
     assert find_running(home, "127.0.0.1", "t") is None, "our token does not open it"
     assert find_running(home, "127.0.0.1", other.token) is None, "it serves another home"
     assert find_running(other.home, "127.0.0.1", other.token) is None, "no ports.json there"
+
+
+def test_the_controller_runs_commands_in_the_background_and_reports_refusals(home):
+    supervisor = CoreSupervisor(home, policy=FAST, command=failing_command(0))
+    controller = Controller(supervisor, interval=0.05)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        controller.submit("start", taken)
+        message = wait_until(lambda: not controller.errors.empty() and controller.errors.get())
+    assert message.startswith(f"Port {taken} is used by another program")
+    controller.submit("start", pick_free_port(20800))
+    wait_until(lambda: controller.status.message == "Core was stopped outside the launcher")
+    assert "boom 0" in (home / "logs" / "core-console.log").read_text()
+    controller.close(keep_running=False)
+    assert not controller._thread.is_alive()

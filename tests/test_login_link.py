@@ -56,6 +56,14 @@ def test_a_link_works_only_once(server):
     assert again.headers["Set-Cookie"] is None
 
 
+def test_a_head_request_does_not_use_up_the_link(server):
+    target = link_target(new_link(server)["url"])
+    probe = server.anonymous.request("HEAD", target)
+    assert probe.status == 401
+    assert probe.headers["Set-Cookie"] is None
+    assert server.anonymous.get(target).status == 302
+
+
 def test_two_browsers_racing_for_one_link_cannot_both_win(server):
     target = link_target(new_link(server)["url"])
     statuses = []

@@ -10,6 +10,7 @@ and `window` works without a display, which is how the tests drive it:
 - `connection`: finding a running Core (ports.json + /healthz + /v1/system/info) and calling it;
 - `ports`: free-port picking;
 - `processes`: Core as a child process, crash restarts with backoff and a cap, attaching;
+- `controller`: the supervisor on a background thread, fed by the window's buttons;
 - `settings`: where the launcher remembers the data folder, and merging into core.json;
 - `logtail`: following a log file by reading only the bytes added since the last look.
 """

@@ -2,8 +2,8 @@
 attach to a Core that is already running.
 
 The supervisor is synchronous and has no thread of its own: `check()` looks once (has the child
-exited? does /healthz answer? is a restart due?) and returns a `Status`. `Controller` runs it
-on one background thread so the window never waits on a process or a socket.
+exited? does /healthz answer? is a restart due?) and returns a `Status`. `controller.Controller`
+runs it on one background thread so the window never waits on a process or a socket.
 
 A crash (the child exits with a non-zero code while it should run) is followed by a restart
 after 1, 2, 4, 8, 16 s; after `max_restarts` crashes in a row the supervisor gives up and says
@@ -13,11 +13,9 @@ code 0 was stopped on purpose (Ctrl+C, SIGTERM, shutdown) and is not restarted.
 
 import contextlib
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -317,42 +315,3 @@ class CoreSupervisor:
         through ports.json and can stop it through the pid file."""
         self.process = None
         return self.status
-
-
-class Controller:
-    """Runs one supervisor on one background thread: the window queues commands and reads
-    `status`; every `interval` seconds without a command the supervisor checks on Core."""
-
-    def __init__(self, supervisor: CoreSupervisor, interval: float = 1.0):
-        self.supervisor = supervisor
-        self.interval = interval
-        self.status = supervisor.status
-        self.errors: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self.run, name="core-supervisor", daemon=True)
-        self._thread.start()
-
-    def submit(self, method_name: str, *args) -> None:
-        """Queue `supervisor.<method_name>(*args)`; a SupervisorError lands in `errors`."""
-        self._commands.put((method_name, args))
-
-    def run(self) -> None:
-        while True:
-            try:
-                method_name, args = self._commands.get(timeout=self.interval)
-            except queue.Empty:
-                method_name, args = "check", ()
-            if method_name == "close":
-                return
-            try:
-                self.status = getattr(self.supervisor, method_name)(*args)
-            except SupervisorError as error:
-                self.errors.put(str(error))
-            if method_name != "check":
-                self.status = self.supervisor.check()
-
-    def close(self, keep_running: bool, timeout: float = STOP_TIMEOUT + 5) -> None:
-        """Finish the queued commands, then stop Core or leave it running, and end the thread."""
-        self.submit("detach" if keep_running else "stop")
-        self._commands.put(("close", ()))
-        self._thread.join(timeout)

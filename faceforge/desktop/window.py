@@ -18,6 +18,7 @@ from tkinter import ttk
 from faceforge.config import ConfigError
 from faceforge.desktop import settings
 from faceforge.desktop.connection import CoreClient, CoreUnavailable, connect_host
+from faceforge.desktop.controller import Controller
 from faceforge.desktop.dialogs import CloseDialog, SettingsDialog
 from faceforge.desktop.forms import PAD
 from faceforge.desktop.logtail import LogTail
@@ -28,7 +29,6 @@ from faceforge.desktop.processes import (
     RUNNING,
     STARTING,
     STOPPED,
-    Controller,
     CoreSupervisor,
     Status,
 )
@@ -77,6 +77,7 @@ class MainWindow(ttk.Frame):
         self.was_healthy = False
         self.closing = False
         self.close_dialog: CloseDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.settings = None
         self.load_settings()
         host = connect_host(self.settings["network.bind_host"] if self.settings else "127.0.0.1")
@@ -141,7 +142,7 @@ class MainWindow(ttk.Frame):
             ("open_ui_button", "Open UI", self.open_ui),
             ("copy_token_button", "Copy token", self.copy_token),
             ("settings_button", "Settings…", self.open_settings),
-            ("folder_button", "Open data folder", lambda: open_folder(self.root_path)),
+            ("folder_button", "Open data folder", self.open_data_folder),
             ("change_folder_button", "Change data folder…", self.change_folder),
         )
         for column, (attribute, text, command) in enumerate(specs):
@@ -215,7 +216,9 @@ class MainWindow(ttk.Frame):
 
     def open_settings(self) -> None:
         if self.load_settings():
-            SettingsDialog(self, self.root_path, self.settings, self.settings_saved)
+            self.settings_dialog = SettingsDialog(
+                self, self.root_path, self.settings, self.settings_saved
+            )
 
     def settings_saved(self, changed: bool) -> None:
         self.load_settings()
@@ -223,6 +226,14 @@ class MainWindow(ttk.Frame):
             self.show_notice("info", "Settings saved. Press Restart to use them.")
         elif changed:
             self.show_notice("info", "Settings saved.")
+
+    def open_data_folder(self) -> None:
+        try:
+            open_folder(self.root_path)
+        except OSError as error:
+            self.show_notice(
+                "error", f"Cannot open a file manager ({error}); the folder is {self.root_path}"
+            )
 
     def change_folder(self) -> None:
         if self.controller.status.state not in (STOPPED, FAILED):
@@ -239,6 +250,7 @@ class MainWindow(ttk.Frame):
             return
         self.show_status(status)
         while not self.controller.errors.empty():
+            self.closing = False  # a stop that failed does not close the window later
             self.show_notice("error", self.controller.errors.get())
         while not self.notices.empty():
             self.show_notice(*self.notices.get())

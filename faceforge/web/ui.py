@@ -70,7 +70,8 @@ def create_login_link(services):
 def use_login_link(services):
     """Public: a valid, unused, unexpired link sets the cookie and redirects to the UI."""
     secret = params.query().get(LOGIN_LINK_QUERY_KEY, "")
-    if not login_links.redeem(services.db, secret):
+    # A HEAD (link previews, checkers) must not use up the one use the person needs.
+    if bottle.request.method == "HEAD" or not login_links.redeem(services.db, secret):
         raise Unauthorized(
             "This login link is invalid, expired or already used; ask for a new one"
             " (the launcher's Open UI, or python faceforge.py open)"
