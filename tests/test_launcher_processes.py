@@ -2,6 +2,7 @@
 attaching to a Core that is already running. Real processes, no display."""
 
 import json
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -91,9 +92,9 @@ def test_a_crashing_core_is_restarted_with_backoff_until_the_cap(home):
     assert max(status.restarts for status in restarting) == 3
     console = (home / "logs" / "core-console.log").read_text()
     assert console.count("boom 3") == 4, "the first start and three restarts, then no more"
-    final = supervisor.status
-    assert "stopped 4 times in a row (exit code 3)" in final.message
-    assert final.message.endswith("Last output: boom 3")
+    assert supervisor.status.message == (
+        "Core stopped 4 times in a row and was not started again: exit code 3, last output: boom 3"
+    )
     assert supervisor.check().state == FAILED, "it stays given up"
     assert console.count("boom 3") == 4
     assert not (home / "config" / "core.pid").exists()
@@ -112,6 +113,20 @@ def test_a_running_core_is_asked_for_its_health_only_every_interval(supervisor, 
     ticks[0] += processes.HEALTH_INTERVAL
     supervisor.check()
     assert wait_until(lambda: log.read_text().count("GET /healthz") == healthz_lines + 1)
+
+
+def test_a_killed_core_is_restarted_and_says_so_once_it_answers_again(supervisor):
+    supervisor.policy = RestartPolicy(first_delay=0.01)
+    supervisor.start(pick_free_port(20900))
+    until_state(supervisor, RUNNING)
+    first = supervisor.process
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    assert supervisor.check().message == "Core stopped: killed by signal 9"
+    until_state(supervisor, RUNNING)
+    assert supervisor.process.pid != first.pid
+    assert supervisor.status.message == "Restarted after a crash (killed by signal 9)"
+    assert supervisor.status.restarts == 1
 
 
 def test_restart_delays_double_up_to_the_maximum():

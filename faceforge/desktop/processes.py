@@ -108,6 +108,14 @@ class Status:
     message: str = ""
 
 
+def crash_description(exit_code: int, last_output: str) -> str:
+    """`exit code 3, last output: faceforge: port in use`; the start line explains nothing."""
+    how = f"killed by signal {-exit_code}" if exit_code < 0 else f"exit code {exit_code}"
+    if not last_output or last_output.startswith("FaceForge listening on"):
+        return how
+    return f"{how}, last output: {last_output}"
+
+
 def rotate_if_big(path: Path, max_bytes: int = CONSOLE_LOG_MAX_BYTES) -> None:
     with contextlib.suppress(OSError):
         if path.stat().st_size > max_bytes:
@@ -148,6 +156,7 @@ class CoreSupervisor:
         self._restart_at = 0.0
         self._misses = 0
         self._health_checked_at = -float("inf")
+        self._last_crash = ""
 
     def client(self, port: int) -> CoreClient:
         return CoreClient(self.host, port, token="", timeout=1.0)
@@ -224,26 +233,30 @@ class CoreSupervisor:
         if exit_code is None:
             healthy = self.healthy()
             state = RUNNING if healthy or self.status.state == RUNNING else STARTING
-            restarts = self.status.restarts
+            message, restarts = self.status.message, self.status.restarts
+            if healthy and self.status.state == STARTING and restarts:
+                message = f"Restarted after a crash ({self._last_crash})"
             if healthy and self.clock() - self._started_at >= self.policy.stable_after:
                 restarts = 0
-            self.status = replace(self.status, state=state, healthy=healthy, restarts=restarts)
+            self.status = replace(
+                self.status, state=state, healthy=healthy, restarts=restarts, message=message
+            )
             return
         self.forget_child()
-        reason = last_line(self.console_log)
         if exit_code == 0:
             self.status = Status(
                 port=self.status.port, message="Core was stopped outside the launcher"
             )
             return
+        self._last_crash = crash_description(exit_code, last_line(self.console_log))
         restarts = self.status.restarts
         if restarts >= self.policy.max_restarts:
             self.status = Status(
                 state=FAILED,
                 port=self.status.port,
                 restarts=restarts,
-                message=f"Core stopped {restarts + 1} times in a row (exit code {exit_code});"
-                f" gave up. Last output: {reason}",
+                message=f"Core stopped {restarts + 1} times in a row and was not started again:"
+                f" {self._last_crash}",
             )
             return
         delay = self.policy.delay(restarts + 1)
@@ -253,7 +266,7 @@ class CoreSupervisor:
             port=self.status.port,
             restarts=restarts + 1,
             restart_in=delay,
-            message=f"Core stopped (exit code {exit_code}): {reason}",
+            message=f"Core stopped: {self._last_crash}",
         )
 
     def check_attached(self) -> None:
