@@ -44,13 +44,17 @@ def new_window(display, tmp_path):
     """Tk windows on the private display; at the end they are closed, and any Core a failed
     test left running (its pid is in a core.pid under tmp_path) is stopped."""
     windows = []
+    callback_errors = []
 
     def make():
         window = tkinter.Tk(screenName=display, className="FaceForge")
+        # An exception in a Tk callback would only be printed: collect it instead.
+        window.report_callback_exception = lambda *error: callback_errors.append(error)
         windows.append(window)
         return window
 
     yield make
+    assert callback_errors == []
     for window in windows:
         with contextlib.suppress(tkinter.TclError):  # the launcher may have closed it itself
             window.destroy()
@@ -178,7 +182,11 @@ def test_wizard_starts_core_and_the_buttons_work(
     assert child.wait(10) == 0
     assert not CoreClient("127.0.0.1", port, "").healthy()
 
-    main.close()
+    click(main.change_folder_button)
+    again = pump(window, lambda: launcher.screen if launcher.screen is not main else None)
+    assert again.folder.get() == str(folder), "the wizard offers the current folder"
+    pump(window, lambda: time.sleep(0.6) or True)  # a refresh of the old screen would fail now
+    click(again.cancel_button)
     with pytest.raises(tkinter.TclError):
         window.winfo_exists()
 

@@ -80,9 +80,10 @@ class MainWindow(ttk.Frame):
         self.settings_dialog: SettingsDialog | None = None
         self.settings = None
         self.load_settings()
-        host = connect_host(self.settings["network.bind_host"] if self.settings else "127.0.0.1")
-        self.host = host
-        self.supervisor = CoreSupervisor(root_path, host)
+        self.host = connect_host(
+            self.settings["network.bind_host"] if self.settings else "127.0.0.1"
+        )
+        self.supervisor = CoreSupervisor(root_path, self.host)
         self.controller = Controller(self.supervisor)
         self.build_status()
         self.build_buttons()
@@ -91,7 +92,12 @@ class MainWindow(ttk.Frame):
         self.rowconfigure(2, weight=1)
         if self.settings:
             self.controller.submit("attach_or_start", self.core_port(), self.token)
-        self.after(REFRESH_MS, self.refresh)
+        self.refresh_job = self.after(REFRESH_MS, self.refresh)
+
+    def destroy(self) -> None:
+        """Leaving this screen (another data folder) also ends its periodic look."""
+        self.after_cancel(self.refresh_job)
+        super().destroy()
 
     # settings
 
@@ -255,7 +261,7 @@ class MainWindow(ttk.Frame):
         while not self.notices.empty():
             self.show_notice(*self.notices.get())
         self.show_new_log_lines()
-        self.after(REFRESH_MS, self.refresh)
+        self.refresh_job = self.after(REFRESH_MS, self.refresh)
 
     def show_status(self, status: Status) -> None:
         text, style = state_text(status, self.supervisor.policy.max_restarts)
