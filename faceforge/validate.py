@@ -17,12 +17,17 @@ def fail(loc: tuple, msg: str, type_: str = "value_error"):
     raise ValidationError.field(loc, msg, type_)
 
 
+def not_json_constant(constant: str):
+    """Python's json accepts NaN and Infinity; JSON (and SQLite's JSON functions) do not."""
+    fail(("body",), f"{constant} is not valid JSON", "json_invalid")
+
+
 def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
     """A request body that must be one JSON object."""
     if not raw.strip():
         fail(loc, "a JSON object is required", "missing")
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"), parse_constant=not_json_constant)
     except UnicodeDecodeError:
         fail(loc, "body must be UTF-8", "json_invalid")
     except json.JSONDecodeError as error:
@@ -96,11 +101,13 @@ def json_object(value: Any, loc: tuple) -> dict[str, Any]:
     return value
 
 
-def name_list(value: Any, loc: tuple) -> list[str]:
-    """A list of names, each trimmed and non-blank; duplicates collapsed, order kept."""
+def name_list(value: Any, loc: tuple, *, fold_case: bool = False) -> list[str]:
+    """A list of names, each trimmed and non-blank; duplicates collapsed (ignoring case when
+    `fold_case`), the first spelling and the order kept."""
     if not isinstance(value, list):
         fail(loc, "must be a list of strings", "type_error")
-    names: dict[str, None] = {}
+    names: dict[str, str] = {}
     for index, item in enumerate(value):
-        names.setdefault(name(item, (*loc, index)), None)
-    return list(names)
+        trimmed = name(item, (*loc, index))
+        names.setdefault(trimmed.casefold() if fold_case else trimmed, trimmed)
+    return list(names.values())
