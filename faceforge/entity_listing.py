@@ -160,9 +160,8 @@ def walk_is_cheaper(connection, search: EntityQuery, total: int) -> bool:
     return wanted * entity_store.live_count(connection) < total * total
 
 
-def page_query(search: EntityQuery, walk: bool) -> tuple[str, list]:
-    key = SORT_KEYS[search.sort_by]
-    direction = search.order.upper()
+def conditions(search: EntityQuery, walk: bool) -> tuple[str, list]:
+    """The WHERE clause of a page, for the chosen plan."""
     where, params = [], []
     sets = selected_sets(search)
     if sets:
@@ -175,17 +174,30 @@ def page_query(search: EntityQuery, walk: bool) -> tuple[str, list]:
     for sql, term_params in field_terms(search):
         where.append(sql)
         params += term_params
-    if search.paging.cursor is not None:
-        _, _, value, seq = search.paging.cursor
-        before = "<" if search.order == "desc" else ">"
-        # The single-column bound lets SQLite seek the index; the row value settles ties.
-        where.append(f"{key} {before}= ? AND ({key}, e.entity_seq) {before} (?, ?)")
-        params += [value, value, seq]
+    return " AND ".join(where), params
+
+
+def page_query(search: EntityQuery, walk: bool) -> tuple[str, list]:
+    key = SORT_KEYS[search.sort_by]
+    direction = search.order.upper()
+    order_by = f"ORDER BY {key} {direction}, e.entity_seq {direction}"
+    where, params = conditions(search, walk)
+    limit = search.paging.limit + 1
+    if search.paging.cursor is None:
+        sql = f"{SELECT} FROM entities AS e WHERE {where} {order_by} LIMIT ? OFFSET ?"
+        return sql, [*params, limit, search.paging.offset]
+    _, _, value, seq = search.paging.cursor
+    past = "<" if search.order == "desc" else ">"
+    # Two index seeks, not one row-value range: SQLite seeks a row value on its first column
+    # only, and one bulk-upsert gives thousands of entities the same timestamp. First the rest
+    # of the cursor's tie (same sort value, row numbers past it), then what sorts past it.
+    tie = f"{SELECT} FROM entities AS e WHERE {where} AND {key} = ? AND e.entity_seq {past} ?"
+    beyond = f"{SELECT} FROM entities AS e WHERE {where} AND {key} {past} ?"
     sql = (
-        f"{SELECT} FROM entities AS e WHERE {' AND '.join(where)}"
-        f" ORDER BY {key} {direction}, e.entity_seq {direction} LIMIT ? OFFSET ?"
+        f"SELECT * FROM (SELECT * FROM ({tie} {order_by} LIMIT ?)"
+        f" UNION ALL SELECT * FROM ({beyond} {order_by} LIMIT ?)) AS e {order_by} LIMIT ?"
     )
-    return sql, [*params, search.paging.limit + 1, search.paging.offset]
+    return sql, [*params, value, seq, limit, *params, value, limit, limit]
 
 
 def list_entities(db, query: Mapping[str, str]) -> dict:

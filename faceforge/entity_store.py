@@ -36,7 +36,7 @@ API_KEYS = (
 )
 COLUMNS = (
     "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
-    " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, created_at, updated_at"
+    " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
 )
 INSERT_ENTITY = f"INSERT INTO entities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 UPDATE_ENTITY = (
@@ -47,7 +47,14 @@ UPDATE_ENTITY = (
 
 
 # One encoder for every column: json.dumps() with options builds a new encoder per call.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value) -> str:
+    """Compact JSON text. Empty lists and objects, common in bulk data, skip the encoder."""
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return ENCODER.encode(value)
 
 
 def from_row(row: sqlite3.Row) -> dict:
@@ -62,8 +69,8 @@ def from_row(row: sqlite3.Row) -> dict:
         "external_ids": json.loads(row[6]),
         "plugin_data": json.loads(row[7]),
         "primary_thumbnail_asset_id": row[8],
-        "created_at": row[9],
-        "updated_at": row[10],
+        "updated_at": row[9],
+        "created_at": row[10],
     }
 
 
@@ -103,6 +110,20 @@ def next_seq(connection: sqlite3.Connection) -> int:
     return connection.execute("SELECT coalesce(max(entity_seq), 0) + 1 FROM entities").fetchone()[0]
 
 
+def stored_values(state: dict) -> tuple:
+    """The changeable columns, in COLUMNS order (display_name .. updated_at)."""
+    return (
+        state["display_name"],
+        dumps(state["aliases"]),
+        dumps(state["tags"]),
+        dumps(state["fields"]),
+        dumps(state["external_ids"]),
+        dumps(state["plugin_data"]),
+        state["primary_thumbnail_asset_id"],
+        state["updated_at"],
+    )
+
+
 def tag_keys(state: dict) -> set[str]:
     return {tag.casefold() for tag in state["tags"]}
 
@@ -120,19 +141,7 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     connection.executemany(
         INSERT_ENTITY,
         [
-            (
-                state["entity_seq"],
-                state["entity_id"],
-                state["display_name"],
-                dumps(state["aliases"]),
-                dumps(state["tags"]),
-                dumps(state["fields"]),
-                dumps(state["external_ids"]),
-                dumps(state["plugin_data"]),
-                state["primary_thumbnail_asset_id"],
-                state["created_at"],
-                state["updated_at"],
-            )
+            (state["entity_seq"], state["entity_id"], *stored_values(state), state["created_at"])
             for state in states
         ],
     )
@@ -150,21 +159,7 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
 def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> None:
     """Write `(old, new)` states of live entities; derived rows change only where needed."""
     connection.executemany(
-        UPDATE_ENTITY,
-        [
-            (
-                new["display_name"],
-                dumps(new["aliases"]),
-                dumps(new["tags"]),
-                dumps(new["fields"]),
-                dumps(new["external_ids"]),
-                dumps(new["plugin_data"]),
-                new["primary_thumbnail_asset_id"],
-                new["updated_at"],
-                new["entity_seq"],
-            )
-            for _, new in changes
-        ],
+        UPDATE_ENTITY, [(*stored_values(new), new["entity_seq"]) for _, new in changes]
     )
     delete_tags(
         connection,
