@@ -30,20 +30,10 @@ def from_row(row: sqlite3.Row) -> dict:
 
 def read_new_descriptor(body: dict) -> tuple[str, str, Any]:
     """`scope` (default `descriptor`), `field_key` (required), `value` (absent = null)."""
-    problems = []
-    scope, field_key = DEFAULT_SCOPE, None
-    try:
-        if body.get("scope") is not None:
-            scope = validate.name(body["scope"], ("body", "scope"))
-    except ValidationError as error:
-        problems += error.details
-    try:
-        field_key = validate.name(validate.required(body, "field_key"), ("body", "field_key"))
-    except ValidationError as error:
-        problems += error.details
-    if problems:
-        raise ValidationError.many(problems)
-    return scope, field_key, body.get("value")
+    values = validate.read_object(
+        body, {"scope": validate.name, "field_key": validate.name}, required=("field_key",)
+    )
+    return values.get("scope", DEFAULT_SCOPE), values["field_key"], body.get("value")
 
 
 def rule_for(connection: sqlite3.Connection, scope: str, field_key: str) -> FieldRule:

@@ -11,7 +11,6 @@ All problems of a body are reported together.
 from typing import Any
 
 from faceforge import ids, validate
-from faceforge.errors import ValidationError
 
 DEFAULTS = {
     "aliases": [],
@@ -72,20 +71,13 @@ def trimmed_keys(mapping: dict, loc: tuple) -> dict:
 
 def read_values(body: dict, loc: tuple = ("body",), *, creating: bool) -> dict:
     """The entity keys `body` gives, cleaned; ValidationError lists every problem found."""
-    values: dict[str, Any] = {}
-    problems: list[dict] = []
-    for key, reader in READERS.items():
-        if key not in body or (body[key] is None and key != "primary_thumbnail_asset_id"):
-            continue
-        try:
-            values[key] = reader(body[key], (*loc, key))
-        except ValidationError as error:
-            problems.extend(error.details)
-    if creating and body.get("display_name") is None:
-        problems.append({"loc": [*loc, "display_name"], "msg": "field required", "type": "missing"})
-    if problems:
-        raise ValidationError.many(problems)
-    return values
+    return validate.read_object(
+        body,
+        READERS,
+        loc,
+        required=("display_name",) if creating else (),
+        null_allowed=frozenset({"primary_thumbnail_asset_id"}),
+    )
 
 
 def union_ignoring_case(first: list[str], second: list[str]) -> list[str]:

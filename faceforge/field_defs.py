@@ -87,22 +87,12 @@ NULL_CLEARS = frozenset({"options", "regex"})
 
 def read_definition(body: dict, *, creating: bool) -> dict:
     """The definition keys `body` gives, cleaned; all problems reported together."""
-    values: dict[str, Any] = {}
-    problems: list[dict] = []
-    for key, reader in READERS.items():
-        if key not in body or (body[key] is None and key not in NULL_CLEARS):
-            continue
-        try:
-            values[key] = reader(body[key], ("body", key))
-        except ValidationError as error:
-            problems.extend(error.details)
-    if creating:
-        for key in ("field_key", "field_type"):
-            if body.get(key) is None:
-                problems.append({"loc": ["body", key], "msg": "field required", "type": "missing"})
-    if problems:
-        raise ValidationError.many(problems)
-    return values
+    return validate.read_object(
+        body,
+        READERS,
+        required=("field_key", "field_type") if creating else (),
+        null_allowed=NULL_CLEARS,
+    )
 
 
 def check_definition(definition: dict) -> None:

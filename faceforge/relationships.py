@@ -9,7 +9,7 @@ import json
 import sqlite3
 
 from faceforge import clock, entity_store, events, ids, validate
-from faceforge.errors import Conflict, NotFound, ValidationError
+from faceforge.errors import Conflict, NotFound
 
 SEED_TYPES = (
     "friend",
@@ -56,27 +56,22 @@ def from_row(row: sqlite3.Row) -> dict:
 
 
 def read_relationship(body: dict) -> dict:
-    readers = {
-        "src_entity_id": validate.name,
-        "dst_entity_id": validate.name,
-        "relationship_type": validate.name,
+    values = validate.read_object(
+        body,
+        {
+            "src_entity_id": validate.name,
+            "dst_entity_id": validate.name,
+            "relationship_type": validate.name,
+            "fields": validate.json_object,
+        },
+        required=("src_entity_id", "dst_entity_id", "relationship_type"),
+    )
+    return {
+        "src_entity_id": values["src_entity_id"],
+        "dst_entity_id": values["dst_entity_id"],
+        "relationship_type": values["relationship_type"],
+        "fields": values.get("fields", {}),
     }
-    values, problems = {}, []
-    for key, reader in readers.items():
-        try:
-            values[key] = reader(validate.required(body, key), ("body", key))
-        except ValidationError as error:
-            problems += error.details
-    try:
-        fields = body.get("fields")
-        values["fields"] = (
-            {} if fields is None else validate.json_object(fields, ("body", "fields"))
-        )
-    except ValidationError as error:
-        problems += error.details
-    if problems:
-        raise ValidationError.many(problems)
-    return values
 
 
 def require_live_entity(connection: sqlite3.Connection, key: str, entity_id: str, label: str):

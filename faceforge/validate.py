@@ -111,3 +111,33 @@ def name_list(value: Any, loc: tuple, *, fold_case: bool = False) -> list[str]:
         trimmed = name(item, (*loc, index))
         names.setdefault(trimmed.casefold() if fold_case else trimmed, trimmed)
     return list(names.values())
+
+
+def read_object(
+    body: Mapping[str, Any],
+    readers: Mapping[str, Any],
+    loc: tuple = ("body",),
+    *,
+    required: tuple[str, ...] = (),
+    null_allowed: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The keys of `body` that `readers` name, each passed through its reader
+    `reader(value, loc)`. Absent keys are left out, and so are null ones unless the key is in
+    `null_allowed` (then its reader gets the null); a key in `required` must be there and not
+    null. Every problem of the body is collected into one ValidationError."""
+    values: dict[str, Any] = {}
+    problems: list[dict] = []
+    for key, reader in readers.items():
+        value = body.get(key)
+        if value is None and key in required:
+            problems.append({"loc": [*loc, key], "msg": "field required", "type": "missing"})
+            continue
+        if key not in body or (value is None and key not in null_allowed):
+            continue
+        try:
+            values[key] = reader(value, (*loc, key))
+        except ValidationError as error:
+            problems.extend(error.details)
+    if problems:
+        raise ValidationError.many(problems)
+    return values
