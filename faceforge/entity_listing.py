@@ -177,36 +177,46 @@ def conditions(search: EntityQuery, walk: bool) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def page_query(search: EntityQuery, walk: bool) -> tuple[str, list]:
+def page_queries(search: EntityQuery, walk: bool) -> list[tuple[str, list]]:
+    """The queries that fill a page, in order, each ending in `LIMIT ? OFFSET ?` (the rows
+    still wanted, and the offset, 0 on cursor pages). A first or offset page is one query.
+    A cursor page is two index seeks, not one row-value range, because SQLite seeks a row
+    value on its first column only and one bulk-upsert gives thousands of entities the same
+    timestamp: first the rest of the cursor's tie (same sort value, row numbers past it), then
+    what sorts past the value."""
     key = SORT_KEYS[search.sort_by]
     direction = search.order.upper()
     order_by = f"ORDER BY {key} {direction}, e.entity_seq {direction}"
     where, params = conditions(search, walk)
-    limit = search.paging.limit + 1
     if search.paging.cursor is None:
-        sql = f"{SELECT} FROM entities AS e WHERE {where} {order_by} LIMIT ? OFFSET ?"
-        return sql, [*params, limit, search.paging.offset]
+        return [(f"{SELECT} FROM entities AS e WHERE {where} {order_by} LIMIT ? OFFSET ?", params)]
     _, _, value, seq = search.paging.cursor
     past = "<" if search.order == "desc" else ">"
-    # Two index seeks, not one row-value range: SQLite seeks a row value on its first column
-    # only, and one bulk-upsert gives thousands of entities the same timestamp. First the rest
-    # of the cursor's tie (same sort value, row numbers past it), then what sorts past it.
     tie = f"{SELECT} FROM entities AS e WHERE {where} AND {key} = ? AND e.entity_seq {past} ?"
     beyond = f"{SELECT} FROM entities AS e WHERE {where} AND {key} {past} ?"
-    sql = (
-        f"SELECT * FROM (SELECT * FROM ({tie} {order_by} LIMIT ?)"
-        f" UNION ALL SELECT * FROM ({beyond} {order_by} LIMIT ?)) AS e {order_by} LIMIT ?"
-    )
-    return sql, [*params, value, seq, limit, *params, value, limit, limit]
+    return [
+        (f"{tie} {order_by} LIMIT ? OFFSET ?", [*params, value, seq]),
+        (f"{beyond} {order_by} LIMIT ? OFFSET ?", [*params, value]),
+    ]
+
+
+def page_states(connection, search: EntityQuery, walk: bool) -> list[dict]:
+    """One row more than the page holds, if there is one (it tells that a next page exists)."""
+    wanted = search.paging.limit + 1
+    states: list[dict] = []
+    for sql, params in page_queries(search, walk):
+        if len(states) == wanted:
+            break
+        rows = connection.execute(sql, [*params, wanted - len(states), search.paging.offset])
+        states += [entity_store.from_row(row) for row in rows]
+    return states
 
 
 def list_entities(db, query: Mapping[str, str]) -> dict:
     search = read_query(query)
     with db.read() as connection:
         total = count(connection, search)
-        walk = walk_is_cheaper(connection, search, total)
-        sql, params = page_query(search, walk)
-        states = [entity_store.from_row(row) for row in connection.execute(sql, params)]
+        states = page_states(connection, search, walk_is_cheaper(connection, search, total))
     limit = search.paging.limit
     next_cursor = None
     if len(states) > limit:
