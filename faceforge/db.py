@@ -12,9 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
-# Page cache per connection (SQLite's default is 2 MiB). A million entities carry indexes of
-# hundreds of MiB; random inserts into them (ids, names) miss a small cache on every row.
-CACHE_KIB = 64 * 1024
 
 
 class DatabaseError(Exception):
@@ -63,7 +60,6 @@ class Database:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except sqlite3.Error as error:
             raise explain(error, self.path) from None
         return connection

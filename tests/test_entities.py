@@ -78,7 +78,18 @@ def test_bad_values_are_422_naming_every_field_and_write_nothing(server, body, l
     assert event_count(server) == before
 
 
-@pytest.mark.parametrize("raw", [b"[]", b'"x"', b"null", b"{bad", b'{"display_name": NaN}', b""])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[]",
+        b'"x"',
+        b"null",
+        b"{bad",
+        b'{"display_name": NaN}',
+        b"",
+        b'{"display_name": "\\ud800"}',
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_422(client, raw):
     reply = client.post("/v1/entities", body=raw, headers={"Content-Type": "application/json"})
     assert_validation_error(reply, ["body"])
