@@ -61,7 +61,7 @@ def read_query(query: Mapping[str, str]) -> EntityQuery:
     if order:
         validate.choice(order, ("query", "sort_order"), ORDERS)
     if page.cursor is not None:
-        cursor_sort, cursor_order, _, _ = paging.cursor_values(page.cursor, str, str, (str,), int)
+        cursor_sort, cursor_order, _, _ = paging.cursor_values(page.cursor, str, str, str, int)
         if cursor_sort not in SORT_KEYS or cursor_order not in ORDERS:
             paging.malformed_cursor()
         if sort_by not in ("", cursor_sort) or order not in ("", cursor_order):
@@ -95,7 +95,8 @@ def selected_sets(search: EntityQuery) -> list[tuple[str, list]]:
     sets = []
     if search.q:
         needle = search.q.casefold()
-        if len(needle) >= 3:
+        # FTS5's query parser ends a string at a NUL character; instr() does not.
+        if len(needle) >= 3 and "\x00" not in needle:
             sets.append(
                 ("SELECT rowid FROM entity_search WHERE entity_search MATCH ?", [phrase(needle)])
             )
@@ -134,25 +135,6 @@ def intersection(sets: list[tuple[str, list]]) -> tuple[str, list]:
     return " INTERSECT ".join(sql for sql, _ in sets), [p for _, params in sets for p in params]
 
 
-def count(connection, search: EntityQuery) -> int:
-    sets, terms = selected_sets(search), field_terms(search)
-    if not sets and not terms:
-        return entity_store.live_count(connection)
-    if not terms:
-        sql, params = intersection(sets)
-        return connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-    where, params = ["e.deleted_at IS NULL"], []
-    if sets:
-        selected, params = intersection(sets)
-        where.append(f"e.entity_seq IN ({selected})")
-    for sql, term_params in terms:
-        where.append(sql)
-        params += term_params
-    return connection.execute(
-        f"SELECT count(*) FROM entities AS e WHERE {' AND '.join(where)}", params
-    ).fetchone()[0]
-
-
 def walk_is_cheaper(connection, search: EntityQuery, total: int) -> bool:
     """Walking the sort index visits about (rows wanted) x (live / selected) entries; building
     the page from the selection costs about (selected) lookups plus a sort."""
@@ -175,6 +157,20 @@ def conditions(search: EntityQuery, walk: bool) -> tuple[str, list]:
         where.append(sql)
         params += term_params
     return " AND ".join(where), params
+
+
+def count(connection, search: EntityQuery) -> int:
+    """How many live entities match: `total`."""
+    sets, terms = selected_sets(search), field_terms(search)
+    if not sets and not terms:
+        return entity_store.live_count(connection)
+    if not terms:
+        sql, params = intersection(sets)
+        return connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+    where, params = conditions(search, walk=False)
+    return connection.execute(
+        f"SELECT count(*) FROM entities AS e WHERE {where}", params
+    ).fetchone()[0]
 
 
 def page_queries(search: EntityQuery, walk: bool) -> list[tuple[str, list]]:

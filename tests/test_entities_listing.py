@@ -126,6 +126,8 @@ SEARCHABLE = [
     "山田太郎",
     "plain",
     "a%b_c",
+    "NEAR(x* ^y) OR z",
+    "nul\x00char",
 ]
 
 
@@ -150,6 +152,10 @@ SEARCHABLE = [
         ("ain", ["plain"]),
         ("  plain  ", ["plain"]),
         ("x%y", []),
+        ("near(x", ["NEAR(x* ^y) OR z"]),
+        ("* ^y) or", ["NEAR(x* ^y) OR z"]),
+        ("l\x00c", ["nul\x00char"]),
+        ("\x00", ["nul\x00char"]),
     ],
 )
 def test_q_is_a_case_insensitive_substring_with_literal_wildcards_and_quotes(client, q, expected):
