@@ -52,8 +52,10 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def dumps(value) -> str:
     """Compact JSON text. Empty lists and objects, common in bulk data, skip the encoder."""
-    if not value and isinstance(value, list | dict):
-        return "[]" if isinstance(value, list) else "{}"
+    if value == []:
+        return "[]"
+    if value == {}:
+        return "{}"
     return ENCODER.encode(value)
 
 
