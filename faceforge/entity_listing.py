@@ -116,12 +116,20 @@ def selected_sets(search: EntityQuery) -> list[tuple[str, list]]:
 
 
 def spelled_number(text: str) -> int | float | None:
-    """The number `text` spells in JSON (`30`, `-1.5`, `2e3`), else None."""
+    """The number `text` spells in JSON (`30`, `-1.5`, `2e3`), else None. An integer beyond
+    64 bits becomes a float, as SQLite's JSON functions read it."""
     try:
         value = json.loads(text, parse_constant=lambda constant: None)
     except ValueError:
         return None
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if -(2**63) <= value < 2**63:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def field_terms(search: EntityQuery) -> list[tuple[str, list]]:

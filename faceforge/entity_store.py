@@ -244,15 +244,27 @@ def delete_pairs(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]
     )
 
 
+# Pairs per lookup statement: two parameters each, well under SQLite's parameter limit.
+PAIRS_PER_LOOKUP = 500
+
+
 def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict:
-    """`{(source, id): entity_seq}` for the pairs that belong to a live entity."""
-    rows = connection.execute(
-        "SELECT x.source, x.external_id, x.entity_seq FROM json_each(?) AS wanted"
-        " JOIN entity_external_ids AS x ON x.source = json_extract(wanted.value, '$[0]')"
-        " AND x.external_id = json_extract(wanted.value, '$[1]')",
-        (json.dumps([list(pair) for pair in pairs]),),
-    )
-    return {(source, external_id): seq for source, external_id, seq in rows}
+    """`{(source, id): entity_seq}` for the pairs that belong to a live entity. The pairs are
+    bound as parameters, not passed as one JSON text: SQLite's JSON functions cut a string at
+    an escaped NUL character, and an id may hold one."""
+    pairs = list(pairs)
+    owners = {}
+    for start in range(0, len(pairs), PAIRS_PER_LOOKUP):
+        chunk = pairs[start : start + PAIRS_PER_LOOKUP]
+        rows = connection.execute(
+            "SELECT x.source, x.external_id, x.entity_seq"
+            f" FROM (VALUES {', '.join(['(?, ?)'] * len(chunk))}) AS wanted"
+            " JOIN entity_external_ids AS x"
+            " ON x.source = wanted.column1 AND x.external_id = wanted.column2",
+            [part for pair in chunk for part in pair],
+        )
+        owners.update({(source, external_id): seq for source, external_id, seq in rows})
+    return owners
 
 
 def adjust_live_count(connection: sqlite3.Connection, delta: int) -> None:

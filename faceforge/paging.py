@@ -17,6 +17,8 @@ from faceforge import validate
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# SQLite integers are 64-bit; a larger offset could not even be bound to a statement.
+MAX_OFFSET = 2**63 - 1
 CURSOR_LOC = ("query", "cursor")
 
 
@@ -36,7 +38,7 @@ def read_paging(
         limit = validate.integer(query["limit"], ("query", "limit"), 1, max_limit)
     offset = 0
     if query.get("offset", "") != "":
-        offset = validate.integer(query["offset"], ("query", "offset"), 0)
+        offset = validate.integer(query["offset"], ("query", "offset"), 0, MAX_OFFSET)
     cursor = None
     if query.get("cursor", "") != "":
         if offset:
@@ -73,6 +75,8 @@ def cursor_values(cursor: list, *types: type | tuple[type, ...]) -> list[Any]:
     for value, expected in zip(cursor, types, strict=True):
         # JSON true/false arrive as bool, which Python also counts as int.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            malformed_cursor()
+        if isinstance(value, int) and not -MAX_OFFSET - 1 <= value <= MAX_OFFSET:
             malformed_cursor()
     return cursor
 

@@ -184,6 +184,22 @@ def test_an_external_id_belongs_to_one_live_entity_at_a_time(client):
     }
 
 
+@pytest.mark.parametrize("external_id", ["a\x00b", "😀", 'quote " and \\ backslash'])
+def test_any_external_id_text_is_matched_exactly(client, external_id):
+    first = create(client, display_name="One", external_ids={"src": external_id})
+    assert (
+        client.post(
+            "/v1/entities", {"display_name": "Two", "external_ids": {"src": external_id}}
+        ).status
+        == 409
+    )
+    result = client.post(
+        "/v1/entities/bulk-upsert",
+        {"items": [{"external_ids": {"src": external_id}, "tags": ["t"]}]},
+    ).data
+    assert result["items"] == [{"entity_id": first["entity_id"], "status": "updated", "index": 0}]
+
+
 def test_fields_follow_the_entity_field_definitions(client):
     client.post(
         "/v1/admin/field-defs",

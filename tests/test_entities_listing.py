@@ -39,6 +39,8 @@ def test_default_order_is_newest_first(client):
         ({"limit": "ten"}, "limit"),
         ({"offset": -1}, "offset"),
         ({"offset": "1.5"}, "offset"),
+        ({"offset": 2**63}, "offset"),
+        ({"cursor": paging.encode_cursor(["created_at", "desc", "x", 2**64])}, "cursor"),
         ({"sort_by": "entity_id"}, "sort_by"),
         ({"sort_order": "up"}, "sort_order"),
         ({"cursor": "%%%"}, "cursor"),
@@ -225,6 +227,8 @@ def test_field_filter_is_an_exact_match_of_the_value(client):
     assert names(listing(client, **{"field.key with space": "x"})) == ["Nested"]
     assert listing(client, **{"field.age": "3"})["total"] == 0
     assert listing(client, **{"field.missing": "30"})["total"] == 0
+    for huge in ("1" + "0" * 30, "1" + "0" * 400):
+        assert listing(client, **{"field.age": huge})["total"] == 0
 
 
 def test_filters_combine(client):
