@@ -51,8 +51,10 @@ def build_app(config):
     """The WSGI app with its database and storage; `app.services.close()` releases them."""
     db = open_database(config)
     clear_tmp(config)
-    app = create_app(config, db, open_storage(config))
-    app.services.on_close.append(db.close)
+    storage = open_storage(config)
+    app = create_app(config, db, storage)
+    # Closed last, after the workers that use them have stopped.
+    app.services.on_close[:0] = [db.close, storage.close]
     return app
 
 

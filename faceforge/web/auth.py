@@ -8,8 +8,10 @@ with a constant-time comparison.
 
 import hmac
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qs, urlsplit
 
+from faceforge import signing
 from faceforge.errors import Forbidden, Unauthorized
 
 COOKIE_NAME = "ff_token"
@@ -27,6 +29,7 @@ PUBLIC_EXACT = frozenset(
     }
 )
 PUBLIC_PREFIXES = ("/docs/assets/", "/ui/")
+SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/download")
 
 
 def is_public(method: str, path: str) -> bool:
@@ -35,6 +38,19 @@ def is_public(method: str, path: str) -> bool:
     if (method, path) in PUBLIC_EXACT:
         return True
     return method == "GET" and path.startswith(PUBLIC_PREFIXES)
+
+
+def signed_download(method: str, path: str, query_string: str, key: str) -> bool:
+    """True for a GET/HEAD of one asset's download carrying a valid signature; 401 when the
+    signature is there but wrong or expired; False (check the token) when there is none."""
+    match = SIGNED_DOWNLOAD_PATH.fullmatch(path)
+    if method not in ("GET", "HEAD") or match is None:
+        return False
+    query = parse_qs(query_string, keep_blank_values=True)
+    if "sig" not in query:
+        return False
+    signing.check(key, match.group(1), query.get("expires", [None])[0], query["sig"][0])
+    return True
 
 
 def is_loopback(host: str) -> bool:
