@@ -45,15 +45,14 @@ def decode_cursor(token: str, arity: int) -> tuple:
 
 
 def read_paging(query: Mapping[str, str], arity: int = 2) -> Paging:
-    """`limit` (1..200, default 50) with either `offset` (≥ 0) or `cursor` (not both)."""
+    """`limit` (1..200, default 50) with `offset` (≥ 0) or `cursor`; a cursor wins, and an
+    empty value counts as absent."""
     limit = DEFAULT_LIMIT
-    if "limit" in query:
+    if query.get("limit"):
         limit = validate.integer(query["limit"], ("query", "limit"), 1, MAX_LIMIT)
-    if "cursor" in query and "offset" in query:
-        validate.fail(("query", "cursor"), "send either offset or cursor, not both", "value_error")
-    if "cursor" in query:
+    if query.get("cursor"):
         return Paging(limit, 0, decode_cursor(query["cursor"], arity))
-    offset = validate.integer(query.get("offset", "0"), ("query", "offset"), 0, 2**62)
+    offset = validate.integer(query.get("offset") or "0", ("query", "offset"), 0, 2**62)
     return Paging(limit, offset)
 
 

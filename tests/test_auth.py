@@ -36,11 +36,14 @@ PUBLIC = [(m, p) for m, p, public in documented_operations() if public]
 def test_every_protected_route_answers_401_without_or_with_a_wrong_token(server, method, path):
     missing = server.anonymous.request(method, concrete(path))
     assert missing.status == 401
-    assert missing.error == {"code": "unauthorized", "message": "Missing token", "details": None}
     wrong = server.anonymous.request(
         method, concrete(path), headers={"X-FaceForge-Token": "not-the-token"}
     )
     assert wrong.status == 401
+    if method == "HEAD":
+        assert missing.body == wrong.body == b"", "a HEAD reply has no body"
+        return
+    assert missing.error == {"code": "unauthorized", "message": "Missing token", "details": None}
     assert wrong.error["message"] == "Invalid token"
 
 

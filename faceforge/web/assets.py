@@ -25,7 +25,7 @@ def upload_request(query: dict[str, str]) -> ingest.Request:
         assets.plain_filename(filename, ("query", "filename"))
     return ingest.Request(
         filename=filename or "",
-        kind=validate.name(query.get("kind", "file"), ("query", "kind")),
+        kind=validate.name(optional(query, "kind") or "file", ("query", "kind")),
         entity_id=entity_id,
         role=role,
         derived_from=optional(query, "derived_from"),
