@@ -32,9 +32,9 @@ def serve(args) -> int:
         server = Server(app, config["network.bind_host"], port, config)
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: server.stop())
-        runtime.write_ports(
-            config.home, core=server.port, seaweed_s3=config["network.seaweed_s3_port"]
-        )
+        seaweed = app.services.storage.seaweed
+        seaweed_s3 = seaweed.s3_port if seaweed else config["network.seaweed_s3_port"]
+        runtime.write_ports(config.home, core=server.port, seaweed_s3=seaweed_s3)
         print(f"FaceForge listening on {server.url}", flush=True)
         server.serve()
     finally:

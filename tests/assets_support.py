@@ -119,3 +119,19 @@ def events_of(server, asset_id: str) -> list[tuple[str, str | None]]:
             (asset_id,),
         ).fetchall()
     return [(row[0], row[1]) for row in rows]
+
+
+def child_processes(parent_pid: int, needle: bytes) -> list[int]:
+    """Pids of the children of `parent_pid` whose command line contains `needle`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == parent_pid and needle in command:
+            found.append(int(entry.name))
+    return found

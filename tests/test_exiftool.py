@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from faceforge import exiftool
-from tests.assets_support import upload
+from tests.assets_support import child_processes, upload
 from tests.conftest import require_tool
 from tests.support import wait_until, write_core_json
 
@@ -245,18 +245,7 @@ def test_bundled_exiftool_in_home_tools_wins_over_path(start_server, home, tmp_p
 
 
 def stay_open_processes() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if parent == os.getpid() and b"-stay_open" in command:
-            found.append(int(entry.name))
-    return found
+    return child_processes(os.getpid(), b"-stay_open")
 
 
 def test_one_stay_open_process_serves_many_files(server, tmp_path):

@@ -42,10 +42,12 @@ class KeyLocks:
 class Storage:
     """The providers by name, the routing rules, and the per-hash locks."""
 
-    def __init__(self, providers: dict, routing: dict):
+    def __init__(self, providers: dict, routing: dict, seaweed=None):
         self.providers = providers
         self.routing = routing
         self.locks = KeyLocks()
+        # The managed SeaweedFS, if Core runs one; stopped by close().
+        self.seaweed = seaweed
 
     def provider(self, name: str):
         """The provider a row names; 503 when it is not configured (S3 switched off)."""
@@ -91,14 +93,31 @@ class Storage:
             close = getattr(provider, "close", None)
             if close:
                 close()
+        if self.seaweed is not None:
+            self.seaweed.stop()
 
 
-def open_storage(config, endpoint_url: str | None = None) -> Storage:
-    """The providers `config` asks for. `endpoint_url` overrides an empty
-    `storage.s3.endpoint_url` (the managed SeaweedFS)."""
+def s3_settings(config, seaweed) -> dict:
+    """`storage.s3.*`, pointed at the managed SeaweedFS when no endpoint is configured."""
+    settings = config.section("storage.s3")
+    if seaweed is not None and not settings["endpoint_url"]:
+        settings.update(
+            endpoint_url=seaweed.endpoint_url,
+            access_key=seaweed.access_key,
+            secret_key=seaweed.secret_key,
+        )
+    return settings
+
+
+def open_storage(config, seaweed=None) -> Storage:
+    """The providers `config` asks for; S3 is probed once now (creating the bucket if it is
+    missing) so that a problem shows in the log at start."""
     providers = {"fs": LocalStorage(config.home.assets_dir, config.home.tmp_dir)}
     if config["storage.s3.enabled"]:
         from faceforge.storage.s3 import S3Storage
 
-        providers["s3"] = S3Storage(config.section("storage.s3"), endpoint_url, config.home.tmp_dir)
-    return Storage(providers, config.section("storage.routing"))
+        providers["s3"] = S3Storage(s3_settings(config, seaweed), config.home.tmp_dir)
+        reason = providers["s3"].unavailable_reason()
+        if reason is not None:
+            log.warning("S3 storage is unavailable for now: %s", reason)
+    return Storage(providers, config.section("storage.routing"), seaweed)

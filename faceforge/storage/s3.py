@@ -1,0 +1,246 @@
+"""The S3 provider: `<bucket>:assets/<aa>/<sha256>` in any S3-compatible store.
+
+boto3 is imported here and nowhere else, and this module only when `storage.s3.enabled`.
+Path-style addressing (SeaweedFS, MinIO and Backblaze all take it); the bucket is created on
+first use if missing; large files go up as multipart uploads; downloads are ranged GETs read
+in bounded chunks. Whether S3 can be used is a cached, cheap probe (HEAD of the bucket), so
+routing can fall back to the filesystem without waiting on a dead endpoint for every upload.
+Every failure becomes MissingBytes (404) or StorageUnavailable (503), never a raw error.
+"""
+
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from faceforge.storage.errors import MissingBytes, StorageUnavailable
+
+log = logging.getLogger("faceforge.storage.s3")
+
+KEY_PATTERN = re.compile(r"([^:]+):(assets/([0-9a-f]{2})/\3[0-9a-f]{62})")
+PREFIX = "assets/"
+READ_CHUNK_BYTES = 1024 * 1024
+# A working S3 is asked again after 30 s, a failing one after 5 s.
+PROBE_SECONDS = 30
+RETRY_PROBE_SECONDS = 5
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
+REFUSED_CODES = frozenset({"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"})
+# Multipart above 64 MiB in 16 MiB parts, 4 at a time: at most 64 MiB of buffers in flight.
+TRANSFER = TransferConfig(
+    multipart_threshold=64 * 2**20, multipart_chunksize=16 * 2**20, max_concurrency=4
+)
+
+
+def explain(error: Exception, endpoint: str) -> str:
+    """A sentence a person can act on, for any boto error."""
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in REFUSED_CODES:
+            return f"S3 at {endpoint} refused the credentials (check storage.s3.access_key)"
+        return f"S3 at {endpoint} answered {code or 'an error'}"
+    return f"S3 at {endpoint} is unreachable ({type(error).__name__})"
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class ObjectStream:
+    """A WSGI body over one GET: bounded chunks, closed when the response is done."""
+
+    def __init__(self, stream, key: str, endpoint: str):
+        self._stream, self._key, self._endpoint = stream, key, endpoint
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._stream.iter_chunks(READ_CHUNK_BYTES)
+        except (BotoCoreError, OSError) as error:
+            raise StorageUnavailable(explain(error, self._endpoint)) from None
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class S3Storage:
+    name = "s3"
+
+    def __init__(self, settings: dict, tmp_dir: Path):
+        self.bucket = settings["bucket"]
+        self.endpoint = settings["endpoint_url"] or "AWS"
+        self.tmp_dir = tmp_dir
+        options = {
+            "endpoint_url": settings["endpoint_url"] or None,
+            "aws_access_key_id": settings["access_key"] or None,
+            "aws_secret_access_key": settings["secret_key"] or None,
+            "region_name": settings["region"] or None,
+            "use_ssl": settings["use_ssl"],
+        }
+        session = boto3.session.Session()
+        self.client = session.client(
+            "s3",
+            config=BotoConfig(
+                s3={"addressing_style": "path"},
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"max_attempts": 3, "mode": "standard"},
+                max_pool_connections=16,
+            ),
+            **options,
+        )
+        self._probe_client = session.client(
+            "s3",
+            config=BotoConfig(
+                s3={"addressing_style": "path"},
+                connect_timeout=1,
+                read_timeout=3,
+                retries={"max_attempts": 1},
+            ),
+            **options,
+        )
+        self._probe_lock = threading.Lock()
+        self._probe_result: tuple[float, str | None] | None = None
+
+    def key_for(self, sha256: str) -> str:
+        return f"{self.bucket}:{PREFIX}{sha256[:2]}/{sha256}"
+
+    def split(self, key: str) -> tuple[str, str]:
+        match = KEY_PATTERN.fullmatch(key)
+        if match is None:
+            raise MissingBytes(f"storage key {key!r} is not an S3 key")
+        return match.group(1), match.group(2)
+
+    def _probe(self) -> str | None:
+        try:
+            self._probe_client.head_bucket(Bucket=self.bucket)
+        except ClientError as error:
+            if error_code(error) not in NOT_FOUND_CODES:
+                return explain(error, self.endpoint)
+            try:
+                self._probe_client.create_bucket(Bucket=self.bucket)
+                log.info("created S3 bucket %s at %s", self.bucket, self.endpoint)
+            except (ClientError, BotoCoreError) as create_error:
+                return explain(create_error, self.endpoint)
+        except BotoCoreError as error:
+            return explain(error, self.endpoint)
+        return None
+
+    def unavailable_reason(self) -> str | None:
+        """None when S3 works; else why not. The answer is kept for a while (see above)."""
+        with self._probe_lock:
+            now = time.monotonic()
+            if self._probe_result is not None:
+                checked_at, reason = self._probe_result
+                if now - checked_at < (PROBE_SECONDS if reason is None else RETRY_PROBE_SECONDS):
+                    return reason
+            self._probe_result = (now, self._probe())
+            return self._probe_result[1]
+
+    def forget_probe(self) -> None:
+        with self._probe_lock:
+            self._probe_result = None
+
+    def _failed(self, error: Exception) -> StorageUnavailable:
+        self.forget_probe()
+        return StorageUnavailable(explain(error, self.endpoint))
+
+    def put(self, temp_path: Path, key: str) -> None:
+        bucket, object_key = self.split(key)
+        try:
+            self.client.upload_file(str(temp_path), bucket, object_key, Config=TRANSFER)
+        except (ClientError, BotoCoreError, OSError) as error:
+            raise self._failed(error) from None
+        temp_path.unlink()
+
+    def _head(self, key: str) -> dict | None:
+        bucket, object_key = self.split(key)
+        try:
+            return self.client.head_object(Bucket=bucket, Key=object_key)
+        except ClientError as error:
+            if error_code(error) in NOT_FOUND_CODES:
+                return None
+            raise self._failed(error) from None
+        except BotoCoreError as error:
+            raise self._failed(error) from None
+
+    def exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def require(self, key: str) -> None:
+        if not self.exists(key):
+            raise MissingBytes(f"the bytes of {key} are missing from S3 at {self.endpoint}")
+
+    def size(self, key: str) -> int | None:
+        head = self._head(key)
+        return None if head is None else head["ContentLength"]
+
+    def delete(self, key: str) -> None:
+        bucket, object_key = self.split(key)
+        try:
+            self.client.delete_object(Bucket=bucket, Key=object_key)
+        except (ClientError, BotoCoreError) as error:
+            raise self._failed(error) from None
+
+    def body(self, key: str, start: int, length: int) -> ObjectStream:
+        """One ranged GET, started now so that a missing object is a 404 before any byte."""
+        bucket, object_key = self.split(key)
+        try:
+            reply = self.client.get_object(
+                Bucket=bucket, Key=object_key, Range=f"bytes={start}-{start + length - 1}"
+            )
+        except ClientError as error:
+            if error_code(error) in NOT_FOUND_CODES:
+                raise MissingBytes(f"the bytes of {key} are missing from S3") from None
+            raise self._failed(error) from None
+        except BotoCoreError as error:
+            raise self._failed(error) from None
+        return ObjectStream(reply["Body"], key, self.endpoint)
+
+    def read_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
+        stream = self.body(key, start, length)
+        try:
+            yield from stream
+        finally:
+            stream.close()
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        """A temporary local copy under tmp/ (ExifTool needs a file), removed afterwards."""
+        bucket, object_key = self.split(key)
+        temp_path = self.tmp_dir / f"s3-{secrets.token_hex(8)}.part"
+        try:
+            try:
+                self.client.download_file(bucket, object_key, str(temp_path), Config=TRANSFER)
+            except ClientError as error:
+                if error_code(error) in NOT_FOUND_CODES:
+                    raise MissingBytes(f"the bytes of {key} are missing from S3") from None
+                raise self._failed(error) from None
+            except BotoCoreError as error:
+                raise self._failed(error) from None
+            yield temp_path
+        finally:
+            temp_path.unlink(missing_ok=True)
+
+    def stored_files(self) -> Iterator[tuple[str, int]]:
+        """(storage key, size) of every object under assets/ in the bucket."""
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=PREFIX
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield f"{self.bucket}:{item['Key']}", item["Size"]
+        except (ClientError, BotoCoreError) as error:
+            raise self._failed(error) from None
+
+    def close(self) -> None:
+        self.client.close()
+        self._probe_client.close()
