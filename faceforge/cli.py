@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from faceforge import __version__, runtime
+from faceforge import __version__, maintenance, runtime
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
 from faceforge.home import HomeError, resolve_root
@@ -54,6 +54,26 @@ def migrate(args) -> int:
     return 0
 
 
+def check(args) -> int:
+    """Compare asset rows with stored bytes; exit 1 when something does not match."""
+    config = home_settings(args)
+    db = runtime.open_database(config)
+    storage = runtime.open_storage_offline(config)
+    try:
+        problems = maintenance.check(db, storage, verify_hashes=not args.quick)
+    finally:
+        storage.close()
+        db.close()
+    for problem in problems:
+        print(problem)
+    hashed = "sizes" if args.quick else "sizes and SHA-256"
+    if problems:
+        print(f"{len(problems)} problem(s) found (checked {hashed})")
+        return 1
+    print(f"no problems: every asset row has its bytes and every stored file a row ({hashed})")
+    return 0
+
+
 def version(args) -> int:
     print(__version__)
     return 0
@@ -91,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", serve, "run the server (the default)"),
         ("token", token, "print the install token"),
         ("migrate", migrate, "bring the database schema up to date"),
+        ("check", check, "report asset rows without bytes and stored files without rows"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
     ):
@@ -99,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         if name == "zipapp":
             command.add_argument("--output", default="dist/faceforge.pyz")
+        if name == "check":
+            command.add_argument(
+                "--quick", action="store_true", help="compare sizes only, skip hashing"
+            )
     parser.set_defaults(handler=serve)
     return parser
 

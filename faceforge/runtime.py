@@ -61,6 +61,12 @@ def start_seaweed(config) -> ManagedSeaweed | None:
     return seaweed
 
 
+def open_storage_offline(config):
+    """Storage for tools such as `check`, which must not start (or stop) a SeaweedFS that a
+    running server may own; a managed one is only located, for its address and keys."""
+    return open_storage(config, ManagedSeaweed(config) if config["seaweed.enabled"] else None)
+
+
 def build_app(config):
     """The WSGI app with its database and storage; `app.services.close()` releases them."""
     db = open_database(config)
