@@ -20,6 +20,12 @@ POLL_SECONDS = 0.5
 # Waitress reads request bodies 8 KiB per recv() by default; 1 MiB reads made uploads about
 # 1.8x faster here (bench/assets.py).
 RECEIVE_BYTES = 2**20
+# Bodies produced by generators (S3 downloads, multipart/byteranges) queue in Waitress's out
+# buffers, which spill to a temp file past `outbuf_overflow` (1 MiB by default). The writer
+# waits while 4 MiB are unsent, and a buffer holds at most that plus one 1 MiB chunk, so
+# with an 8 MiB overflow nothing is ever written to disk on the way out.
+OUT_HIGH_WATERMARK_BYTES = 4 * 2**20
+OUT_OVERFLOW_BYTES = 8 * 2**20
 
 
 class ServerError(Exception):
@@ -44,6 +50,8 @@ class Server:
                 ident="FaceForge",
                 max_request_body_size=max_body,
                 recv_bytes=RECEIVE_BYTES,
+                outbuf_high_watermark=OUT_HIGH_WATERMARK_BYTES,
+                outbuf_overflow=OUT_OVERFLOW_BYTES,
                 clear_untrusted_proxy_headers=True,
             )
         except OSError as error:
