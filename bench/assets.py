@@ -100,14 +100,17 @@ class Core:
         (home / "config").mkdir(parents=True)
         core_json = {}
         if seaweed is not None:
-            s3 = {
+            self.s3_settings = {
                 "enabled": True,
                 "endpoint_url": seaweed.endpoint_url,
                 "access_key": seaweed.access_key,
                 "secret_key": seaweed.secret_key,
                 "bucket": "faceforge-bench",
+                "region": "us-east-1",
+                "use_ssl": False,
             }
-            core_json = {"storage": {"routing": {"kind_map": {"s3": "s3"}}, "s3": s3}}
+            routing = {"kind_map": {"s3": "s3"}}
+            core_json = {"storage": {"routing": routing, "s3": self.s3_settings}}
         (home / "config" / "core.json").write_text(json.dumps(core_json))
         env = {**os.environ, "FACEFORGE_HOME": str(home)}
         self.process = subprocess.Popen(
@@ -276,7 +279,7 @@ def main() -> int:
         try:
             s3_core = Core(work / "home-s3", seaweed)
             processes.append(s3_core.process)
-            rows.append(s3_row(s3_core, seaweed, source, size, args.runs))
+            rows.append(s3_row(s3_core, source, size, args.runs))
             s3_core.stop()
         finally:
             seaweed.stop()
@@ -298,20 +301,13 @@ def main() -> int:
     return 0
 
 
-def s3_row(core: Core, seaweed: ManagedSeaweed, source: Path, size: int, runs: int):
-    import boto3
+def s3_row(core: Core, source: Path, size: int, runs: int):
+    from faceforge.storage.s3 import make_client
 
     asset = core.upload(source, raw=True, kind="s3")
     assert asset["storage_provider"] == "s3", asset
     bucket, key = asset["storage_key"].split(":", 1)
-    client = boto3.client(
-        "s3",
-        endpoint_url=seaweed.endpoint_url,
-        aws_access_key_id=seaweed.access_key,
-        aws_secret_access_key=seaweed.secret_key,
-        region_name="us-east-1",
-        config=boto3.session.Config(s3={"addressing_style": "path"}),
-    )
+    client = make_client(core.s3_settings, 5, 60, 3)
 
     def direct() -> None:
         with open(os.devnull, "wb") as sink:

@@ -67,37 +67,33 @@ def seaweed(tmp_path_factory):
     managed.stop()
 
 
+def direct_settings(seaweed, **changes) -> dict:
+    """`storage.s3` settings that point at the test's SeaweedFS."""
+    return {
+        "enabled": True,
+        "endpoint_url": seaweed.endpoint_url,
+        "access_key": seaweed.access_key,
+        "secret_key": seaweed.secret_key,
+        "bucket": BUCKET,
+        "region": "us-east-1",
+        "use_ssl": False,
+        **changes,
+    }
+
+
 @pytest.fixture(scope="module")
 def bucket_client(seaweed):
-    client = boto3.client(
-        "s3",
-        endpoint_url=seaweed.endpoint_url,
-        aws_access_key_id=seaweed.access_key,
-        aws_secret_access_key=seaweed.secret_key,
-        region_name="us-east-1",
-        config=boto3.session.Config(s3={"addressing_style": "path"}),
-    )
+    """A plain boto3 client, to look into the bucket behind Core's back."""
+    from faceforge.storage.s3 import make_client
+
+    client = make_client(direct_settings(seaweed), 5, 60, 3)
     yield client
     client.close()
 
 
 def s3_home(home, seaweed, routing: dict, **s3) -> None:
-    write_core_json(
-        home,
-        {
-            "storage": {
-                "routing": routing,
-                "s3": {
-                    "enabled": True,
-                    "endpoint_url": seaweed.endpoint_url,
-                    "access_key": seaweed.access_key,
-                    "secret_key": seaweed.secret_key,
-                    "bucket": BUCKET,
-                    **s3,
-                },
-            }
-        },
-    )
+    settings = direct_settings(seaweed, **s3)
+    write_core_json(home, {"storage": {"routing": routing, "s3": settings}})
 
 
 @pytest.fixture

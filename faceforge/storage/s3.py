@@ -54,6 +54,25 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def make_client(settings: dict, connect_timeout: float, read_timeout: float, max_attempts: int):
+    """A path-style S3 client for `storage.s3.*`-shaped settings."""
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=settings["endpoint_url"] or None,
+        aws_access_key_id=settings["access_key"] or None,
+        aws_secret_access_key=settings["secret_key"] or None,
+        region_name=settings["region"] or None,
+        use_ssl=settings["use_ssl"],
+        config=BotoConfig(
+            s3={"addressing_style": "path"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            max_pool_connections=16,
+        ),
+    )
+
+
 class ObjectStream:
     """A WSGI body over one GET: bounded chunks, closed when the response is done."""
 
@@ -77,34 +96,10 @@ class S3Storage:
         self.bucket = settings["bucket"]
         self.endpoint = settings["endpoint_url"] or "AWS"
         self.tmp_dir = tmp_dir
-        options = {
-            "endpoint_url": settings["endpoint_url"] or None,
-            "aws_access_key_id": settings["access_key"] or None,
-            "aws_secret_access_key": settings["secret_key"] or None,
-            "region_name": settings["region"] or None,
-            "use_ssl": settings["use_ssl"],
-        }
-        session = boto3.session.Session()
-        self.client = session.client(
-            "s3",
-            config=BotoConfig(
-                s3={"addressing_style": "path"},
-                connect_timeout=5,
-                read_timeout=60,
-                retries={"max_attempts": 3, "mode": "standard"},
-                max_pool_connections=16,
-            ),
-            **options,
-        )
-        self._probe_client = session.client(
-            "s3",
-            config=BotoConfig(
-                s3={"addressing_style": "path"},
-                connect_timeout=1,
-                read_timeout=3,
-                retries={"max_attempts": 1},
-            ),
-            **options,
+        self.client = make_client(settings, connect_timeout=5, read_timeout=60, max_attempts=3)
+        # For the availability probe: fail fast rather than retry.
+        self._probe_client = make_client(
+            settings, connect_timeout=1, read_timeout=3, max_attempts=1
         )
         self._probe_lock = threading.Lock()
         self._probe_result: tuple[float, str | None] | None = None
@@ -152,12 +147,25 @@ class S3Storage:
         self.forget_probe()
         return StorageUnavailable(explain(error, self.endpoint))
 
+    @contextmanager
+    def _translated(self, missing_key: str | None = None) -> Iterator[None]:
+        """boto errors as ours: MissingBytes for a missing object (when `missing_key` names
+        what was asked for), StorageUnavailable for anything else."""
+        try:
+            yield
+        except ClientError as error:
+            if missing_key is not None and error_code(error) in NOT_FOUND_CODES:
+                raise MissingBytes(
+                    f"the bytes of {missing_key} are missing from S3 at {self.endpoint}"
+                ) from None
+            raise self._failed(error) from None
+        except (BotoCoreError, OSError) as error:
+            raise self._failed(error) from None
+
     def put(self, temp_path: Path, key: str) -> None:
         bucket, object_key = self.split(key)
-        try:
+        with self._translated():
             self.client.upload_file(str(temp_path), bucket, object_key, Config=TRANSFER)
-        except (ClientError, BotoCoreError, OSError) as error:
-            raise self._failed(error) from None
         temp_path.unlink()
 
     def _head(self, key: str) -> dict | None:
@@ -184,24 +192,16 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         bucket, object_key = self.split(key)
-        try:
+        with self._translated():
             self.client.delete_object(Bucket=bucket, Key=object_key)
-        except (ClientError, BotoCoreError) as error:
-            raise self._failed(error) from None
 
     def body(self, key: str, start: int, length: int) -> ObjectStream:
         """One ranged GET, started now so that a missing object is a 404 before any byte."""
         bucket, object_key = self.split(key)
-        try:
+        with self._translated(key):
             reply = self.client.get_object(
                 Bucket=bucket, Key=object_key, Range=f"bytes={start}-{start + length - 1}"
             )
-        except ClientError as error:
-            if error_code(error) in NOT_FOUND_CODES:
-                raise MissingBytes(f"the bytes of {key} are missing from S3") from None
-            raise self._failed(error) from None
-        except BotoCoreError as error:
-            raise self._failed(error) from None
         return ObjectStream(reply["Body"], key, self.endpoint)
 
     def read_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
@@ -217,29 +217,21 @@ class S3Storage:
         bucket, object_key = self.split(key)
         temp_path = self.tmp_dir / f"s3-{secrets.token_hex(8)}.part"
         try:
-            try:
+            with self._translated(key):
                 self.client.download_file(bucket, object_key, str(temp_path), Config=TRANSFER)
-            except ClientError as error:
-                if error_code(error) in NOT_FOUND_CODES:
-                    raise MissingBytes(f"the bytes of {key} are missing from S3") from None
-                raise self._failed(error) from None
-            except BotoCoreError as error:
-                raise self._failed(error) from None
             yield temp_path
         finally:
             temp_path.unlink(missing_ok=True)
 
     def stored_files(self) -> Iterator[tuple[str, int]]:
         """(storage key, size) of every object under assets/ in the bucket."""
-        try:
+        with self._translated():
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=PREFIX
             )
             for page in pages:
                 for item in page.get("Contents", []):
                     yield f"{self.bucket}:{item['Key']}", item["Size"]
-        except (ClientError, BotoCoreError) as error:
-            raise self._failed(error) from None
 
     def close(self) -> None:
         self.client.close()
