@@ -3,7 +3,8 @@
 It runs before routing, so an unknown path without a token is 401 like any other. The token
 may come from three places with one fixed precedence (X-FaceForge-Token header, then
 `Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
-with a constant-time comparison.
+with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` that carries a
+`sig` is a signed URL: the signature is checked instead of a token (see `signing.py`).
 """
 
 import hmac
