@@ -13,7 +13,9 @@ import re
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +31,9 @@ log = logging.getLogger("faceforge.storage.s3")
 KEY_PATTERN = re.compile(r"([^:]+):(assets/([0-9a-f]{2})/\3[0-9a-f]{62})")
 PREFIX = "assets/"
 READ_CHUNK_BYTES = 1024 * 1024
+# Downloads: ranged GETs of 8 MiB, 4 in flight (like boto3's own transfers, smaller).
+PART_BYTES = 8 * 2**20
+READ_AHEAD = 4
 # A working S3 is asked again after 30 s, a failing one after 5 s.
 PROBE_SECONDS = 30
 RETRY_PROBE_SECONDS = 5
@@ -73,20 +78,47 @@ def make_client(settings: dict, connect_timeout: float, read_timeout: float, max
     )
 
 
-class ObjectStream:
-    """A WSGI body over one GET: bounded chunks, closed when the response is done."""
+class RangedReads:
+    """A WSGI body over a byte range of one object: consecutive ranged GETs of PART_BYTES,
+    up to READ_AHEAD of them in flight on their own threads, handed out in order in 1 MiB
+    chunks. However large the range, at most READ_AHEAD + 1 parts are held at once.
 
-    def __init__(self, stream, key: str, endpoint: str):
-        self._stream, self._key, self._endpoint = stream, key, endpoint
+    The first GET is sent when the body is made, so that a missing object is a 404 before
+    any header goes out; `close()` (called by the server when the response ends or the client
+    goes away) stops the reads still queued."""
+
+    def __init__(self, storage: "S3Storage", key: str, start: int, length: int):
+        self._storage, self._key = storage, key
+        end = start + length
+        self._parts = [
+            (offset, min(PART_BYTES, end - offset)) for offset in range(start, end, PART_BYTES)
+        ]
+        self._first = storage.get(key, *self._parts[0])
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _read(self, index: int) -> bytes:
+        body = self._first if index == 0 else self._storage.get(self._key, *self._parts[index])
+        with self._storage.translated(self._key):
+            try:
+                return body.read()
+            finally:
+                body.close()
 
     def __iter__(self) -> Iterator[bytes]:
-        try:
-            yield from self._stream.iter_chunks(READ_CHUNK_BYTES)
-        except (BotoCoreError, OSError) as error:
-            raise StorageUnavailable(explain(error, self._endpoint)) from None
+        self._pool = ThreadPoolExecutor(READ_AHEAD, thread_name_prefix="s3-read")
+        ahead = min(READ_AHEAD, len(self._parts))
+        pending = deque(self._pool.submit(self._read, index) for index in range(ahead))
+        for index in range(len(self._parts)):
+            data = pending.popleft().result()
+            if index + ahead < len(self._parts):
+                pending.append(self._pool.submit(self._read, index + ahead))
+            for offset in range(0, len(data), READ_CHUNK_BYTES):
+                yield data[offset : offset + READ_CHUNK_BYTES]
 
     def close(self) -> None:
-        self._stream.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._first.close()
 
 
 class S3Storage:
@@ -148,7 +180,7 @@ class S3Storage:
         return StorageUnavailable(explain(error, self.endpoint))
 
     @contextmanager
-    def _translated(self, missing_key: str | None = None) -> Iterator[None]:
+    def translated(self, missing_key: str | None = None) -> Iterator[None]:
         """boto errors as ours: MissingBytes for a missing object (when `missing_key` names
         what was asked for), StorageUnavailable for anything else."""
         try:
@@ -164,7 +196,7 @@ class S3Storage:
 
     def put(self, temp_path: Path, key: str) -> None:
         bucket, object_key = self.split(key)
-        with self._translated():
+        with self.translated():
             self.client.upload_file(str(temp_path), bucket, object_key, Config=TRANSFER)
         temp_path.unlink()
 
@@ -192,24 +224,27 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         bucket, object_key = self.split(key)
-        with self._translated():
+        with self.translated():
             self.client.delete_object(Bucket=bucket, Key=object_key)
 
-    def body(self, key: str, start: int, length: int) -> ObjectStream:
-        """One ranged GET, started now so that a missing object is a 404 before any byte."""
+    def get(self, key: str, start: int, length: int):
+        """The streaming body of one ranged GET."""
         bucket, object_key = self.split(key)
-        with self._translated(key):
+        with self.translated(key):
             reply = self.client.get_object(
                 Bucket=bucket, Key=object_key, Range=f"bytes={start}-{start + length - 1}"
             )
-        return ObjectStream(reply["Body"], key, self.endpoint)
+        return reply["Body"]
+
+    def body(self, key: str, start: int, length: int) -> RangedReads:
+        return RangedReads(self, key, start, length)
 
     def read_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
-        stream = self.body(key, start, length)
+        reads = RangedReads(self, key, start, length)
         try:
-            yield from stream
+            yield from reads
         finally:
-            stream.close()
+            reads.close()
 
     @contextmanager
     def local_path(self, key: str) -> Iterator[Path]:
@@ -217,7 +252,7 @@ class S3Storage:
         bucket, object_key = self.split(key)
         temp_path = self.tmp_dir / f"s3-{secrets.token_hex(8)}.part"
         try:
-            with self._translated(key):
+            with self.translated(key):
                 self.client.download_file(bucket, object_key, str(temp_path), Config=TRANSFER)
             yield temp_path
         finally:
@@ -225,7 +260,7 @@ class S3Storage:
 
     def stored_files(self) -> Iterator[tuple[str, int]]:
         """(storage key, size) of every object under assets/ in the bucket."""
-        with self._translated():
+        with self.translated():
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=PREFIX
             )
