@@ -17,8 +17,10 @@ from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
 THREADS = 8
 # How often the loop looks at the stop flag even when nothing wakes it.
 POLL_SECONDS = 0.5
-# Waitress reads request bodies 8 KiB per recv() by default; 1 MiB reads made uploads about
-# 1.8x faster here (bench/assets.py).
+# Waitress reads request bodies 8 KiB per recv() by default; 1 MiB reads made uploads 1.3-1.8x
+# faster here (bench/assets.py). `inbuf_overflow` stays at its 512 KiB default: any upload
+# worth measuring passes it anyway (the rest of the body goes to a temp file), and a larger
+# value would only cost memory per connection.
 RECEIVE_BYTES = 2**20
 # Bodies produced by generators (S3 downloads, multipart/byteranges) queue in Waitress's out
 # buffers, which spill to a temp file past `outbuf_overflow` (1 MiB by default). The writer
