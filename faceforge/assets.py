@@ -17,7 +17,6 @@ from faceforge.paging import Paging, page
 
 MAX_FILENAME_CHARS = 1024
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-METADATA_STATUSES = ("pending", "done", "failed", "skipped")
 ASSET_LIST_ORDER = "ORDER BY created_at DESC, asset_id DESC"
 
 

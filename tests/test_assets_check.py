@@ -2,6 +2,7 @@
 without bytes and bytes without rows, and the purge removes only what nothing refers to."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -88,8 +89,6 @@ def test_deleted_assets_still_own_their_bytes(start_server, home):
 
 def age_deletion(server, asset_id: str, days: int) -> None:
     """Pretend the asset was deleted `days` ago."""
-    from datetime import UTC, datetime, timedelta
-
     moment = clock.format_time(datetime.now(UTC) - timedelta(days=days))
     with server.services.db.write() as connection:
         connection.execute(

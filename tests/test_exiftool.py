@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from faceforge import exiftool
+from faceforge.metadata import WORKERS
 from tests.assets_support import child_processes, upload
 from tests.conftest import require_tool
 from tests.support import wait_until, write_core_json
@@ -235,8 +236,6 @@ def stay_open_processes() -> list[int]:
 
 
 def test_one_stay_open_process_serves_many_files(server, tmp_path):
-    from faceforge.metadata import WORKERS
-
     ids = [
         upload(
             server.client, with_exif(tmp_path, f"{n}.png", tiny_png()) + bytes([n]), f"{n}.png"

@@ -12,7 +12,7 @@ import pytest
 from faceforge import runtime
 from faceforge.storage.seaweed import GRPC_OFFSET, ManagedSeaweed, find_weed
 from tests.assets_support import CHUNK, child_processes, patterned, sha256, upload, upload_raw
-from tests.support import ServerProcess, faceforge_command, wait_until, write_core_json
+from tests.support import Client, ServerProcess, faceforge_command, wait_until, write_core_json
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is needed for S3 (pip install boto3)")
 BUCKET = "faceforge-test"
@@ -285,8 +285,6 @@ def test_core_manages_its_own_seaweedfs(tmp_path):
         ports = json.loads((home / "config" / "ports.json").read_text())
         assert ports["seaweed_s3"] == settings["s3_port"]
         token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
-        from tests.support import Client
-
         client = Client("127.0.0.1", process.port, token)
         first = upload(client, b"managed", "m.txt").data
         assert first["storage_provider"] == "s3"

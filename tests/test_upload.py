@@ -3,12 +3,14 @@ leaves no row, no stored file and no temp file behind."""
 
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.assets_support import (
     CHUNK,
     NOTHING,
+    delete_entity,
     events_of,
     insert_entity,
     leftovers,
@@ -283,8 +285,6 @@ def test_unknown_entity_and_source_asset(server):
 
 
 def test_deleted_entity_is_unknown(server):
-    from tests.assets_support import delete_entity
-
     entity_id = insert_entity(server)
     delete_entity(server, entity_id)
     refused(server, upload(server.client, b"x", "x.txt", entity_id=entity_id), 422)
@@ -350,3 +350,17 @@ def test_upload_needs_the_token(server):
     )
     assert reply.status == 401
     assert leftovers(server) == NOTHING
+
+
+def test_concurrent_uploads_of_the_same_bytes_make_one_asset(server):
+    data = patterned(2 * CHUNK, seed=77)
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda n: upload(server.client, data, f"{n}.bin"), range(4)))
+    asset_ids = {reply.data["asset_id"] for reply in replies}
+    assert asset_ids == {sha256(data)}
+    found = leftovers(server)
+    assert found["rows"] == [sha256(data)]
+    assert found["tmp"] == []
+    assert len(found["assets"]) == 1
+    created = [kind for kind, _ in events_of(server, sha256(data)) if kind == "asset.created"]
+    assert created == ["asset.created"]
