@@ -6,6 +6,7 @@ Found at `tools.exiftool_path`, then `<home>/tools/exiftool` (a file, or a folde
 long-lived `ExifToolProcess` as `-@ -` on stdin.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -181,7 +182,7 @@ class ExifToolProcess:
             process.stdin.write(argument_file(file_path, self._sequence))
             process.stdin.flush()
         except OSError:
-            self.close()
+            self.close(force=True)
             raise ExifToolError("ExifTool exited unexpectedly") from None
         stdout, stderr = self._read_until(process, marker, timeout)
         return parse_output(stdout[: -len(marker)], stderr)
@@ -206,19 +207,19 @@ class ExifToolProcess:
         return bytes(out), bytes(err)
 
     def close(self, force: bool = False) -> None:
+        """Ask ExifTool to finish (unless `force`), kill it if it does not, free the pipes.
+        Never raises: the process may already be gone, its stdin broken."""
         process, self._process = self._process, None
         if process is None:
             return
-        try:
-            if not force and process.poll() is None:
+        if not force and process.poll() is None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 process.stdin.write(b"-stay_open\nFalse\n")
                 process.stdin.flush()
                 process.wait(CLOSE_TIMEOUT_SECONDS)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            for pipe in (process.stdin, process.stdout, process.stderr):
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
                 pipe.close()
