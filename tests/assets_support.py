@@ -5,8 +5,6 @@ import hashlib
 import os
 from pathlib import Path
 
-from faceforge import clock, ids
-
 BOUNDARY = "faceforge-test-boundary"
 CHUNK = 1024 * 1024
 
@@ -92,24 +90,13 @@ NOTHING = {"assets": [], "tmp": [], "rows": []}
 
 
 def insert_entity(server, display_name: str = "Ann") -> str:
-    """A minimal live entity row. Replaced by POST /v1/entities once the entity API is merged."""
-    entity_id = ids.new_id()
-    now = clock.now()
-    with server.services.db.write() as connection:
-        connection.execute(
-            "INSERT INTO entities (entity_id, display_name, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?)",
-            (entity_id, display_name, now, now),
-        )
-    return entity_id
+    """A live entity, created through the entity API."""
+    return server.client.post("/v1/entities", {"display_name": display_name}).data["entity_id"]
 
 
 def delete_entity(server, entity_id: str) -> None:
-    """Soft-delete an entity row (the entity API does this after the merge)."""
-    with server.services.db.write() as connection:
-        connection.execute(
-            "UPDATE entities SET deleted_at = ? WHERE entity_id = ?", (clock.now(), entity_id)
-        )
+    """Soft-delete an entity through the entity API."""
+    assert server.client.delete(f"/v1/entities/{entity_id}").data == {"deleted": True}
 
 
 def events_of(server, asset_id: str) -> list[tuple[str, str | None]]:
