@@ -15,6 +15,7 @@ from faceforge.db import Database
 from faceforge.migrate import migrate
 from faceforge.storage import open_storage
 from faceforge.web import create_app
+from faceforge.workers import WorkerPool
 
 log = logging.getLogger("faceforge")
 
@@ -53,7 +54,16 @@ def build_app(config):
     clear_tmp(config)
     app = create_app(config, db, open_storage(config))
     app.services.on_close.append(db.close)
+    start_workers(app.services)
     return app
+
+
+def start_workers(services) -> None:
+    """Fail the built-in jobs a dead process left running, then start the worker pool; it
+    stops (before the database closes) when the services close."""
+    services.jobs.recover_interrupted()
+    pool = WorkerPool(services.jobs, services.config["jobs.workers"]).start()
+    services.on_close.append(pool.stop)
 
 
 def read_ports(home) -> dict:

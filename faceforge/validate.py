@@ -5,6 +5,7 @@ naming the field (`loc`) and the problem, in the shape of API.md §1.
 """
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,26 @@ def integer(value: Any, loc: tuple, minimum: int | None = None, maximum: int | N
         fail(loc, f"must be at least {minimum}", "value_error")
     if maximum is not None and value > maximum:
         fail(loc, f"must be at most {maximum}", "value_error")
+    return value
+
+
+def number(
+    value: Any, loc: tuple, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    """A finite JSON number (int or float), within the bounds when given."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(loc, "must be a number", "type_error")
+    if minimum is not None and value < minimum:
+        fail(loc, f"must be at least {minimum}", "value_error")
+    if maximum is not None and value > maximum:
+        fail(loc, f"must be at most {maximum}", "value_error")
+    return value
+
+
+def optional_text(value: Any, loc: tuple) -> str | None:
+    """A string or null (absent counts as null)."""
+    if value is not None and not isinstance(value, str):
+        fail(loc, "must be a string or null", "type_error")
     return value
 
 

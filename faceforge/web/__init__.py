@@ -14,18 +14,24 @@ import bottle
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
+from faceforge.jobs import Jobs
 from faceforge.web import auth, docs, system, ui
+from faceforge.web import events as events_web
+from faceforge.web import jobs as jobs_web
+from faceforge.web import plugins as plugins_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
 @dataclass
 class Services:
-    """What handlers need, built once per app: settings, database, byte storage."""
+    """What handlers need, built once per app: settings, database, byte storage, the job
+    queue (built by `create_app`; its workers are started by `runtime.build_app`)."""
 
     config: Config
     db: Database
     storage: object
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    jobs: Jobs | None = None
 
     def close(self) -> None:
         for close in reversed(self.on_close):
@@ -53,6 +59,25 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/ui/logout", ui.logout),
     Route("GET", "/v1/ping", system.ping),
     Route("GET", "/v1/system/info", system.info),
+    Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
+    Route("GET", "/v1/jobs", jobs_web.list_jobs),
+    Route("POST", "/v1/jobs", jobs_web.create_job),
+    Route("POST", "/v1/jobs/claim", jobs_web.claim),
+    Route("GET", "/v1/jobs/<job_id>", jobs_web.get_job),
+    Route("GET", "/v1/jobs/<job_id>/log", jobs_web.read_log),
+    Route("POST", "/v1/jobs/<job_id>/cancel", jobs_web.cancel_job),
+    Route("POST", "/v1/jobs/<job_id>/retry", jobs_web.retry_job),
+    Route("POST", "/v1/jobs/<job_id>/heartbeat", jobs_web.heartbeat),
+    Route("POST", "/v1/jobs/<job_id>/log", jobs_web.runner_log),
+    Route("POST", "/v1/jobs/<job_id>/progress", jobs_web.runner_progress),
+    Route("POST", "/v1/jobs/<job_id>/complete", jobs_web.runner_complete),
+    Route("POST", "/v1/jobs/<job_id>/fail", jobs_web.runner_fail),
+    Route("GET", "/v1/events", events_web.list_events),
+    Route("GET", "/v1/plugins", plugins_web.list_plugins),
+    Route("POST", "/v1/plugins/<plugin_id>/enable", plugins_web.enable),
+    Route("POST", "/v1/plugins/<plugin_id>/disable", plugins_web.disable),
+    Route("GET", "/v1/plugins/<plugin_id>/config", plugins_web.get_config),
+    Route("PUT", "/v1/plugins/<plugin_id>/config", plugins_web.put_config),
 )
 
 
@@ -75,6 +100,7 @@ def guard(services: Services) -> None:
 def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
     """The WSGI app, built the same way by the CLI and by the tests."""
     services = Services(config=config, db=db, storage=storage)
+    services.jobs = Jobs(services)
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)

@@ -1,0 +1,120 @@
+"""The `assets.bulk-import` job (API.md §7): copy a folder of files into the library.
+
+The folder is checked when the job is submitted (it must be an existing directory once `~`,
+`..` and symlinks are resolved). Bulk import reads any folder the server's user can read:
+that is its purpose, and the API that asks for it is behind the install token. It never
+writes anywhere but the store (through the same ingest path as uploads), and it never walks
+into FACEFORGE_HOME, so the store is never imported into itself.
+"""
+
+import os
+from pathlib import Path
+
+from faceforge import validate
+from faceforge.job_context import JobContext, JobKind
+
+JOB_TYPE = "assets.bulk-import"
+SIDECAR_SUFFIX = "_meta.json"
+MAX_THROTTLE_MS = 60_000
+
+
+def prepare_input(services, job_input: dict, loc: tuple) -> dict:
+    """The input to store: `path` resolved and checked, defaults filled in; 422 otherwise."""
+    raw_path = validate.name(validate.required(job_input, "path", loc), (*loc, "path"))
+    path = resolved_folder(raw_path, (*loc, "path"), services.config.home.root)
+    recursive = validate.boolean(job_input.get("recursive", True), (*loc, "recursive"))
+    kind = validate.name(job_input.get("kind", "file"), (*loc, "kind"))
+    entity_id = job_input.get("entity_id")
+    role = job_input.get("role")
+    if entity_id is not None:
+        entity_id = existing_entity(services.db, entity_id, (*loc, "entity_id"))
+    if role is not None:
+        role = validate.name(role, (*loc, "role"))
+        if entity_id is None:
+            validate.fail((*loc, "role"), "a role needs an entity_id to link to")
+    throttle_ms = validate.integer(
+        job_input.get("throttle_ms", 0), (*loc, "throttle_ms"), 0, MAX_THROTTLE_MS
+    )
+    return {
+        "path": str(path),
+        "recursive": recursive,
+        "kind": kind,
+        "entity_id": entity_id,
+        "role": role,
+        "throttle_ms": throttle_ms,
+    }
+
+
+def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
+    try:
+        path = Path(raw_path).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        validate.fail(loc, f"{raw_path} does not exist")
+    if not path.is_dir():
+        validate.fail(loc, f"{path} is not a directory")
+    if not os.access(path, os.R_OK | os.X_OK):
+        validate.fail(loc, f"{path} is not readable by the server")
+    if path == home_root or home_root in path.parents:
+        validate.fail(loc, f"{path} is inside FACEFORGE_HOME: import from your own folders")
+    return path
+
+
+def existing_entity(db, entity_id, loc: tuple) -> str:
+    if not isinstance(entity_id, str):
+        validate.fail(loc, "must be a string", "type_error")
+    with db.read() as connection:
+        found = connection.execute(
+            "SELECT 1 FROM entities WHERE entity_id = ? AND deleted_at IS NULL", (entity_id,)
+        ).fetchone()
+    if found is None:
+        validate.fail(loc, f"entity {entity_id} does not exist")
+    return entity_id
+
+
+def is_sidecar(name: str) -> bool:
+    return name.lower().endswith(SIDECAR_SUFFIX)
+
+
+def sidecar_for(path: Path, names: set[str]) -> Path | None:
+    """The first of `<name>_meta.json`, `<name>._meta.json`, `<stem>_meta.json`,
+    `<stem>._meta.json` present beside the file (`names` holds its folder's entries)."""
+    for base in (path.name, path.stem):
+        for suffix in ("_meta.json", "._meta.json"):
+            if base + suffix in names:
+                return path.with_name(base + suffix)
+    return None
+
+
+def find_files(root: Path, recursive: bool, home_root: Path) -> list[tuple[Path, set[str]]]:
+    """Files to import below `root` in a stable order, each with its folder's entry names.
+
+    Hidden entries (starting with ".") are skipped, symlinked folders are not followed
+    (cycles, and folders the user did not point at), and FACEFORGE_HOME is never entered.
+    Sidecars are included: the job logs them as `Sidecar JSON skipped`."""
+    found = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if recursive and Path(entry.path) != home_root:
+                    subfolders.append(Path(entry.path))
+            elif entry.is_file():
+                found.append((Path(entry.path), names))
+        folders.extend(reversed(subfolders))
+    return found
+
+
+def run(context: JobContext, job_input: dict) -> dict:
+    raise NotImplementedError
+
+
+KIND = JobKind(prepare_input=prepare_input, run=run)
