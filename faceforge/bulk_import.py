@@ -46,6 +46,11 @@ def prepare_input(services, job_input: dict, loc: tuple) -> dict:
 
 
 def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
+    """The folder `raw_path` names, absolute and with symlinks resolved; 422 unless it is a
+    readable directory outside FACEFORGE_HOME. Relative paths are refused: they would be
+    relative to wherever the server happens to run (the CLI resolves them for you)."""
+    if not Path(raw_path).expanduser().is_absolute():
+        validate.fail(loc, f"{raw_path} is not an absolute path")
     try:
         path = Path(raw_path).expanduser().resolve(strict=True)
     except (OSError, RuntimeError):
@@ -54,6 +59,8 @@ def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
         validate.fail(loc, f"{path} is not a directory")
     if not os.access(path, os.R_OK | os.X_OK):
         validate.fail(loc, f"{path} is not readable by the server")
+    if path == Path(path.anchor):
+        validate.fail(loc, "importing the whole filesystem is not supported")
     if path == home_root or home_root in path.parents:
         validate.fail(loc, f"{path} is inside FACEFORGE_HOME: import from your own folders")
     return path

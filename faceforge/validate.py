@@ -12,6 +12,8 @@ from typing import Any
 from faceforge.errors import ValidationError
 
 MISSING = object()
+# SQLite's integer range: a larger value could not even be compared with a column.
+SQL_INTEGER_MIN, SQL_INTEGER_MAX = -(2**63), 2**63 - 1
 
 
 def fail(loc: tuple, msg: str, type_: str = "value_error"):
@@ -55,7 +57,7 @@ def required(body: Mapping[str, Any], key: str, loc: tuple = ("body",)) -> Any:
 
 
 def integer(value: Any, loc: tuple, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer from JSON (int) or from a query string (digits)."""
+    """An integer from JSON (int) or from a query string (digits), within SQLite's range."""
     if isinstance(value, str):
         try:
             value = int(value.strip())
@@ -63,9 +65,11 @@ def integer(value: Any, loc: tuple, minimum: int | None = None, maximum: int | N
             fail(loc, "must be an integer", "type_error")
     if isinstance(value, bool) or not isinstance(value, int):
         fail(loc, "must be an integer", "type_error")
-    if minimum is not None and value < minimum:
+    minimum = SQL_INTEGER_MIN if minimum is None else minimum
+    maximum = SQL_INTEGER_MAX if maximum is None else maximum
+    if value < minimum:
         fail(loc, f"must be at least {minimum}", "value_error")
-    if maximum is not None and value > maximum:
+    if value > maximum:
         fail(loc, f"must be at most {maximum}", "value_error")
     return value
 

@@ -16,7 +16,7 @@ def body(services) -> dict:
 
 def list_jobs(services):
     query = params.query()
-    status = query.get("status") or None
+    status = query.get("status")
     if status is not None:
         validate.choice(status, ("query", "status"), jobs.STATUSES)
     job_type = query.get("job_type", "").strip() or None
