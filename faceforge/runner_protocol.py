@@ -18,7 +18,13 @@ DEFAULT_LEASE_SECONDS = 60
 
 
 def reply(row) -> dict:
-    return {"cancel_requested": row["cancel_requested_at"] is not None, "job": jobs.job_dict(row)}
+    """What every runner call answers: whether to stop, the job, and the lease's new expiry
+    (null once the job has finished)."""
+    return {
+        "cancel_requested": row["cancel_requested_at"] is not None,
+        "job": jobs.job_dict(row),
+        "lease_expires_at": row["lease_expires_at"],
+    }
 
 
 def claim(queue: jobs.Jobs, job_types: list[str], lease_seconds: int) -> dict | None:
