@@ -10,13 +10,13 @@ import signal
 import sys
 from pathlib import Path
 
-from faceforge import __version__, logs, runtime
+from faceforge import __version__, import_cli, logs, runtime
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
 from faceforge.home import HomeError, resolve_root
 from faceforge.server import Server, ServerError
 
-KNOWN_FAILURES = (ConfigError, DatabaseError, HomeError, ServerError)
+KNOWN_FAILURES = (ConfigError, DatabaseError, HomeError, ServerError, import_cli.ImportFailed)
 
 
 def home_settings(args):
@@ -53,6 +53,26 @@ def migrate(args) -> int:
     runtime.open_database(config).close()
     print(f"database {config.home.db_path} is up to date")
     return 0
+
+
+def import_folder(args) -> int:
+    try:
+        return import_cli.run(args, home_settings(args))
+    finally:
+        logs.shutdown()
+
+
+def add_import_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("folder", help="the folder to import (its subfolders too)")
+    command.add_argument("--kind", default="file", help="asset kind (default: file)")
+    command.add_argument("--entity", help="link every imported asset to this entity id")
+    command.add_argument("--role", help="role of those links (with --entity)")
+    command.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    command.add_argument(
+        "--throttle-ms", type=int, default=0, help="pause between files, in milliseconds"
+    )
 
 
 def version(args) -> int:
@@ -92,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", serve, "run the server (the default)"),
         ("token", token, "print the install token"),
         ("migrate", migrate, "bring the database schema up to date"),
+        ("import", import_folder, "import a folder of files (progress bar; Ctrl-C cancels)"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
     ):
@@ -100,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         if name == "zipapp":
             command.add_argument("--output", default="dist/faceforge.pyz")
+        if name == "import":
+            add_import_arguments(command)
     parser.set_defaults(handler=serve)
     return parser
 

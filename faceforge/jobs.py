@@ -253,7 +253,7 @@ class Jobs:
         return len(stale)
 
     def take_next(self) -> tuple[dict, str] | None:
-        """Start the oldest queued built-in job: (job, lease token), or None."""
+        """Start the oldest queued built-in job here: (job, lease token), or None."""
         types = list(self.kinds)
         placeholders = ", ".join("?" * len(types))
         with self.db.write() as connection:
@@ -262,11 +262,21 @@ class Jobs:
                 " ORDER BY created_at, rowid LIMIT 1",
                 types,
             ).fetchone()
-            if row is None:
+            return None if row is None else self.start_here(connection, row)
+
+    def take(self, job_id: str) -> tuple[dict, str] | None:
+        """Start this queued built-in job here (the CLI's in-process import), or None if it
+        is no longer queued."""
+        with self.db.write() as connection:
+            row = fetch(connection, job_id)
+            if row["status"] != "queued" or row["job_type"] not in self.kinds:
                 return None
-            lease_token = local_owner()
-            start(connection, row, lease_token)
-            return job_dict(fetch(connection, row["job_id"])), lease_token
+            return self.start_here(connection, row)
+
+    def start_here(self, connection, row) -> tuple[dict, str]:
+        lease_token = local_owner()
+        start(connection, row, lease_token)
+        return job_dict(fetch(connection, row["job_id"])), lease_token
 
     def complete_local(self, job_id: str, lease_token: str, status: str, result, error) -> None:
         """Record how a worker's job ended, unless it stopped being that worker's job."""

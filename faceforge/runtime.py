@@ -48,13 +48,18 @@ def clear_tmp(config) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def build_app(config):
-    """The WSGI app with its database and storage; `app.services.close()` releases them."""
+def build_app(config, serving: bool = True):
+    """The WSGI app with its database and storage; `app.services.close()` releases them.
+
+    `serving=False` is for commands that borrow the services while no server runs (the
+    in-process `import`): they leave tmp/ and the job queue to the server."""
     db = open_database(config)
-    clear_tmp(config)
+    if serving:
+        clear_tmp(config)
     app = create_app(config, db, open_storage(config))
     app.services.on_close.append(db.close)
-    start_workers(app.services)
+    if serving:
+        start_workers(app.services)
     return app
 
 

@@ -72,27 +72,29 @@ class WorkerPool:
                 self._wait()
                 continue
             try:
-                self._run(*taken)
+                run_job(self.queue, *taken, self.stopping)
             except Exception:
                 log.exception("job worker %s could not record the end of a job", number)
 
-    def _run(self, job: dict, lease_token: str) -> None:
-        context = JobContext(self.queue.services, job["job_id"], lease_token, self.stopping)
-        kind = self.queue.kinds[job["job_type"]]
-        status, result, error = "succeeded", None, None
-        try:
-            result = kind.run(context, job["input"])
-        except JobCanceled:
-            status = "canceled"
-        except JobInterrupted as stopped:
-            status, error = "failed", {"code": "interrupted", "message": str(stopped)}
-        except ApiError as failure:
-            status, error = "failed", {"code": failure.code, "message": failure.message}
-        except Exception as failure:
-            log.exception("job %s (%s) failed", job["job_id"], job["job_type"])
-            status, error = "failed", {"code": "internal_error", "message": str(failure)}
-        try:
-            context.flush()
-        except Exception:
-            log.exception("job %s: could not write its last log lines", job["job_id"])
-        self.queue.complete_local(job["job_id"], lease_token, status, result, error)
+
+def run_job(queue: jobs.Jobs, job: dict, lease_token: str, stopping: threading.Event) -> None:
+    """Run one started built-in job to its end and record how it ended."""
+    context = JobContext(queue.services, job["job_id"], lease_token, stopping)
+    kind = queue.kinds[job["job_type"]]
+    status, result, error = "succeeded", None, None
+    try:
+        result = kind.run(context, job["input"])
+    except JobCanceled:
+        status = "canceled"
+    except JobInterrupted as stopped:
+        status, error = "failed", {"code": "interrupted", "message": str(stopped)}
+    except ApiError as failure:
+        status, error = "failed", {"code": failure.code, "message": failure.message}
+    except Exception as failure:
+        log.exception("job %s (%s) failed", job["job_id"], job["job_type"])
+        status, error = "failed", {"code": "internal_error", "message": str(failure)}
+    try:
+        context.flush()
+    except Exception:
+        log.exception("job %s: could not write its last log lines", job["job_id"])
+    queue.complete_local(job["job_id"], lease_token, status, result, error)
