@@ -67,6 +67,17 @@ def fetch(connection, job_id: str):
     return row
 
 
+def oldest_queued(connection, job_types):
+    """The queued job of these types that was submitted first, or None."""
+    types = list(job_types)
+    placeholders = ", ".join("?" * len(types))
+    return connection.execute(
+        f"SELECT * FROM jobs WHERE status = 'queued' AND job_type IN ({placeholders})"
+        " ORDER BY created_at, rowid LIMIT 1",
+        types,
+    ).fetchone()
+
+
 def start(connection, row, lease_token: str, lease_seconds: int | None = None) -> None:
     """queued → running, owned by `lease_token` (for `lease_seconds` when it is a runner)."""
     now = clock.now()
@@ -253,15 +264,13 @@ class Jobs:
         return len(stale)
 
     def take_next(self) -> tuple[dict, str] | None:
-        """Start the oldest queued built-in job here: (job, lease token), or None."""
-        types = list(self.kinds)
-        placeholders = ", ".join("?" * len(types))
+        """Start the oldest queued built-in job here: (job, lease token), or None. Looking
+        first without the write lock keeps idle workers from queueing up on it."""
+        with self.db.read() as connection:
+            if oldest_queued(connection, self.kinds) is None:
+                return None
         with self.db.write() as connection:
-            row = connection.execute(
-                f"SELECT * FROM jobs WHERE status = 'queued' AND job_type IN ({placeholders})"
-                " ORDER BY created_at, rowid LIMIT 1",
-                types,
-            ).fetchone()
+            row = oldest_queued(connection, self.kinds)
             return None if row is None else self.start_here(connection, row)
 
     def take(self, job_id: str) -> tuple[dict, str] | None:

@@ -35,13 +35,11 @@ def claim(queue: jobs.Jobs, job_types: list[str], lease_seconds: int) -> dict | 
                 ("body", "job_types", index), f"{job_type} is built in: Core runs it itself"
             )
     requeue_lapsed(queue.db, queue.max_attempts)
-    placeholders = ", ".join("?" * len(job_types))
+    with queue.db.read() as connection:
+        if jobs.oldest_queued(connection, job_types) is None:
+            return None  # an idle runner's poll takes no write lock
     with queue.db.write() as connection:
-        row = connection.execute(
-            f"SELECT * FROM jobs WHERE status = 'queued' AND job_type IN ({placeholders})"
-            " ORDER BY created_at, rowid LIMIT 1",
-            job_types,
-        ).fetchone()
+        row = jobs.oldest_queued(connection, job_types)
         if row is None:
             return None
         lease_token = secrets.token_urlsafe(32)
