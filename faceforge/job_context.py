@@ -28,6 +28,15 @@ class JobInterrupted(Exception):
     """Core is shutting down; the job stops and is marked failed ("interrupted")."""
 
 
+class JobFailed(Exception):
+    """The job cannot go on; it is marked failed with this error code and message."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass(frozen=True)
 class JobKind:
     """A built-in job type. `prepare_input(services, input, loc)` checks the input at submit

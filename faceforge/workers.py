@@ -12,7 +12,7 @@ import threading
 
 from faceforge import jobs, runner_protocol
 from faceforge.errors import ApiError
-from faceforge.job_context import JobCanceled, JobContext, JobInterrupted
+from faceforge.job_context import JobCanceled, JobContext, JobFailed, JobInterrupted
 
 log = logging.getLogger("faceforge.jobs")
 
@@ -88,7 +88,7 @@ def run_job(queue: jobs.Jobs, job: dict, lease_token: str, stopping: threading.E
         status = "canceled"
     except JobInterrupted as stopped:
         status, error = "failed", {"code": "interrupted", "message": str(stopped)}
-    except ApiError as failure:
+    except (ApiError, JobFailed) as failure:
         status, error = "failed", {"code": failure.code, "message": failure.message}
     except Exception as failure:
         log.exception("job %s (%s) failed", job["job_id"], job["job_type"])
