@@ -16,9 +16,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from faceforge import bulk_import, clock, events, ids, job_log, plugins, validate
+from faceforge import bulk_import, clock, events, ids, job_log, paging, plugins, validate
 from faceforge.errors import Conflict, NotFound
-from faceforge.paging import Page, page_of
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
@@ -205,7 +204,7 @@ class Jobs:
         with self.db.read() as connection:
             return job_dict(fetch(connection, job_id))
 
-    def list(self, status: str | None, job_type: str | None, page: Page) -> dict:
+    def list(self, status: str | None, job_type: str | None, page: paging.Paging) -> dict:
         """Newest first, optionally filtered by status and/or type."""
         conditions, parameters = [], []
         if status:
@@ -216,8 +215,9 @@ class Jobs:
             parameters.append(job_type)
         where = " AND ".join(conditions) or "1"
         keyset, key_parameters = "", []
-        if page.after is not None:
-            keyset, key_parameters = " AND (created_at, job_id) < (?, ?)", page.after
+        if page.cursor is not None:
+            key_parameters = paging.cursor_values(page.cursor, str, str)
+            keyset = " AND (created_at, job_id) < (?, ?)"
         with self.db.read() as connection:
             total = connection.execute(
                 f"SELECT COUNT(*) FROM jobs WHERE {where}", parameters
@@ -227,9 +227,11 @@ class Jobs:
                 " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?",
                 (*parameters, *key_parameters, page.limit + 1, page.offset),
             ).fetchall()
-        return page_of(
-            [job_dict(row) for row in rows], total, page, lambda j: [j["created_at"], j["job_id"]]
-        )
+        items = [job_dict(row) for row in rows[: page.limit]]
+        next_cursor = None
+        if len(rows) > page.limit:
+            next_cursor = paging.encode_cursor([items[-1]["created_at"], items[-1]["job_id"]])
+        return paging.page(items, total, page, next_cursor)
 
     def log(self, job_id: str, after_id: int, limit: int) -> dict:
         """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next."""

@@ -1,8 +1,9 @@
-"""Paging of lists (API.md §1): `limit` + `offset` as in 0.1.x, or an opaque keyset `cursor`.
+"""Paging for every list that pages (API.md §1): `limit`/`offset` as in 0.1.x, or an opaque
+keyset `cursor`, and the page shape `{items, total, limit, offset, next_cursor}`.
 
-A cursor is the sort key of the last item of a page, as base64url JSON. It means nothing to
-clients; they pass back the `next_cursor` they were given. Keyset pages cost the same at any
-depth because the query starts from the key instead of counting past `offset` rows.
+Generic on purpose: a cursor is a short JSON list of whatever the domain needs to resume
+(typically the sort key and a tie-breaker), wrapped in URL-safe base64 so clients treat it as
+opaque. The domain decides what goes in and checks what comes out (`cursor_values`).
 """
 
 import base64
@@ -10,56 +11,82 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from faceforge import validate
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# SQLite integers are 64-bit; a larger offset could not even be bound to a statement.
+MAX_OFFSET = 2**63 - 1
+CURSOR_LOC = ("query", "cursor")
 
 
 @dataclass(frozen=True)
-class Page:
+class Paging:
     limit: int
     offset: int
-    after: list | None  # the decoded cursor: sort key of the last item already seen
+    cursor: list | None  # decoded values; None for the first page or offset paging
 
 
-def encode_cursor(key: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode("utf-8")).decode("ascii").rstrip("=")
+def read_paging(
+    query: Mapping[str, str], default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT
+) -> Paging:
+    """`limit` (1..max, default 50), `offset` (>= 0) or `cursor`, from query parameters."""
+    limit = default_limit
+    if query.get("limit", "") != "":
+        limit = validate.integer(query["limit"], ("query", "limit"), 1, max_limit)
+    offset = 0
+    if query.get("offset", "") != "":
+        offset = validate.integer(query["offset"], ("query", "offset"), 0, MAX_OFFSET)
+    cursor = None
+    if query.get("cursor", "") != "":
+        if offset:
+            validate.fail(("query", "offset"), "use either offset or cursor, not both")
+        cursor = decode_cursor(query["cursor"])
+    return Paging(limit, offset, cursor)
 
 
-def decode_cursor(text: str, size: int, loc: tuple = ("query", "cursor")) -> list:
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(text: str) -> list:
+    """The values inside a cursor; 422 on ("query", "cursor") for anything we did not make."""
     try:
-        padded = text + "=" * (-len(text) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
-    except (ValueError, UnicodeError, binascii.Error):
-        key = None
-    if not isinstance(key, list) or len(key) != size:
-        validate.fail(loc, "is not a cursor this list gave out", "value_error")
-    return key
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        values = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError):
+        malformed_cursor()
+    if not isinstance(values, list):
+        malformed_cursor()
+    return values
 
 
-def read_page(query: Mapping[str, str], key_size: int) -> Page:
-    """`limit` (1..200, default 50) and either `offset` (≥ 0) or `cursor`."""
-    limit = validate.integer(query.get("limit", DEFAULT_LIMIT), ("query", "limit"), 1, MAX_LIMIT)
-    offset = validate.integer(query.get("offset", 0), ("query", "offset"), 0)
-    cursor = query.get("cursor") or None
-    if cursor is not None and offset:
-        validate.fail(("query", "offset"), "use either offset or cursor, not both")
-    after = decode_cursor(cursor, key_size) if cursor is not None else None
-    return Page(limit=limit, offset=offset, after=after)
+def malformed_cursor():
+    validate.fail(CURSOR_LOC, "malformed cursor: pass back a next_cursor unchanged", "value_error")
 
 
-def page_of(fetched: list[dict], total: int, page: Page, key_of) -> dict:
-    """The reply `{items, total, limit, offset, next_cursor}` from up to `limit + 1` fetched
-    items (the extra one only tells that another page exists). `key_of(item)` is the sort key
-    the next page starts after; `next_cursor` is null on the last page."""
-    items = fetched[: page.limit]
-    more = len(fetched) > page.limit
+def cursor_values(cursor: list, *types: type | tuple[type, ...]) -> list[Any]:
+    """Check that a decoded cursor holds exactly the expected types, in order."""
+    if len(cursor) != len(types):
+        malformed_cursor()
+    for value, expected in zip(cursor, types, strict=True):
+        # JSON true/false arrive as bool, which Python also counts as int.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            malformed_cursor()
+        if isinstance(value, int) and not -MAX_OFFSET - 1 <= value <= MAX_OFFSET:
+            malformed_cursor()
+    return cursor
+
+
+def page(items: list, total: int, paging: Paging, next_cursor: str | None) -> dict:
+    """The page shape. `offset` is null for a cursor page: its position is not counted."""
     return {
         "items": items,
         "total": total,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_cursor": encode_cursor(key_of(items[-1])) if more else None,
+        "limit": paging.limit,
+        "offset": None if paging.cursor is not None else paging.offset,
+        "next_cursor": next_cursor,
     }

@@ -20,7 +20,7 @@ def list_jobs(services):
     if status is not None:
         validate.choice(status, ("query", "status"), jobs.STATUSES)
     job_type = query.get("job_type", "").strip() or None
-    return services.jobs.list(status, job_type, paging.read_page(query, key_size=2))
+    return services.jobs.list(status, job_type, paging.read_paging(query))
 
 
 def create_job(services):
