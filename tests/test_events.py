@@ -24,28 +24,58 @@ def follow(client, stop: threading.Event, seen: list) -> None:
 
 
 def make_changes(server, worker: int, expected: list) -> None:
-    """125 changes of mixed kinds; appends (type, subject_id) of the event each must write."""
+    """125 changes of mixed kinds (jobs, plugins, entities, relationships); appends the
+    (type, subject_id) of the event each one must write, in the order they were made."""
     client = server.client
     plugin_id = f"p{worker}"
     enabled = False
+    entities: list[str] = []
     made = 0
+
+    def change(event_type: str, subject_id: str) -> None:
+        nonlocal made
+        expected.append((event_type, subject_id))
+        made += 1
+
     while made < CHANGES_PER_THREAD:
-        step = made % 5
+        step = len(expected) % 8
+        if step in (1, 7) and CHANGES_PER_THREAD - made < 2:
+            step = 4  # the two-change steps would overshoot: one more entity instead
         if step in (0, 1):
             job = client.post("/v1/jobs", {"job_type": "feed.work", "input": {"w": worker}}).data
-            expected.append(("job.created", job["job_id"]))
+            change("job.created", job["job_id"])
             if step == 1:
                 client.post(f"/v1/jobs/{job['job_id']}/cancel")
-                expected.append(("job.canceled", job["job_id"]))
-                made += 1
+                change("job.canceled", job["job_id"])
         elif step == 2:
             enabled = not enabled
             client.post(f"/v1/plugins/{plugin_id}/{'enable' if enabled else 'disable'}")
-            expected.append(("plugin.enabled" if enabled else "plugin.disabled", plugin_id))
-        else:
+            change("plugin.enabled" if enabled else "plugin.disabled", plugin_id)
+        elif step == 3:
             client.put(f"/v1/plugins/{plugin_id}/config", {"config": {"n": made}})
-            expected.append(("plugin.config_changed", plugin_id))
-        made += 1
+            change("plugin.config_changed", plugin_id)
+        elif step == 4 or len(entities) < 2:
+            entity = client.post("/v1/entities", {"display_name": f"w{worker} #{made}"}).data
+            entities.append(entity["entity_id"])
+            change("entity.created", entity["entity_id"])
+        elif step == 5:
+            client.patch(f"/v1/entities/{entities[-1]}", {"tags": [f"t{made}"]})
+            change("entity.updated", entities[-1])
+        elif step == 6:
+            relationship = client.post(
+                "/v1/relationships",
+                {
+                    "src_entity_id": entities[-2],
+                    "dst_entity_id": entities[-1],
+                    "relationship_type": "friend",
+                },
+            ).data
+            change("relationship.created", relationship["relationship_id"])
+        else:
+            lonely = client.post("/v1/entities", {"display_name": "gone soon"}).data
+            change("entity.created", lonely["entity_id"])
+            client.delete(f"/v1/entities/{lonely['entity_id']}")
+            change("entity.deleted", lonely["entity_id"])
 
 
 def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server):
@@ -67,11 +97,11 @@ def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server)
     stop.set()
     follower.join()
 
-    assert sum(map(len, expected)) == THREADS * CHANGES_PER_THREAD
+    assert [len(changes) for changes in expected] == [CHANGES_PER_THREAD] * THREADS
     feed = [e for e in seen if e["event_id"] > start_after]
     ids = [e["event_id"] for e in feed]
     assert ids == sorted(set(ids)), "the follower saw every event once, in id order"
-    assert len(feed) == THREADS * CHANGES_PER_THREAD
+    assert len(feed) == THREADS * CHANGES_PER_THREAD == 1000
     assert [e["ts"] for e in feed] == sorted(e["ts"] for e in feed)
     everything = server.client.get("/v1/events", query={"after_id": start_after, "limit": 1000})
     assert everything.data["items"] == feed
