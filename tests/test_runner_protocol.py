@@ -29,6 +29,12 @@ def claim(client, *job_types, lease_seconds=60):
     )
 
 
+def running_job(client) -> tuple[str, str]:
+    """A job of JOB_TYPE, submitted and claimed: (job_id, lease_token)."""
+    job_id = submit(client)["job_id"]
+    return job_id, claim(client).data["lease_token"]
+
+
 def test_claim_answers_null_when_nothing_waits(runner):
     reply = claim(runner.client)
     assert reply.status == 200
@@ -72,8 +78,7 @@ def test_bad_claims_are_422(runner, body, loc):
 
 def test_a_runner_reports_log_and_progress_and_completes(runner):
     client = runner.client
-    job_id = submit(client)["job_id"]
-    lease = claim(client).data["lease_token"]
+    job_id, lease = running_job(client)
     logged = client.post(
         f"/v1/jobs/{job_id}/log",
         {"lease_token": lease, "level": "warning", "message": "slow model", "data": {"ms": 5}},
@@ -104,8 +109,7 @@ def test_a_runner_reports_log_and_progress_and_completes(runner):
 
 def test_a_runner_fails_a_job(runner):
     client = runner.client
-    job_id = submit(client)["job_id"]
-    lease = claim(client).data["lease_token"]
+    job_id, lease = running_job(client)
     failed = client.post(
         f"/v1/jobs/{job_id}/fail",
         {"lease_token": lease, "error": {"code": "model_missing", "message": "no model"}},
@@ -174,8 +178,7 @@ def test_calls_without_the_live_lease_are_409(runner):
 )
 def test_malformed_runner_calls_are_422_and_change_nothing(runner, action, body, loc):
     client = runner.client
-    job_id = submit(client)["job_id"]
-    lease = claim(client).data["lease_token"]
+    job_id, lease = running_job(client)
     reply = client.post(f"/v1/jobs/{job_id}/{action}", {"lease_token": lease, **body})
     assert reply.status == 422
     assert reply.error["details"][0]["loc"] == loc
@@ -192,8 +195,7 @@ def test_runner_calls_on_unknown_jobs_are_404(runner):
 
 def test_a_cancel_reaches_the_runner_and_its_fail_marks_the_job_canceled(runner):
     client = runner.client
-    job_id = submit(client)["job_id"]
-    lease = claim(client).data["lease_token"]
+    job_id, lease = running_job(client)
     canceled = client.post(f"/v1/jobs/{job_id}/cancel").data
     assert canceled["cancel_requested"] is True
     assert canceled["job"]["status"] == "running"
