@@ -10,8 +10,9 @@ into FACEFORGE_HOME, so the store is never imported into itself.
 import os
 from pathlib import Path
 
-from faceforge import validate
-from faceforge.job_context import JobContext, JobKind
+from faceforge import asset_links, assets, ingest, validate
+from faceforge.errors import ApiError
+from faceforge.job_context import JobContext, JobFailed, JobKind
 
 JOB_TYPE = "assets.bulk-import"
 SIDECAR_SUFFIX = "_meta.json"
@@ -25,13 +26,11 @@ def prepare_input(services, job_input: dict, loc: tuple) -> dict:
     recursive = validate.boolean(job_input.get("recursive", True), (*loc, "recursive"))
     kind = validate.name(job_input.get("kind", "file"), (*loc, "kind"))
     entity_id = job_input.get("entity_id")
-    role = job_input.get("role")
     if entity_id is not None:
-        entity_id = existing_entity(services.db, entity_id, (*loc, "entity_id"))
-    if role is not None:
-        role = validate.name(role, (*loc, "role"))
-        if entity_id is None:
-            validate.fail((*loc, "role"), "a role needs an entity_id to link to")
+        entity_id = live_entity(services.db, entity_id, (*loc, "entity_id"))
+    role = asset_links.read_role(job_input.get("role"), (*loc, "role"))
+    if role is not None and entity_id is None:
+        validate.fail((*loc, "role"), "needs entity_id", "value_error")
     throttle_ms = validate.integer(
         job_input.get("throttle_ms", 0), (*loc, "throttle_ms"), 0, MAX_THROTTLE_MS
     )
@@ -66,15 +65,11 @@ def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
     return path
 
 
-def existing_entity(db, entity_id, loc: tuple) -> str:
+def live_entity(db, entity_id, loc: tuple) -> str:
     if not isinstance(entity_id, str):
         validate.fail(loc, "must be a string", "type_error")
     with db.read() as connection:
-        found = connection.execute(
-            "SELECT 1 FROM entities WHERE entity_id = ? AND deleted_at IS NULL", (entity_id,)
-        ).fetchone()
-    if found is None:
-        validate.fail(loc, f"entity {entity_id} does not exist")
+        assets.check_references(connection, entity_id, None, loc[:-1])
     return entity_id
 
 
@@ -120,8 +115,65 @@ def find_files(root: Path, recursive: bool, home_root: Path) -> list[tuple[Path,
     return found
 
 
+class CheckpointReader:
+    """A file read in chunks, with a job checkpoint before each chunk: a cancel stops the
+    copy of even a very large file within a fraction of a second."""
+
+    def __init__(self, handle, context: JobContext):
+        self.handle = handle
+        self.context = context
+
+    def read(self, size: int = -1) -> bytes:
+        self.context.checkpoint()
+        return self.handle.read(size)
+
+
+def import_one(context: JobContext, path: Path, names: set[str], job_input: dict):
+    """Ingest one file with its sidecar, as an upload would: (asset, created)."""
+    sidecar_path = sidecar_for(path, names)
+    sidecar = sidecar_path.read_bytes() if sidecar_path else None
+    request = ingest.Request(
+        filename=path.name,
+        kind=job_input["kind"],
+        sidecar=sidecar,
+        sidecar_name=sidecar_path.name if sidecar_path else None,
+        entity_id=job_input["entity_id"],
+        role=job_input["role"],
+        loc=("body",),
+    )
+    with path.open("rb") as handle:
+        return ingest.ingest_file(context.services, CheckpointReader(handle, context), request)
+
+
 def run(context: JobContext, job_input: dict) -> dict:
-    raise NotImplementedError
+    root = Path(job_input["path"])
+    if not root.is_dir():
+        raise JobFailed("path_missing", f"{root} is no longer a directory")
+    found = find_files(root, job_input["recursive"], context.services.config.home.root)
+    total = len(found)
+    context.log("info", f"Found {total} files", {"path": str(root), "total": total})
+    counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
+    for done, (path, names) in enumerate(found, start=1):
+        context.checkpoint()
+        line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
+        try:
+            if is_sidecar(path.name):
+                context.log("info", "Sidecar JSON skipped", line)
+            elif path.stat().st_size == 0:
+                context.log("info", "Skipped empty file", line)
+            else:
+                asset, created = import_one(context, path, names, job_input)
+                counts["imported" if created else "skipped_existing"] += 1
+                message = "Imported" if created else "Skipped (already imported)"
+                context.log("info", message, {**line, "asset_id": asset["asset_id"]})
+        except (ApiError, OSError) as error:
+            counts["errors"] += 1
+            reason = error.message if isinstance(error, ApiError) else error.strerror or str(error)
+            context.log("error", "Import failed", {**line, "error": reason})
+        context.progress(done, total, f"{done} of {total} files")
+        if job_input["throttle_ms"]:
+            context.sleep(job_input["throttle_ms"] / 1000)
+    return {"path": str(root), **counts}
 
 
 KIND = JobKind(prepare_input=prepare_input, run=run)

@@ -185,19 +185,25 @@ def follow(jobs, job_id: str, bar: ProgressBar) -> dict:
     canceling = False
     while True:
         try:
-            page = jobs.log_after(job_id, after_id)
-            for line in page["items"]:
-                data = line["data"] or {}
-                done, total = data.get("done", done), data.get("total", total)
-                if line["level"] in ("warning", "error"):
-                    bar.note(f"{line['message']}: {data.get('file', '')} {data.get('error', '')}")
-            after_id = page["next_after_id"]
-            bar.update(done, total)
+            # The status first: once it says finished, the log lines read next are all there.
             job = jobs.job(job_id)
-            if job["status"] in ("succeeded", "failed", "canceled") and not page["items"]:
+            while True:
+                page = jobs.log_after(job_id, after_id)
+                for line in page["items"]:
+                    data = line["data"] or {}
+                    done, total = data.get("done", done), data.get("total", total)
+                    if line["level"] in ("warning", "error"):
+                        bar.note(
+                            f"{line['message']}: {data.get('file', '')} {data.get('error', '')}"
+                        )
+                after_id = page["next_after_id"]
+                if len(page["items"]) < LOG_PAGE:
+                    break
+            if total:
+                bar.update(done, total)
+            if job["status"] in ("succeeded", "failed", "canceled"):
                 return job
-            if len(page["items"]) < LOG_PAGE:
-                time.sleep(POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
         except KeyboardInterrupt:
             if canceling:
                 raise
