@@ -5,7 +5,9 @@ import threading
 
 import pytest
 
+from tests.assets_support import upload_raw
 from tests.plugin_support import enabled_plugin, write_plugin
+from tests.support import write_core_json
 
 THREADS = 8
 CHANGES_PER_THREAD = 125
@@ -23,62 +25,98 @@ def follow(client, stop: threading.Event, seen: list) -> None:
             return
 
 
-def make_changes(server, worker: int, expected: list) -> None:
-    """125 changes of mixed kinds (jobs, plugins, entities, relationships); appends the
-    (type, subject_id) of the event each one must write, in the order they were made."""
-    client = server.client
-    plugin_id = f"p{worker}"
-    enabled = False
-    entities: list[str] = []
-    made = 0
+class ChangeMaker:
+    """One thread's share of the changes: jobs, plugins, entities, relationships, assets and
+    links in turn. `expected` gets the (type, subject_id) of the event each change must
+    write, in the order the changes were made."""
 
-    def change(event_type: str, subject_id: str) -> None:
-        nonlocal made
-        expected.append((event_type, subject_id))
-        made += 1
+    def __init__(self, server, worker: int):
+        self.client = server.client
+        self.worker = worker
+        self.plugin_id = f"p{worker}"
+        self.enabled = False
+        self.entities: list[str] = []
+        self.assets: list[str] = []
+        self.expected: list[tuple[str, str]] = []
 
-    while made < CHANGES_PER_THREAD:
-        step = len(expected) % 8
-        if step in (1, 7) and CHANGES_PER_THREAD - made < 2:
-            step = 4  # the two-change steps would overshoot: one more entity instead
-        if step in (0, 1):
-            job = client.post("/v1/jobs", {"job_type": "feed.work", "input": {"w": worker}}).data
-            change("job.created", job["job_id"])
-            if step == 1:
-                client.post(f"/v1/jobs/{job['job_id']}/cancel")
-                change("job.canceled", job["job_id"])
-        elif step == 2:
-            enabled = not enabled
-            client.post(f"/v1/plugins/{plugin_id}/{'enable' if enabled else 'disable'}")
-            change("plugin.enabled" if enabled else "plugin.disabled", plugin_id)
-        elif step == 3:
-            client.put(f"/v1/plugins/{plugin_id}/config", {"config": {"n": made}})
-            change("plugin.config_changed", plugin_id)
-        elif step == 4 or len(entities) < 2:
-            entity = client.post("/v1/entities", {"display_name": f"w{worker} #{made}"}).data
-            entities.append(entity["entity_id"])
-            change("entity.created", entity["entity_id"])
-        elif step == 5:
-            client.patch(f"/v1/entities/{entities[-1]}", {"tags": [f"t{made}"]})
-            change("entity.updated", entities[-1])
-        elif step == 6:
-            relationship = client.post(
-                "/v1/relationships",
-                {
-                    "src_entity_id": entities[-2],
-                    "dst_entity_id": entities[-1],
-                    "relationship_type": "friend",
-                },
-            ).data
-            change("relationship.created", relationship["relationship_id"])
-        else:
-            lonely = client.post("/v1/entities", {"display_name": "gone soon"}).data
-            change("entity.created", lonely["entity_id"])
-            client.delete(f"/v1/entities/{lonely['entity_id']}")
-            change("entity.deleted", lonely["entity_id"])
+    def changed(self, event_type: str, subject_id: str) -> None:
+        self.expected.append((event_type, subject_id))
+
+    def job(self):
+        job = self.client.post("/v1/jobs", {"job_type": "feed.work", "input": {}}).data
+        self.changed("job.created", job["job_id"])
+        return job["job_id"]
+
+    def canceled_job(self):
+        job_id = self.job()
+        self.client.post(f"/v1/jobs/{job_id}/cancel")
+        self.changed("job.canceled", job_id)
+
+    def toggle_plugin(self):
+        self.enabled = not self.enabled
+        action = "enable" if self.enabled else "disable"
+        self.client.post(f"/v1/plugins/{self.plugin_id}/{action}")
+        self.changed(f"plugin.{action}d", self.plugin_id)
+
+    def configure_plugin(self):
+        config = {"n": len(self.expected)}
+        self.client.put(f"/v1/plugins/{self.plugin_id}/config", {"config": config})
+        self.changed("plugin.config_changed", self.plugin_id)
+
+    def entity(self):
+        name = f"w{self.worker} #{len(self.expected)}"
+        entity_id = self.client.post("/v1/entities", {"display_name": name}).data["entity_id"]
+        self.entities.append(entity_id)
+        self.changed("entity.created", entity_id)
+        return entity_id
+
+    def update_entity(self):
+        entity_id = self.entity()
+        self.client.patch(f"/v1/entities/{entity_id}", {"tags": ["changed"]})
+        self.changed("entity.updated", entity_id)
+
+    def deleted_entity(self):
+        entity_id = self.entity()
+        self.client.delete(f"/v1/entities/{entity_id}")
+        self.changed("entity.deleted", entity_id)
+
+    def relationship(self):
+        src, dst = self.entity(), self.entity()
+        body = {"src_entity_id": src, "dst_entity_id": dst, "relationship_type": "friend"}
+        relationship = self.client.post("/v1/relationships", body).data
+        self.changed("relationship.created", relationship["relationship_id"])
+
+    def linked_asset(self):
+        data = f"thread {self.worker} change {len(self.expected)}".encode()
+        asset_id = upload_raw(self.client, data, filename="change.txt").data["asset_id"]
+        self.changed("asset.created", asset_id)
+        entity_id = self.entity()
+        self.client.post(f"/v1/entities/{entity_id}/assets/{asset_id}", {"role": "r"})
+        self.changed("asset.linked", asset_id)
+
+    def make(self, count: int) -> None:
+        """Changes in turn until `count` were made (single ones fill the end exactly)."""
+        turns = [
+            (1, self.job),
+            (2, self.canceled_job),
+            (1, self.toggle_plugin),
+            (1, self.configure_plugin),
+            (2, self.update_entity),
+            (2, self.deleted_entity),
+            (3, self.relationship),
+            (3, self.linked_asset),
+        ]
+        turn = 0
+        while len(self.expected) < count:
+            size, action = turns[turn % len(turns)]
+            (action if len(self.expected) + size <= count else self.job)()
+            turn += 1
 
 
-def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server):
+def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(start_server, home):
+    # Without ExifTool, so no extraction writes events of its own in the background.
+    write_core_json(home, {"tools": {"exiftool_enabled": False}})
+    server = start_server(home)
     enabled_plugin(server, "feed", ["feed.work"])
     for worker in range(THREADS):
         write_plugin(server.home, f"p{worker}", {"id": f"p{worker}"})
@@ -86,10 +124,8 @@ def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server)
     stop, seen = threading.Event(), []
     follower = threading.Thread(target=follow, args=(server.client, stop, seen))
     follower.start()
-    expected = [[] for _ in range(THREADS)]
-    workers = [
-        threading.Thread(target=make_changes, args=(server, n, expected[n])) for n in range(THREADS)
-    ]
+    makers = [ChangeMaker(server, n) for n in range(THREADS)]
+    workers = [threading.Thread(target=m.make, args=(CHANGES_PER_THREAD,)) for m in makers]
     for thread in workers:
         thread.start()
     for thread in workers:
@@ -97,7 +133,7 @@ def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server)
     stop.set()
     follower.join()
 
-    assert [len(changes) for changes in expected] == [CHANGES_PER_THREAD] * THREADS
+    assert [len(m.expected) for m in makers] == [CHANGES_PER_THREAD] * THREADS
     feed = [e for e in seen if e["event_id"] > start_after]
     ids = [e["event_id"] for e in feed]
     assert ids == sorted(set(ids)), "the follower saw every event once, in id order"
@@ -105,10 +141,10 @@ def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(server)
     assert [e["ts"] for e in feed] == sorted(e["ts"] for e in feed)
     everything = server.client.get("/v1/events", query={"after_id": start_after, "limit": 1000})
     assert everything.data["items"] == feed
-    for worker in range(THREADS):
-        mine = {subject for _, subject in expected[worker]}
+    for maker in makers:
+        mine = {subject for _, subject in maker.expected}
         own_events = [(e["type"], e["subject_id"]) for e in feed if e["subject_id"] in mine]
-        assert own_events == expected[worker], f"thread {worker}'s changes out of order"
+        assert own_events == maker.expected, f"thread {maker.worker}'s changes out of order"
 
 
 def test_type_filters_take_an_exact_type_or_a_prefix_ending_in_a_dot(server):
