@@ -11,7 +11,7 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, logs, maintenance, runtime
+from faceforge import __version__, import_cli, logs, maintenance, runtime
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
@@ -23,7 +23,15 @@ class NotRunning(Exception):
     """A command that needs a running Core found none for this home."""
 
 
-KNOWN_FAILURES = (ConfigError, DatabaseError, HomeError, ServerError, NotRunning, ReleaseError)
+KNOWN_FAILURES = (
+    ConfigError,
+    DatabaseError,
+    HomeError,
+    ServerError,
+    NotRunning,
+    ReleaseError,
+    import_cli.ImportFailed,
+)
 
 
 def home_settings(args):
@@ -60,6 +68,26 @@ def migrate(args) -> int:
     runtime.open_database(config).close()
     print(f"database {config.home.db_path} is up to date")
     return 0
+
+
+def import_folder(args) -> int:
+    try:
+        return import_cli.run(args, home_settings(args))
+    finally:
+        logs.shutdown()
+
+
+def add_import_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("folder", help="the folder to import (its subfolders too)")
+    command.add_argument("--kind", default="file", help="asset kind (default: file)")
+    command.add_argument("--entity", help="link every imported asset to this entity id")
+    command.add_argument("--role", help="role of those links (with --entity)")
+    command.add_argument(
+        "--no-recursive", dest="recursive", action="store_false", help="skip subfolders"
+    )
+    command.add_argument(
+        "--throttle-ms", type=int, default=0, help="pause between files, in milliseconds"
+    )
 
 
 def check(args) -> int:
@@ -160,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", serve, "run the server (the default)"),
         ("token", token, "print the install token"),
         ("migrate", migrate, "bring the database schema up to date"),
+        ("import", import_folder, "import a folder of files (progress bar; Ctrl-C cancels)"),
         ("check", check, "report asset rows without bytes and stored files without rows"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
@@ -172,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         if name == "zipapp":
             command.add_argument("--output", default="dist/faceforge.pyz")
+        if name == "import":
+            add_import_arguments(command)
         if name == "release":
             command.add_argument("--dist", default="dist", help="output folder")
         if name == "open":

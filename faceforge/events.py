@@ -47,3 +47,39 @@ def append_many(
             for event_type, subject_type, subject_id, data in events
         ],
     )
+
+
+def event_dict(row: sqlite3.Row) -> dict:
+    return {
+        "event_id": row["event_id"],
+        "ts": row["ts"],
+        "type": row["type"],
+        "subject_type": row["subject_type"],
+        "subject_id": row["subject_id"],
+        "data": json.loads(row["data_json"]) if row["data_json"] else None,
+    }
+
+
+def type_condition(event_type: str | None) -> tuple[str, tuple]:
+    """`asset.` matches every type starting with it (a range, so the index serves it);
+    anything else matches exactly."""
+    if not event_type:
+        return "", ()
+    if event_type.endswith("."):
+        # "/" is the character after "." in code point order: [prefix, prefix with "/") is
+        # exactly the set of strings that start with the prefix.
+        return " AND type >= ? AND type < ?", (event_type, event_type[:-1] + "/")
+    return " AND type = ?", (event_type,)
+
+
+def feed(db, after_id: int, event_type: str | None, limit: int) -> dict:
+    """Events after `after_id`, oldest first. `next_after_id` is what to pass next time: the
+    last event returned, or `after_id` again when there was nothing new."""
+    condition, parameters = type_condition(event_type)
+    with db.read() as connection:
+        rows = connection.execute(
+            f"SELECT * FROM events WHERE event_id > ?{condition} ORDER BY event_id LIMIT ?",
+            (after_id, *parameters, limit),
+        ).fetchall()
+    items = [event_dict(row) for row in rows]
+    return {"items": items, "next_after_id": items[-1]["event_id"] if items else after_id}

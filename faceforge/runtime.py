@@ -16,6 +16,7 @@ from faceforge.migrate import migrate
 from faceforge.storage import open_storage
 from faceforge.storage.seaweed import ManagedSeaweed, SeaweedError
 from faceforge.web import create_app
+from faceforge.workers import WorkerPool
 
 log = logging.getLogger("faceforge")
 
@@ -67,15 +68,31 @@ def open_storage_offline(config):
     return open_storage(config, ManagedSeaweed(config) if config["seaweed.enabled"] else None)
 
 
-def build_app(config):
-    """The WSGI app with its database and storage; `app.services.close()` releases them."""
+def build_app(config, serving: bool = True):
+    """The WSGI app with its database and storage; `app.services.close()` releases them.
+
+    `serving=False` is for commands that borrow the services while no server runs (the
+    in-process `import`): they leave tmp/, SeaweedFS and the job queue to the server."""
     db = open_database(config)
-    clear_tmp(config)
-    storage = open_storage(config, start_seaweed(config))
+    if serving:
+        clear_tmp(config)
+        storage = open_storage(config, start_seaweed(config))
+    else:
+        storage = open_storage_offline(config)
     app = create_app(config, db, storage)
     # Closed last, after the workers that use them have stopped.
     app.services.on_close[:0] = [db.close, storage.close]
+    if serving:
+        start_workers(app.services)
     return app
+
+
+def start_workers(services) -> None:
+    """Fail the built-in jobs a dead process left running, then start the worker pool; it
+    stops (before the database closes) when the services close."""
+    services.jobs.recover_interrupted()
+    pool = WorkerPool(services.jobs, services.config["jobs.workers"]).start()
+    services.on_close.append(pool.stop)
 
 
 def read_ports(home) -> dict:

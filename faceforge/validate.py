@@ -5,12 +5,15 @@ naming the field (`loc`) and the problem, in the shape of API.md §1.
 """
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from faceforge.errors import ValidationError
 
 MISSING = object()
+# SQLite's integer range: a larger value could not even be compared with a column.
+SQL_INTEGER_MIN, SQL_INTEGER_MAX = -(2**63), 2**63 - 1
 
 
 def fail(loc: tuple, msg: str, type_: str = "value_error"):
@@ -72,7 +75,7 @@ def required(body: Mapping[str, Any], key: str, loc: tuple = ("body",)) -> Any:
 
 
 def integer(value: Any, loc: tuple, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer from JSON (int) or from a query string (digits)."""
+    """An integer from JSON (int) or from a query string (digits), within SQLite's range."""
     if isinstance(value, str):
         try:
             value = int(value.strip())
@@ -80,10 +83,32 @@ def integer(value: Any, loc: tuple, minimum: int | None = None, maximum: int | N
             fail(loc, "must be an integer", "type_error")
     if isinstance(value, bool) or not isinstance(value, int):
         fail(loc, "must be an integer", "type_error")
+    minimum = SQL_INTEGER_MIN if minimum is None else minimum
+    maximum = SQL_INTEGER_MAX if maximum is None else maximum
+    if value < minimum:
+        fail(loc, f"must be at least {minimum}", "value_error")
+    if value > maximum:
+        fail(loc, f"must be at most {maximum}", "value_error")
+    return value
+
+
+def number(
+    value: Any, loc: tuple, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    """A finite JSON number (int or float), within the bounds when given."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(loc, "must be a number", "type_error")
     if minimum is not None and value < minimum:
         fail(loc, f"must be at least {minimum}", "value_error")
     if maximum is not None and value > maximum:
         fail(loc, f"must be at most {maximum}", "value_error")
+    return value
+
+
+def optional_text(value: Any, loc: tuple) -> str | None:
+    """A string or null (absent counts as null)."""
+    if value is not None and not isinstance(value, str):
+        fail(loc, "must be a string or null", "type_error")
     return value
 
 

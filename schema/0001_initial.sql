@@ -140,6 +140,9 @@ CREATE INDEX relationships_live_by_dst ON relationships (dst_entity_id) WHERE de
 CREATE INDEX relationships_live_by_type ON relationships (relationship_type)
     WHERE deleted_at IS NULL;
 
+-- The durable job queue. Built-in types run on the worker pool; plugin types wait `queued`
+-- for an out-of-process runner that claims them with a lease (lease_token, lease_expires_at,
+-- lease_seconds); `attempts` counts how often a job was started.
 CREATE TABLE jobs (
     job_id TEXT PRIMARY KEY,
     job_type TEXT NOT NULL,
@@ -152,6 +155,7 @@ CREATE TABLE jobs (
     error_json TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     lease_token TEXT,
+    lease_seconds INTEGER,
     lease_expires_at TEXT,
     retry_of_job_id TEXT REFERENCES jobs (job_id),
     cancel_requested_at TEXT,
@@ -161,9 +165,13 @@ CREATE TABLE jobs (
     canceled_at TEXT,
     updated_at TEXT NOT NULL
 );
+-- Listing, newest first, optionally by status or type; the queue takes the oldest queued job
+-- of the types it serves; lapsed leases are found by expiry.
 CREATE INDEX jobs_by_created ON jobs (created_at, job_id);
 CREATE INDEX jobs_by_status ON jobs (status, created_at, job_id);
 CREATE INDEX jobs_by_type ON jobs (job_type, created_at, job_id);
+CREATE INDEX jobs_queue ON jobs (job_type, created_at) WHERE status = 'queued';
+CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE lease_token IS NOT NULL;
 
 CREATE TABLE job_logs (
     job_log_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -175,6 +183,8 @@ CREATE TABLE job_logs (
 );
 CREATE INDEX job_logs_by_job ON job_logs (job_id, job_log_id);
 
+-- Enable state and config of plugins; manifests themselves live in plugins/<dir>/plugin.json.
+-- A row appears the first time a plugin is enabled, disabled or configured.
 CREATE TABLE plugin_registry (
     plugin_id TEXT PRIMARY KEY,
     name TEXT,

@@ -14,21 +14,26 @@ import bottle
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
+from faceforge.jobs import Jobs
 from faceforge.metadata import MetadataWorkers
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
+from faceforge.web import events as events_web
+from faceforge.web import jobs as jobs_web
+from faceforge.web import plugins as plugins_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
 @dataclass
 class Services:
-    """What handlers need, built once per app: settings, database, byte storage, and the
-    ExifTool workers."""
+    """What handlers need, built once per app: settings, database, byte storage, the
+    ExifTool workers and the job queue (its workers are started by `runtime.build_app`)."""
 
     config: Config
     db: Database
     storage: object
     metadata: MetadataWorkers | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    jobs: Jobs | None = None
 
     def close(self) -> None:
         for close in reversed(self.on_close):
@@ -92,6 +97,25 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
     Route("POST", "/v1/admin/purge", assets.purge),
+    Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
+    Route("GET", "/v1/jobs", jobs_web.list_jobs),
+    Route("POST", "/v1/jobs", jobs_web.create_job),
+    Route("POST", "/v1/jobs/claim", jobs_web.claim),
+    Route("GET", "/v1/jobs/<job_id>", jobs_web.get_job),
+    Route("GET", "/v1/jobs/<job_id>/log", jobs_web.read_log),
+    Route("POST", "/v1/jobs/<job_id>/cancel", jobs_web.cancel_job),
+    Route("POST", "/v1/jobs/<job_id>/retry", jobs_web.retry_job),
+    Route("POST", "/v1/jobs/<job_id>/heartbeat", jobs_web.heartbeat),
+    Route("POST", "/v1/jobs/<job_id>/log", jobs_web.runner_log),
+    Route("POST", "/v1/jobs/<job_id>/progress", jobs_web.runner_progress),
+    Route("POST", "/v1/jobs/<job_id>/complete", jobs_web.runner_complete),
+    Route("POST", "/v1/jobs/<job_id>/fail", jobs_web.runner_fail),
+    Route("GET", "/v1/events", events_web.list_events),
+    Route("GET", "/v1/plugins", plugins_web.list_plugins),
+    Route("POST", "/v1/plugins/<plugin_id>/enable", plugins_web.enable),
+    Route("POST", "/v1/plugins/<plugin_id>/disable", plugins_web.disable),
+    Route("GET", "/v1/plugins/<plugin_id>/config", plugins_web.get_config),
+    Route("PUT", "/v1/plugins/<plugin_id>/config", plugins_web.put_config),
 )
 
 
@@ -125,6 +149,7 @@ def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
     services.metadata = MetadataWorkers(config, db, storage)
     services.on_close.append(services.metadata.close)
     services.metadata.resume_pending()
+    services.jobs = Jobs(services)
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)

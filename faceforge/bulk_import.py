@@ -1,0 +1,179 @@
+"""The `assets.bulk-import` job (API.md §7): copy a folder of files into the library.
+
+The folder is checked when the job is submitted (it must be an existing directory once `~`,
+`..` and symlinks are resolved). Bulk import reads any folder the server's user can read:
+that is its purpose, and the API that asks for it is behind the install token. It never
+writes anywhere but the store (through the same ingest path as uploads), and it never walks
+into FACEFORGE_HOME, so the store is never imported into itself.
+"""
+
+import os
+from pathlib import Path
+
+from faceforge import asset_links, assets, ingest, validate
+from faceforge.errors import ApiError
+from faceforge.job_context import JobContext, JobFailed, JobKind
+
+JOB_TYPE = "assets.bulk-import"
+SIDECAR_SUFFIX = "_meta.json"
+MAX_THROTTLE_MS = 60_000
+
+
+def prepare_input(services, job_input: dict, loc: tuple) -> dict:
+    """The input to store: `path` resolved and checked, defaults filled in; 422 otherwise."""
+    raw_path = validate.name(validate.required(job_input, "path", loc), (*loc, "path"))
+    path = resolved_folder(raw_path, (*loc, "path"), services.config.home.root)
+    recursive = validate.boolean(job_input.get("recursive", True), (*loc, "recursive"))
+    kind = validate.name(job_input.get("kind", "file"), (*loc, "kind"))
+    entity_id = job_input.get("entity_id")
+    if entity_id is not None:
+        entity_id = live_entity(services.db, entity_id, (*loc, "entity_id"))
+    role = asset_links.read_role(job_input.get("role"), (*loc, "role"))
+    if role is not None and entity_id is None:
+        validate.fail((*loc, "role"), "needs entity_id", "value_error")
+    throttle_ms = validate.integer(
+        job_input.get("throttle_ms", 0), (*loc, "throttle_ms"), 0, MAX_THROTTLE_MS
+    )
+    return {
+        "path": str(path),
+        "recursive": recursive,
+        "kind": kind,
+        "entity_id": entity_id,
+        "role": role,
+        "throttle_ms": throttle_ms,
+    }
+
+
+def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
+    """The folder `raw_path` names, absolute and with symlinks resolved; 422 unless it is a
+    readable directory outside FACEFORGE_HOME. Relative paths are refused: they would be
+    relative to wherever the server happens to run (the CLI resolves them for you)."""
+    if not Path(raw_path).expanduser().is_absolute():
+        validate.fail(loc, f"{raw_path} is not an absolute path")
+    try:
+        path = Path(raw_path).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        validate.fail(loc, f"{raw_path} does not exist")
+    if not path.is_dir():
+        validate.fail(loc, f"{path} is not a directory")
+    if not os.access(path, os.R_OK | os.X_OK):
+        validate.fail(loc, f"{path} is not readable by the server")
+    if path == Path(path.anchor):
+        validate.fail(loc, "importing the whole filesystem is not supported")
+    if path == home_root or home_root in path.parents:
+        validate.fail(loc, f"{path} is inside FACEFORGE_HOME: import from your own folders")
+    return path
+
+
+def live_entity(db, entity_id, loc: tuple) -> str:
+    if not isinstance(entity_id, str):
+        validate.fail(loc, "must be a string", "type_error")
+    with db.read() as connection:
+        assets.check_references(connection, entity_id, None, loc[:-1])
+    return entity_id
+
+
+def is_sidecar(name: str) -> bool:
+    return name.lower().endswith(SIDECAR_SUFFIX)
+
+
+def sidecar_for(path: Path, names: set[str]) -> Path | None:
+    """The first of `<name>_meta.json`, `<name>._meta.json`, `<stem>_meta.json`,
+    `<stem>._meta.json` present beside the file (`names` holds its folder's entries)."""
+    for base in (path.name, path.stem):
+        for suffix in ("_meta.json", "._meta.json"):
+            if base + suffix in names:
+                return path.with_name(base + suffix)
+    return None
+
+
+def find_files(root: Path, recursive: bool, home_root: Path) -> list[tuple[Path, set[str]]]:
+    """Files to import below `root` in a stable order, each with its folder's entry names.
+
+    Hidden entries (starting with ".") are skipped, symlinked folders are not followed
+    (cycles, and folders the user did not point at), and FACEFORGE_HOME is never entered.
+    Sidecars are included: the job logs them as `Sidecar JSON skipped`."""
+    found = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if recursive and Path(entry.path) != home_root:
+                    subfolders.append(Path(entry.path))
+            elif entry.is_file():
+                found.append((Path(entry.path), names))
+        folders.extend(reversed(subfolders))
+    return found
+
+
+class CheckpointReader:
+    """A file read in chunks, with a job checkpoint before each chunk: a cancel stops the
+    copy of even a very large file within a fraction of a second."""
+
+    def __init__(self, handle, context: JobContext):
+        self.handle = handle
+        self.context = context
+
+    def read(self, size: int = -1) -> bytes:
+        self.context.checkpoint()
+        return self.handle.read(size)
+
+
+def import_one(context: JobContext, path: Path, names: set[str], job_input: dict):
+    """Ingest one file with its sidecar, as an upload would: (asset, created)."""
+    sidecar_path = sidecar_for(path, names)
+    sidecar = sidecar_path.read_bytes() if sidecar_path else None
+    request = ingest.Request(
+        filename=path.name,
+        kind=job_input["kind"],
+        sidecar=sidecar,
+        sidecar_name=sidecar_path.name if sidecar_path else None,
+        entity_id=job_input["entity_id"],
+        role=job_input["role"],
+        loc=("body",),
+    )
+    with path.open("rb") as handle:
+        return ingest.ingest_file(context.services, CheckpointReader(handle, context), request)
+
+
+def run(context: JobContext, job_input: dict) -> dict:
+    root = Path(job_input["path"])
+    if not root.is_dir():
+        raise JobFailed("path_missing", f"{root} is no longer a directory")
+    found = find_files(root, job_input["recursive"], context.services.config.home.root)
+    total = len(found)
+    context.log("info", f"Found {total} files", {"path": str(root), "total": total})
+    counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
+    for done, (path, names) in enumerate(found, start=1):
+        context.checkpoint()
+        line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
+        try:
+            if is_sidecar(path.name):
+                context.log("info", "Sidecar JSON skipped", line)
+            elif path.stat().st_size == 0:
+                context.log("info", "Skipped empty file", line)
+            else:
+                asset, created = import_one(context, path, names, job_input)
+                counts["imported" if created else "skipped_existing"] += 1
+                message = "Imported" if created else "Skipped (already imported)"
+                context.log("info", message, {**line, "asset_id": asset["asset_id"]})
+        except (ApiError, OSError) as error:
+            counts["errors"] += 1
+            reason = error.message if isinstance(error, ApiError) else error.strerror or str(error)
+            context.log("error", "Import failed", {**line, "error": reason})
+        context.progress(done, total, f"{done} of {total} files")
+        if job_input["throttle_ms"]:
+            context.sleep(job_input["throttle_ms"] / 1000)
+    return {"path": str(root), **counts}
+
+
+KIND = JobKind(prepare_input=prepare_input, run=run)

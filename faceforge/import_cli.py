@@ -1,0 +1,252 @@
+"""`python faceforge.py import DIR`: bulk import from a terminal, with a live progress bar.
+
+When this home's server is running (found through config/ports.json, confirmed by /healthz
+and the install token) the job is submitted to it, so it shows in the job list and the UI
+like any other. Otherwise the job runs in this process through the very same code. Either
+way the command follows the job's log, draws progress with files/s and an ETA, and Ctrl-C
+cancels the import (a second Ctrl-C stops waiting).
+"""
+
+import json
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from faceforge import bulk_import, runtime, workers
+from faceforge.errors import ApiError
+
+POLL_SECONDS = 0.5
+LOG_PAGE = 1000
+HEALTH_TIMEOUT_SECONDS = 1.0
+EXIT_OK, EXIT_FAILED, EXIT_FILE_ERRORS, EXIT_CANCELED = 0, 1, 2, 130
+
+
+class ImportFailed(Exception):
+    """The import could not start (bad folder, server error); the message says why."""
+
+
+class ServerJobs:
+    """The job API of a running server."""
+
+    def __init__(self, base_url: str, token: str):
+        self.base_url = base_url
+        self.token = token
+
+    def call(self, method: str, path: str, body=None, timeout: float = 30):
+        request = urllib.request.Request(
+            self.base_url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode("utf-8"),
+            headers={"X-FaceForge-Token": self.token, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                return json.load(reply)["data"]
+        except urllib.error.HTTPError as error:
+            try:
+                message = json.load(error)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = f"HTTP {error.code}"
+            raise ImportFailed(message) from None
+        except OSError as error:
+            raise ImportFailed(f"lost the server at {self.base_url}: {error}") from None
+
+    def submit(self, job_input: dict) -> dict:
+        return self.call("POST", "/v1/assets/bulk-import", job_input)
+
+    def job(self, job_id: str) -> dict:
+        return self.call("GET", f"/v1/jobs/{job_id}")
+
+    def log_after(self, job_id: str, after_id: int) -> dict:
+        return self.call("GET", f"/v1/jobs/{job_id}/log?after_id={after_id}&limit={LOG_PAGE}")
+
+    def cancel(self, job_id: str) -> None:
+        self.call("POST", f"/v1/jobs/{job_id}/cancel")
+
+    def close(self) -> None:
+        pass
+
+
+class LocalJobs:
+    """The same calls, answered in this process; the job runs on a thread of its own."""
+
+    def __init__(self, config):
+        self.services = runtime.build_app(config, serving=False).services
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def submit(self, job_input: dict) -> dict:
+        try:
+            job = self.services.jobs.submit(bulk_import.JOB_TYPE, job_input, loc=("body",))
+        except ApiError as error:
+            raise ImportFailed(error.message) from None
+        taken = self.services.jobs.take(job["job_id"])
+        if taken is not None:
+            arguments = (self.services.jobs, *taken, self.stopping)
+            self.thread = threading.Thread(target=workers.run_job, args=arguments)
+            self.thread.start()
+        return job
+
+    def job(self, job_id: str) -> dict:
+        return self.services.jobs.get(job_id)
+
+    def log_after(self, job_id: str, after_id: int) -> dict:
+        return self.services.jobs.log(job_id, after_id, LOG_PAGE)
+
+    def cancel(self, job_id: str) -> None:
+        self.services.jobs.cancel(job_id)
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.stopping.set()
+            self.thread.join()
+        self.services.close()
+
+
+def find_server(config) -> ServerJobs | None:
+    """This home's running server, or None."""
+    port = runtime.read_ports(config.home).get("core")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        return None
+    host = config["network.bind_host"]
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    server = ServerJobs(base_url, config["auth.install_token"])
+    try:
+        with urllib.request.urlopen(server.base_url + "/healthz", timeout=HEALTH_TIMEOUT_SECONDS):
+            pass
+        server.call("GET", "/v1/ping", timeout=HEALTH_TIMEOUT_SECONDS)
+    except (OSError, ImportFailed):
+        return None  # nothing there, or another install's server on that port
+    return server
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    minutes, seconds = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class ProgressBar:
+    """One redrawn line on a terminal; a line every few seconds when stderr is a file."""
+
+    WIDTH = 30
+    PLAIN_EVERY_SECONDS = 5.0
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+        self.started = time.monotonic()
+        self.last_plain = 0.0
+        self.text = ""
+
+    def update(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else None
+        fraction = done / total if total else 1.0
+        filled = int(self.WIDTH * fraction)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.text = (
+            f"[{bar}] {fraction:4.0%} {done}/{total} files"
+            f"  {rate:,.0f} files/s  ETA {duration(eta)}"
+        )
+        if self.live:
+            self.stream.write("\r" + self.text + "\x1b[K")
+            self.stream.flush()
+        elif time.monotonic() - self.last_plain >= self.PLAIN_EVERY_SECONDS:
+            self.last_plain = time.monotonic()
+            print(self.text, file=self.stream, flush=True)
+
+    def note(self, line: str) -> None:
+        """A message above the bar."""
+        prefix = "\r\x1b[K" if self.live else ""
+        print(prefix + line, file=self.stream, flush=True)
+        if self.live and self.text:
+            self.stream.write(self.text)
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+        elif self.text:
+            print(self.text, file=self.stream)
+        self.stream.flush()
+
+
+def follow(jobs, job_id: str, bar: ProgressBar) -> dict:
+    """Follow the job until it ends, drawing progress and noting failed files."""
+    after_id, done, total = 0, 0, 0
+    canceling = False
+    while True:
+        try:
+            # The status first: once it says finished, the log lines read next are all there.
+            job = jobs.job(job_id)
+            while True:
+                page = jobs.log_after(job_id, after_id)
+                for line in page["items"]:
+                    data = line["data"] or {}
+                    done, total = data.get("done", done), data.get("total", total)
+                    if line["level"] in ("warning", "error"):
+                        bar.note(
+                            f"{line['message']}: {data.get('file', '')} {data.get('error', '')}"
+                        )
+                after_id = page["next_after_id"]
+                if len(page["items"]) < LOG_PAGE:
+                    break
+            if total:
+                bar.update(done, total)
+            if job["status"] in ("succeeded", "failed", "canceled"):
+                return job
+            time.sleep(POLL_SECONDS)
+        except KeyboardInterrupt:
+            if canceling:
+                raise
+            canceling = True
+            bar.note("Canceling the import (Ctrl-C again to stop waiting)...")
+            jobs.cancel(job_id)
+
+
+def run(args, config) -> int:
+    folder = Path(args.folder).expanduser().resolve()
+    job_input = {
+        "path": str(folder),
+        "recursive": args.recursive,
+        "kind": args.kind,
+        "entity_id": args.entity,
+        "role": args.role,
+        "throttle_ms": args.throttle_ms,
+    }
+    jobs = find_server(config) or LocalJobs(config)
+    where = "the running server" if isinstance(jobs, ServerJobs) else "this process"
+    try:
+        job = jobs.submit(job_input)
+        print(f"Importing {folder} in {where} (job {job['job_id']})", file=sys.stderr)
+        bar = ProgressBar()
+        try:
+            job = follow(jobs, job["job_id"], bar)
+        finally:
+            bar.finish()
+    finally:
+        jobs.close()
+    return report(job)
+
+
+def report(job: dict) -> int:
+    result = job["result"] or {}
+    if job["status"] == "succeeded":
+        print(
+            f"Imported {result['imported']}, already imported {result['skipped_existing']},"
+            f" errors {result['errors']}"
+        )
+        return EXIT_FILE_ERRORS if result["errors"] else EXIT_OK
+    if job["status"] == "canceled":
+        print("Import canceled", file=sys.stderr)
+        return EXIT_CANCELED
+    print(f"Import failed: {job['error']['message']}", file=sys.stderr)
+    return EXIT_FAILED

@@ -1,0 +1,297 @@
+"""The durable job queue (API.md §7): jobs, their log, cancel, retry, restart recovery.
+
+A job is a row in `jobs`; every state change happens in one write transaction together with
+its log line and its event, so the log, the feed and the row never disagree. Built-in job
+types (`BUILT_IN`) run on the in-process worker pool (`workers.py`); job types declared by
+enabled plugins wait `queued` for an out-of-process runner (`runner_protocol.py`).
+
+Who runs a job is recorded in `lease_token`: `local:<pid>:<random>` for the worker pool of
+process <pid>, a random token for a runner. After a restart, built-in jobs whose process is
+gone are failed with `error.code = "interrupted"`; runner jobs keep their lease, which lapses
+on its own if the runner is gone too.
+"""
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from faceforge import bulk_import, clock, events, ids, job_log, paging, plugins, validate
+from faceforge.errors import Conflict, NotFound
+
+STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
+FINISHED = ("succeeded", "failed", "canceled")
+
+BUILT_IN = {bulk_import.JOB_TYPE: bulk_import.KIND}
+
+# The 0.1.x log lines, and the event each state change writes.
+FINISH_LINES = {
+    "succeeded": ("info", "Job completed", "job.succeeded"),
+    "failed": ("error", "Job failed", "job.failed"),
+    "canceled": ("info", "Job canceled", "job.canceled"),
+}
+
+
+def loads(text: str | None) -> Any:
+    return json.loads(text) if text is not None else None
+
+
+def job_dict(row) -> dict:
+    return {
+        "job_id": row["job_id"],
+        "job_type": row["job_type"],
+        "status": row["status"],
+        "progress_percent": row["progress_percent"],
+        "progress_step": row["progress_step"],
+        "input": loads(row["input_json"]),
+        "result": loads(row["result_json"]),
+        "error": loads(row["error_json"]),
+        "attempts": row["attempts"],
+        "retry_of_job_id": row["retry_of_job_id"],
+        "cancel_requested_at": row["cancel_requested_at"],
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "canceled_at": row["canceled_at"],
+    }
+
+
+def fetch(connection, job_id: str):
+    """The job row; 404 when there is none (a malformed id is simply not found)."""
+    row = None
+    if ids.is_id(job_id):
+        row = connection.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"Job {job_id} not found")
+    return row
+
+
+def oldest_queued(connection, job_types):
+    """The queued job of these types that was submitted first, or None."""
+    types = list(job_types)
+    placeholders = ", ".join("?" * len(types))
+    return connection.execute(
+        f"SELECT * FROM jobs WHERE status = 'queued' AND job_type IN ({placeholders})"
+        " ORDER BY created_at, rowid LIMIT 1",
+        types,
+    ).fetchone()
+
+
+def start(connection, row, lease_token: str, lease_seconds: int | None = None) -> None:
+    """queued → running, owned by `lease_token` (for `lease_seconds` when it is a runner)."""
+    now = clock.now()
+    expires = None if lease_seconds is None else clock.after(lease_seconds)
+    connection.execute(
+        "UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?,"
+        " attempts = attempts + 1, lease_token = ?, lease_seconds = ?, lease_expires_at = ?"
+        " WHERE job_id = ?",
+        (now, now, lease_token, lease_seconds, expires, row["job_id"]),
+    )
+    job_log.append(
+        connection, row["job_id"], "info", "Job started", {"attempt": row["attempts"] + 1}
+    )
+    events.append(connection, "job.started", "job", row["job_id"], {"job_type": row["job_type"]})
+
+
+def finish(connection, row, status: str, *, result=None, error=None) -> None:
+    """running or queued → a finished state, with its log line and event."""
+    now = clock.now()
+    connection.execute(
+        "UPDATE jobs SET status = ?, result_json = ?, error_json = ?, finished_at = ?,"
+        " canceled_at = ?, updated_at = ?, lease_token = NULL, lease_expires_at = NULL,"
+        " progress_percent = CASE WHEN ? = 'succeeded' THEN 100 ELSE progress_percent END"
+        " WHERE job_id = ?",
+        (
+            status,
+            json.dumps(result) if result is not None else None,
+            json.dumps(error) if error is not None else None,
+            now,
+            now if status == "canceled" else None,
+            now,
+            status,
+            row["job_id"],
+        ),
+    )
+    level, message, event_type = FINISH_LINES[status]
+    job_log.append(connection, row["job_id"], level, message, error)
+    data = {"job_type": row["job_type"], **({"error": error} if error else {})}
+    events.append(connection, event_type, "job", row["job_id"], data)
+
+
+def request_cancel(connection, row) -> bool:
+    """Cancel a queued job now, or ask a running one to stop; False when it has finished."""
+    if row["status"] in FINISHED:
+        return False
+    if row["cancel_requested_at"] is None:
+        now = clock.now()
+        connection.execute(
+            "UPDATE jobs SET cancel_requested_at = ?, updated_at = ? WHERE job_id = ?",
+            (now, now, row["job_id"]),
+        )
+        job_log.append(connection, row["job_id"], "info", "Cancel requested")
+    if row["status"] == "queued":
+        finish(connection, row, "canceled")
+    return True
+
+
+def local_owner() -> str:
+    """The lease token of work run by this process's worker pool."""
+    return f"local:{os.getpid()}:{ids.new_id()[:16]}"
+
+
+def owner_is_gone(lease_token: str | None) -> bool:
+    """Whether the process that ran a built-in job has gone (a crash or kill -9)."""
+    try:
+        pid = int((lease_token or "").split(":")[1])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return True  # this process has just started: it runs nothing yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Jobs:
+    """The queue as the app sees it. `services` is what built-in jobs work with (config, db,
+    storage); `on_queued` callbacks wake the worker pool."""
+
+    def __init__(self, services, kinds: Mapping[str, Any] = BUILT_IN):
+        self.services = services
+        self.kinds = kinds
+        self.db = services.db
+        self.max_attempts = services.config["jobs.max_attempts"]
+        self.on_queued: list[Callable[[], None]] = []
+
+    def accepted_input(self, job_type: str, job_input: Any, loc: tuple) -> dict:
+        """The input to store for a job of this type, checked; 422 for unknown types."""
+        job_input = validate.json_object(job_input, loc)
+        kind = self.kinds.get(job_type)
+        if kind is not None:
+            return kind.prepare_input(self.services, job_input, loc)
+        plugins_dir = self.services.config.home.plugins_dir
+        if job_type in plugins.enabled_job_types(self.db, plugins_dir):
+            return job_input
+        validate.fail(
+            ("body", "job_type"),
+            f"unknown job type {job_type!r}: neither built in nor declared by an enabled plugin",
+        )
+
+    def submit(self, job_type: str, job_input: Any, loc=("body", "input"), retry_of=None) -> dict:
+        job_input = self.accepted_input(job_type, job_input, loc)
+        job_id, now = ids.new_id(), clock.now()
+        with self.db.write() as connection:
+            connection.execute(
+                "INSERT INTO jobs (job_id, job_type, status, input_json, retry_of_job_id,"
+                " created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+                (job_id, job_type, json.dumps(job_input), retry_of, now, now),
+            )
+            data = {"retry_of_job_id": retry_of} if retry_of else None
+            job_log.append(connection, job_id, "info", "Job queued", data)
+            events.append(
+                connection, "job.created", "job", job_id, {"job_type": job_type, **(data or {})}
+            )
+            row = fetch(connection, job_id)
+        for wake in self.on_queued:
+            wake()
+        return job_dict(row)
+
+    def get(self, job_id: str) -> dict:
+        with self.db.read() as connection:
+            return job_dict(fetch(connection, job_id))
+
+    def list(self, status: str | None, job_type: str | None, page: paging.Paging) -> dict:
+        """Newest first, optionally filtered by status and/or type."""
+        conditions, parameters = [], []
+        if status:
+            conditions.append("status = ?")
+            parameters.append(status)
+        if job_type:
+            conditions.append("job_type = ?")
+            parameters.append(job_type)
+        where = " AND ".join(conditions) or "1"
+        keyset, key_parameters = "", []
+        if page.cursor is not None:
+            key_parameters = paging.cursor_values(page.cursor, str, str)
+            keyset = " AND (created_at, job_id) < (?, ?)"
+        with self.db.read() as connection:
+            total = connection.execute(
+                f"SELECT COUNT(*) FROM jobs WHERE {where}", parameters
+            ).fetchone()[0]
+            rows = connection.execute(
+                f"SELECT * FROM jobs WHERE {where}{keyset}"
+                " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?",
+                (*parameters, *key_parameters, page.limit + 1, page.offset),
+            ).fetchall()
+        items = [job_dict(row) for row in rows[: page.limit]]
+        next_cursor = None
+        if len(rows) > page.limit:
+            next_cursor = paging.encode_cursor([items[-1]["created_at"], items[-1]["job_id"]])
+        return paging.page(items, total, page, next_cursor)
+
+    def log(self, job_id: str, after_id: int, limit: int) -> dict:
+        """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next."""
+        with self.db.read() as connection:
+            fetch(connection, job_id)
+            return job_log.read_after(connection, job_id, after_id, limit)
+
+    def cancel(self, job_id: str) -> dict:
+        with self.db.write() as connection:
+            requested = request_cancel(connection, fetch(connection, job_id))
+            row = fetch(connection, job_id)
+        return {"cancel_requested": requested, "job": job_dict(row)}
+
+    def retry(self, job_id: str) -> dict:
+        """A new job with the same type and input, recording which job it retries."""
+        with self.db.read() as connection:
+            row = fetch(connection, job_id)
+        if row["status"] not in ("failed", "canceled"):
+            raise Conflict(f"Job {job_id} is {row['status']}: only failed or canceled jobs retry")
+        return self.submit(row["job_type"], loads(row["input_json"]), retry_of=job_id)
+
+    def recover_interrupted(self) -> int:
+        """Fail built-in jobs left `running` by a process that is gone; returns how many."""
+        with self.db.write() as connection:
+            rows = connection.execute(
+                "SELECT * FROM jobs WHERE status = 'running' AND lease_token LIKE 'local:%'"
+            ).fetchall()
+            stale = [row for row in rows if owner_is_gone(row["lease_token"])]
+            for row in stale:
+                error = {"code": "interrupted", "message": "Core stopped while the job was running"}
+                finish(connection, row, "failed", error=error)
+        return len(stale)
+
+    def take_next(self) -> tuple[dict, str] | None:
+        """Start the oldest queued built-in job here: (job, lease token), or None. Looking
+        first without the write lock keeps idle workers from queueing up on it."""
+        with self.db.read() as connection:
+            if oldest_queued(connection, self.kinds) is None:
+                return None
+        with self.db.write() as connection:
+            row = oldest_queued(connection, self.kinds)
+            return None if row is None else self.start_here(connection, row)
+
+    def take(self, job_id: str) -> tuple[dict, str] | None:
+        """Start this queued built-in job here (the CLI's in-process import), or None if it
+        is no longer queued."""
+        with self.db.write() as connection:
+            row = fetch(connection, job_id)
+            if row["status"] != "queued" or row["job_type"] not in self.kinds:
+                return None
+            return self.start_here(connection, row)
+
+    def start_here(self, connection, row) -> tuple[dict, str]:
+        lease_token = local_owner()
+        start(connection, row, lease_token)
+        return job_dict(fetch(connection, row["job_id"])), lease_token
+
+    def complete_local(self, job_id: str, lease_token: str, status: str, result, error) -> None:
+        """Record how a worker's job ended, unless it stopped being that worker's job."""
+        with self.db.write() as connection:
+            row = fetch(connection, job_id)
+            if row["status"] == "running" and row["lease_token"] == lease_token:
+                finish(connection, row, status, result=result, error=error)

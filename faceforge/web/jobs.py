@@ -1,0 +1,126 @@
+"""Jobs over HTTP: the queue (`/v1/jobs...`), bulk import's submit route, and the runner
+protocol. Each handler reads the request, makes one domain call and returns a dict."""
+
+from faceforge import bulk_import, jobs, paging, runner_protocol, validate
+from faceforge.job_log import LEVELS
+from faceforge.web import params
+from faceforge.web.envelope import json_response
+
+LOG_PAGE_DEFAULT = 100
+LOG_PAGE_MAX = 1000
+
+
+def body(services) -> dict:
+    return params.json_body(services.config["limits.max_json_bytes"])
+
+
+def list_jobs(services):
+    query = params.query()
+    status = query.get("status")
+    if status is not None:
+        validate.choice(status, ("query", "status"), jobs.STATUSES)
+    job_type = query.get("job_type", "").strip() or None
+    return services.jobs.list(status, job_type, paging.read_paging(query))
+
+
+def create_job(services):
+    request = body(services)
+    job_type = validate.name(validate.required(request, "job_type"), ("body", "job_type"))
+    job_input = request.get("input")
+    return services.jobs.submit(job_type, {} if job_input is None else job_input)
+
+
+def submit_bulk_import(services):
+    job = services.jobs.submit(bulk_import.JOB_TYPE, body(services), loc=("body",))
+    return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
+
+
+def get_job(services, job_id):
+    return services.jobs.get(job_id)
+
+
+def read_log(services, job_id):
+    query = params.query()
+    after_id = validate.integer(query.get("after_id", 0), ("query", "after_id"), 0)
+    limit = validate.integer(
+        query.get("limit", LOG_PAGE_DEFAULT), ("query", "limit"), 1, LOG_PAGE_MAX
+    )
+    return services.jobs.log(job_id, after_id, limit)
+
+
+def cancel_job(services, job_id):
+    return services.jobs.cancel(job_id)
+
+
+def retry_job(services, job_id):
+    return services.jobs.retry(job_id)
+
+
+def claim(services):
+    request = body(services)
+    job_types = validate.name_list(validate.required(request, "job_types"), ("body", "job_types"))
+    if not job_types:
+        validate.fail(("body", "job_types"), "name at least one job type")
+    lease_seconds = validate.integer(
+        request.get("lease_seconds", runner_protocol.DEFAULT_LEASE_SECONDS),
+        ("body", "lease_seconds"),
+        runner_protocol.MIN_LEASE_SECONDS,
+        runner_protocol.MAX_LEASE_SECONDS,
+    )
+    claimed = runner_protocol.claim(services.jobs, job_types, lease_seconds)
+    if claimed is None:
+        return json_response({"ok": True, "data": None, "error": None})
+    return claimed
+
+
+def leased_body(services) -> tuple[dict, str]:
+    """The body of a runner call and the lease token it must carry."""
+    request = body(services)
+    lease_token = validate.required(request, "lease_token")
+    if not isinstance(lease_token, str):
+        validate.fail(("body", "lease_token"), "must be a string", "type_error")
+    return request, lease_token
+
+
+def heartbeat(services, job_id):
+    _, lease_token = leased_body(services)
+    return runner_protocol.heartbeat(services.db, job_id, lease_token)
+
+
+def runner_log(services, job_id):
+    request, lease_token = leased_body(services)
+    level = validate.choice(request.get("level", "info"), ("body", "level"), LEVELS)
+    message = validate.name(validate.required(request, "message"), ("body", "message"))
+    data = request.get("data")
+    if data is not None:
+        validate.json_object(data, ("body", "data"))
+    return runner_protocol.log(services.db, job_id, lease_token, level, message, data)
+
+
+def runner_progress(services, job_id):
+    request, lease_token = leased_body(services)
+    percent = validate.number(validate.required(request, "percent"), ("body", "percent"), 0, 100)
+    step = validate.optional_text(request.get("step"), ("body", "step"))
+    return runner_protocol.progress(services.db, job_id, lease_token, percent, step)
+
+
+def runner_complete(services, job_id):
+    request, lease_token = leased_body(services)
+    result = request.get("result")
+    if result is not None:
+        validate.json_object(result, ("body", "result"))
+    return runner_protocol.complete(services.db, job_id, lease_token, result)
+
+
+def runner_fail(services, job_id):
+    request, lease_token = leased_body(services)
+    error = validate.json_object(validate.required(request, "error"), ("body", "error"))
+    code = validate.name(
+        validate.required(error, "code", ("body", "error")), ("body", "error", "code")
+    )
+    message = validate.required(error, "message", ("body", "error"))
+    if not isinstance(message, str):
+        validate.fail(("body", "error", "message"), "must be a string", "type_error")
+    return runner_protocol.fail(
+        services.db, job_id, lease_token, {"code": code, "message": message}
+    )

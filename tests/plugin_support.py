@@ -1,0 +1,25 @@
+"""Helpers for tests that need plugins: write a manifest into a home's plugins/ folder."""
+
+import json
+from pathlib import Path
+
+
+def write_plugin(home: Path, folder: str, manifest) -> Path:
+    """`manifest` as a dict (written as JSON) or as raw text/bytes (written as is)."""
+    path = home / "plugins" / folder / "plugin.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(manifest, bytes):
+        path.write_bytes(manifest)
+    elif isinstance(manifest, str):
+        path.write_text(manifest, encoding="utf-8")
+    else:
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def enabled_plugin(server, plugin_id: str, job_types: list[str], **fields) -> dict:
+    """Install and enable a plugin declaring `job_types`; returns its Plugin object."""
+    write_plugin(server.home, plugin_id, {"id": plugin_id, "job_types": job_types, **fields})
+    reply = server.client.post(f"/v1/plugins/{plugin_id}/enable")
+    assert reply.status == 200, reply.body
+    return reply.data
