@@ -1,0 +1,152 @@
+/**
+ * The Overview tab: edit display name, aliases, tags, fields (typed inputs for the field
+ * definitions of scope `entity`, the rest as a JSON object), external ids and the primary
+ * thumbnail; delete the entity.
+ */
+
+import { assets, entities, fieldDefs } from "../api/v1.js";
+import { go } from "../router.js";
+import { chipsInput } from "../ui/chips_input.js";
+import { dangerButton } from "../ui/dialog.js";
+import { card, errorSlot, field, h } from "../ui/dom.js";
+import { actionForm, readInto } from "../ui/form.js";
+import { fill, showSuccess } from "../ui/notices.js";
+import { isImage } from "../ui/preview.js";
+import { valueInput } from "../ui/value_input.js";
+
+/** @typedef {import("./entity_detail.js").PanelContext} PanelContext */
+
+/** @param {PanelContext} context */
+export function render(context) {
+  const container = h("div", { class: "stack" });
+  fill(
+    container,
+    "Loading the entity's fields",
+    async () => {
+      const [definitions, linked] = await Promise.all([fieldDefs.list("entity"), entities.assets(context.entity.entity_id, { limit: 200 })]);
+      return editForm(context, definitions.items, linked.items.filter(isImage));
+    },
+    context.alive,
+  );
+  return container;
+}
+
+/** Rows of source → id with add and remove. @param {Record<string, string>} initial */
+function externalIdsEditor(initial) {
+  const rows = h("div", {});
+  const addRow = (source = "", id = "") => {
+    const row = h(
+      "div",
+      { class: "kv-row" },
+      h("input", { type: "text", value: source, "aria-label": "External id source", placeholder: "source, e.g. stash" }),
+      h("input", { type: "text", value: id, "aria-label": "External id", placeholder: "id" }),
+      h("button", { type: "button", text: "Remove", "aria-label": "Remove this external id", on: { click: () => row.remove() } }),
+    );
+    rows.append(row);
+  };
+  Object.entries(initial || {}).forEach(([source, id]) => addRow(source, String(id)));
+  const element = h(
+    "fieldset",
+    { dataset: { field: "external_ids" } },
+    h("legend", { text: "External ids" }),
+    errorSlot(),
+    h("p", { class: "hint", text: "This entity's ids in other systems." }),
+    rows,
+    h("button", { type: "button", text: "Add external id", on: { click: () => addRow() } }),
+  );
+  const read = () =>
+    Object.fromEntries(
+      [...rows.children].map((row) => [...row.querySelectorAll("input")].map((input) => input.value.trim())).filter(([source, id]) => source || id),
+    );
+  return { element, read };
+}
+
+/**
+ * Radio choices among the entity's linked images, plus initials.
+ * @param {import("../api/v1.js").Asset[]} images
+ * @param {string | null} current
+ */
+function thumbnailChooser(images, current) {
+  const name = `thumb-${Date.now()}`;
+  /** @param {string} value @param {Node} picture @param {string} label */
+  const choice = (value, picture, label) => h("label", { class: "thumb-choice" }, h("input", { type: "radio", name, value, checked: value === (current || "") }), picture, label);
+  const element = h(
+    "fieldset",
+    { dataset: { field: "primary_thumbnail_asset_id" } },
+    h("legend", { text: "Primary thumbnail" }),
+    errorSlot(),
+    images.length
+      ? h(
+        "div",
+        { class: "thumb-choices" },
+        choice("", h("span", { class: "thumb thumb-small", text: "Aa" }), "Initials"),
+        images.map((asset) => choice(asset.asset_id, h("img", { src: assets.downloadUrl(asset.asset_id), alt: "", loading: "lazy" }), asset.filename.slice(0, 18))),
+      )
+      : h("p", { class: "hint", text: "Link an image on the Attachments tab to choose a thumbnail." }),
+  );
+  const read = () => /** @type {HTMLInputElement | null} */ (element.querySelector("input:checked"))?.value || null;
+  return { element, read };
+}
+
+/**
+ * @param {PanelContext} context
+ * @param {import("../api/v1.js").FieldDef[]} definitions  scope `entity`
+ * @param {import("../api/v1.js").Asset[]} images
+ */
+function editForm(context, definitions, images) {
+  const entity = context.entity;
+  const name = h("input", { type: "text", value: entity.display_name, autocomplete: "off" });
+  const aliases = chipsInput("Aliases", entity.aliases, "aliases");
+  const tags = chipsInput("Tags", entity.tags, "tags");
+  const typed = definitions.map((definition) => {
+    const input = valueInput(definition, entity.fields[definition.field_key]);
+    const hint = `${definition.field_type}${definition.regex ? `, matching ${definition.regex}` : ""}`;
+    return { key: definition.field_key, input, element: field(definition.field_key, input.control, { field: `fields.${definition.field_key}`, required: definition.required, hint }) };
+  });
+  const known = new Set(definitions.map((definition) => definition.field_key));
+  const others = Object.fromEntries(Object.entries(entity.fields).filter(([key]) => !known.has(key)));
+  const other = valueInput(null, Object.keys(others).length ? others : null);
+  const otherField = field("Other fields (JSON object)", other.control, { field: "fields", hint: "Fields without a definition. Define them on the Field definitions page to get typed inputs." });
+  const externalIds = externalIdsEditor(entity.external_ids);
+  const thumb = thumbnailChooser(images, entity.primary_thumbnail_asset_id);
+
+  /** All field values, or null when one could not be read (its message is shown). */
+  const readFields = () => {
+    const rest = readInto(() => {
+      const value = other.read();
+      if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw new Error('Must be a JSON object, e.g. {"eye_color": "green"}.');
+      return value || {};
+    }, otherField);
+    const values = typed.map((item) => ({ key: item.key, ...readInto(item.input.read, item.element) }));
+    if (!rest.ok || values.some((item) => !item.ok)) return null;
+    return { ...rest.value, ...Object.fromEntries(values.filter((item) => item.value !== null).map((item) => [item.key, item.value])) };
+  };
+
+  const form = actionForm(
+    { class: "card", "aria-label": "Edit entity" },
+    async () => {
+      const fields = readFields();
+      if (fields === null) return;
+      const body = { display_name: name.value, aliases: aliases.values(), tags: tags.values(), fields, external_ids: externalIds.read(), primary_thumbnail_asset_id: thumb.read() };
+      context.entityChanged(await entities.update(entity.entity_id, body));
+      showSuccess("Saved.");
+    },
+    [
+      field("Display name", name, { field: "display_name", required: true }),
+      h("div", { class: "form-grid" }, aliases.element, tags.element),
+      typed.length ? h("h3", { text: "Fields" }) : null,
+      h("div", { class: "form-grid" }, typed.map((item) => item.element)),
+      otherField,
+      externalIds.element,
+      thumb.element,
+      h("button", { type: "submit", class: "primary", text: "Save changes" }),
+    ],
+  );
+  const question = `Delete “${entity.display_name}” with its links, descriptors and relationships? Its files stay in Assets.`;
+  const remove = dangerButton("Delete entity…", entity.display_name, question, async () => {
+    await entities.remove(entity.entity_id);
+    showSuccess(`Deleted “${entity.display_name}”.`);
+    go("/entities");
+  });
+  return [form, card("Delete", remove)];
+}

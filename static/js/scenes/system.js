@@ -1,0 +1,68 @@
+/**
+ * What this server is: version, home and folders, storage providers and S3, ExifTool, how
+ * many things it holds, and the latest events.
+ */
+
+import { assets, entities, events, jobs, plugins, system } from "../api/v1.js";
+import { badge, card, facts, h, shortId, table, timeElement } from "../ui/dom.js";
+import { jsonView } from "../ui/json_view.js";
+import { Scene } from "./scene.js";
+
+const RECENT_EVENTS = 25;
+
+/** @param {string} text */
+const code = (text) => h("code", { text });
+
+export class SystemScene extends Scene {
+  /** @param {HTMLElement} root */
+  show(root) {
+    super.show(root);
+    this.setTitle("System");
+    const body = h("div", { class: "stack" });
+    root.append(h("h1", { text: "System" }), body);
+    this.fill(body, "Loading the system information", async () => {
+      const info = await system.info();
+      const { exiftool } = info.tools;
+      const counts = h("div", {});
+      const recent = h("div", {});
+      this.fill(counts, "Counting", () => this.counts());
+      this.fill(recent, "Loading the events", () => this.recentEvents());
+      return [
+        card("Server", facts([["Version", info.version], ["Home folder", code(info.faceforge_home)], ["Address", code(location.origin)]])),
+        card("Folders", facts(Object.entries(info.paths).map(([name, path]) => [name, code(String(path))]))),
+        card(
+          "Storage and tools",
+          facts([
+            ["Storage providers", info.storage.providers.join(", ")],
+            ["S3", info.storage.s3_available ? badge("available", "good") : badge("not available")],
+            ["ExifTool", exiftool.path ? [code(exiftool.path), " ", badge(`version ${exiftool.version ?? "unknown"}`, "good")] : badge("not found: no metadata extraction", "warn")],
+          ]),
+        ),
+        card("Contents", counts),
+        card("Recent events", recent),
+      ];
+    });
+  }
+
+  async counts() {
+    const [entityPage, assetPage, jobPage, pluginList] = await Promise.all([entities.list({ limit: 1 }), assets.list({ limit: 1 }), jobs.list({ limit: 1 }), plugins.list()]);
+    const enabled = pluginList.items.filter((plugin) => plugin.enabled).length;
+    return facts([
+      ["Entities", String(entityPage.total ?? "—")],
+      ["Assets", String(assetPage.total ?? "—")],
+      ["Jobs", String(jobPage.total ?? "—")],
+      ["Plugins", `${pluginList.items.length} (${enabled} enabled)`],
+    ]);
+  }
+
+  async recentEvents() {
+    const { items } = await events.list({ limit: RECENT_EVENTS, order: "desc" });
+    if (!items.length) return h("p", { class: "muted", text: "No events yet." });
+    return table(
+      ["When", "Type", "Subject", "Data"],
+      items.map((event) =>
+        h("tr", {}, h("td", {}, timeElement(event.ts)), h("td", {}, code(event.type)), h("td", {}, `${event.subject_type} `, shortId(String(event.subject_id))), h("td", {}, jsonView(event.data))),
+      ),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Showing assets: images inline, audio and video in the browser's own players (which fetch
+ * nothing until played), initials when an entity has no picture, download links.
+ */
+
+import { assets } from "../api/v1.js";
+import { h, initials } from "./dom.js";
+
+/** @param {{mime_type: string | null}} asset */
+export const isImage = (asset) => (asset.mime_type || "").startsWith("image/");
+
+/**
+ * An inline preview of an image, audio or video asset; null for anything else.
+ * @param {import("../api/v1.js").Asset} asset
+ * @param {boolean} [large]
+ */
+export function preview(asset, large = false) {
+  const src = assets.downloadUrl(asset.asset_id);
+  const major = (asset.mime_type || "").split("/")[0];
+  const media =
+    major === "image"
+      ? h("img", { src, alt: asset.filename, loading: "lazy", decoding: "async" })
+      : ["audio", "video"].includes(major)
+        ? h(/** @type {"audio"} */ (major), { src, controls: true, preload: "none", "aria-label": `Play ${asset.filename}` })
+        : null;
+  return media && h("div", { class: large ? "preview" : "preview-inline" }, media);
+}
+
+/** A button-styled link that downloads the asset under its file name. @param {import("../api/v1.js").Asset} asset */
+export function downloadLink(asset, primary = false) {
+  return h("a", { class: primary ? "button primary" : "button", href: assets.downloadUrl(asset.asset_id), download: asset.filename, "aria-label": `Download ${asset.filename}`, text: "Download" });
+}
+
+/**
+ * A square picture for an entity: the given image asset, or its initials.
+ * @param {string} name
+ * @param {string | null | undefined} assetId
+ */
+export function thumbnail(name, assetId) {
+  const box = h("div", { class: "thumb", "aria-hidden": "true" });
+  setThumbnail(box, name, assetId);
+  return box;
+}
+
+/** @param {HTMLElement} box @param {string} name @param {string | null | undefined} assetId */
+export function setThumbnail(box, name, assetId) {
+  if (!assetId) return box.replaceChildren(initials(name));
+  const image = h("img", { src: assets.downloadUrl(assetId), alt: "", loading: "lazy", decoding: "async" });
+  image.addEventListener("error", () => box.replaceChildren(initials(name)));
+  box.replaceChildren(image);
+}
