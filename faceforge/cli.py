@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from faceforge import __version__, runtime
+from faceforge import __version__, logs, runtime
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
 from faceforge.home import HomeError, resolve_root
@@ -39,6 +39,7 @@ def serve(args) -> int:
         server.serve()
     finally:
         app.services.close()
+        logs.shutdown()
     return 0
 
 

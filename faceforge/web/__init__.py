@@ -67,7 +67,7 @@ def guard(services: Services) -> None:
             services.config["network.allowed_hosts"],
         )
         if not auth.is_public(request.method, request.path):
-            auth.check_token(environ, request.cookies, services.config["auth.install_token"])
+            auth.check_token(environ, services.config["auth.install_token"])
     except ApiError as error:
         raise api_error_response(error) from None
 

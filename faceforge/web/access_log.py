@@ -5,15 +5,20 @@ through untouched so that file responses keep Waitress's fast `wsgi.file_wrapper
 Query values that are credentials (`sig`, `token`) are masked; headers are never logged.
 """
 
-import logging
+import itertools
 import re
+import secrets
 import time
-import uuid
 from urllib.parse import parse_qsl, urlencode
 
-log = logging.getLogger("faceforge.access")
+from faceforge import logs
+
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SECRET_QUERY_KEYS = frozenset({"sig", "token", "ff_token", "access_token"})
+# Request ids must be unique, not secret: a random prefix per process and a counter (asking the
+# kernel for random bytes on every request cost more than the rest of the access log).
+REQUEST_ID_PREFIX = secrets.token_hex(8)
+REQUEST_COUNTER = itertools.count(1)
 
 
 def loggable_target(environ: dict) -> str:
@@ -28,19 +33,19 @@ def loggable_target(environ: dict) -> str:
 
 def handle(app, environ: dict, start_response):
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    request_id = incoming if CLIENT_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    if CLIENT_REQUEST_ID.fullmatch(incoming):
+        request_id = incoming
+    else:
+        request_id = f"{REQUEST_ID_PREFIX}{next(REQUEST_COUNTER):016x}"
     environ["faceforge.request_id"] = request_id
     started = time.perf_counter()
 
     def start(status: str, headers: list, exc_info=None):
         headers.append(("X-Request-Id", request_id))
-        log.info(
-            "%s %s %s %s %.1fms",
-            request_id,
-            environ.get("REQUEST_METHOD", "-"),
-            loggable_target(environ),
-            status.split(" ", 1)[0],
-            (time.perf_counter() - started) * 1000,
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logs.access(
+            f"{request_id} {environ.get('REQUEST_METHOD', '-')} {loggable_target(environ)}"
+            f" {status.split(' ', 1)[0]} {elapsed_ms:.1f}ms"
         )
         return start_response(status, headers, exc_info)
 

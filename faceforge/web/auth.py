@@ -6,8 +6,10 @@ may come from three places with one fixed precedence (X-FaceForge-Token header, 
 with a constant-time comparison.
 """
 
+import functools
 import hmac
 import ipaddress
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
 from faceforge.errors import Forbidden, Unauthorized
@@ -37,7 +39,9 @@ def is_public(method: str, path: str) -> bool:
     return method == "GET" and path.startswith(PUBLIC_PREFIXES)
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
+    """Cached: every request asks this about its Host header and the bind address."""
     host = host.strip("[]").lower()
     if host in LOOPBACK_NAMES:
         return True
@@ -65,7 +69,19 @@ def check_host(host_header: str | None, bind_host: str, allowed_hosts: tuple[str
     raise Forbidden(f"Host {name!r} is not allowed; add it to network.allowed_hosts")
 
 
-def presented_token(environ: dict, cookies: dict) -> tuple[str, str] | None:
+def cookie_token(environ: dict) -> str | None:
+    """The `ff_token` cookie, parsed only when no header carried a token."""
+    raw = environ.get("HTTP_COOKIE")
+    if not raw or COOKIE_NAME not in raw:
+        return None
+    try:
+        morsel = SimpleCookie(raw).get(COOKIE_NAME)
+    except CookieError:
+        return None
+    return morsel.value if morsel else None
+
+
+def presented_token(environ: dict) -> tuple[str, str] | None:
     """(source, token) of the first credential present, or None."""
     header = environ.get("HTTP_X_FACEFORGE_TOKEN")
     if header is not None:
@@ -74,9 +90,8 @@ def presented_token(environ: dict, cookies: dict) -> tuple[str, str] | None:
     if authorization is not None:
         scheme, _, value = authorization.strip().partition(" ")
         return "bearer", value.strip() if scheme.lower() == "bearer" else ""
-    if COOKIE_NAME in cookies:
-        return "cookie", cookies[COOKIE_NAME]
-    return None
+    cookie = cookie_token(environ)
+    return ("cookie", cookie) if cookie is not None else None
 
 
 def token_matches(presented: str, expected: str) -> bool:
@@ -93,9 +108,9 @@ def same_origin(environ: dict) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
-def check_token(environ: dict, cookies: dict, expected: str) -> None:
+def check_token(environ: dict, expected: str) -> None:
     method = environ["REQUEST_METHOD"]
-    credential = presented_token(environ, cookies)
+    credential = presented_token(environ)
     if credential is None:
         raise Unauthorized("Missing token")
     source, token = credential
