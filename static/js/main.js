@@ -1,6 +1,6 @@
 /**
- * Start-up: check the session, then let the router show the screen the address names.
- * A 401 at any time shows the login screen; logging in returns to the same address.
+ * Start-up: check the session, then show the screen the address names. A 401 at any time
+ * shows the login screen; logging in returns to the same address.
  */
 
 import { onUnauthorized } from "./api/client.js";
@@ -33,117 +33,97 @@ const ROUTES = [
   { pattern: "/field-defs", nav: "field-defs", scene: FieldDefsScene },
   { pattern: "/system", nav: "system", scene: SystemScene },
 ];
-const HOME = "#/entities";
 
 const view = /** @type {HTMLElement} */ (document.getElementById("view"));
 /** @type {import("./scenes/scene.js").Scene | null} */
 let current = null;
-/** @type {string | null} */
-let currentKey = null;
+let currentKey = "";
 let loggedIn = false;
 
-function leaveCurrent() {
+function leave() {
   current?.hide();
   current = null;
-  currentKey = null;
+  currentKey = "";
 }
 
-function highlightNav(/** @type {string | null} */ name) {
-  for (const link of document.querySelectorAll(".sidebar a[data-nav]")) {
+/** @param {string} name  the `data-nav` of the current section ("" for none) */
+function highlightNav(name) {
+  for (const link of document.querySelectorAll("[data-nav]")) {
     if (/** @type {HTMLElement} */ (link).dataset.nav === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
 }
 
-/** Show the screen the address names (or update it in place when only its query changed). */
+/** Show the screen the address names, or update it in place when only its query changed. */
 function route() {
   if (!loggedIn) return;
-  if (!location.hash || location.hash === "#" || location.hash === "#/") {
-    location.replace(HOME);
-    return;
-  }
+  if (["", "#", "#/"].includes(location.hash)) return location.replace("#/entities");
   const target = parseHash(location.hash);
   const found = resolve(ROUTES, target.path);
-  const key = found ? `${found.entry.pattern}|${JSON.stringify(found.match)}` : null;
-  if (current && key === currentKey && current.update(target)) return;
+  const key = found ? `${found.entry.pattern} ${JSON.stringify(found.match)}` : "";
+  if (current && key && key === currentKey && current.update(target)) return;
   const moveFocus = current !== null;
-  leaveCurrent();
+  leave();
   view.replaceChildren();
-  highlightNav(found ? found.entry.nav : null);
-  const SceneClass = found ? found.entry.scene : NotFoundScene;
-  current = new SceneClass(target, found ? found.match : {});
+  highlightNav(found ? found.entry.nav : "");
+  current = found ? new found.entry.scene(target, found.match) : new NotFoundScene(target, {});
   currentKey = key;
   current.show(view);
-  if (moveFocus) view.focus({ preventScroll: true });
   window.scrollTo(0, 0);
+  // Keyboard and screen reader users land at the start of the new screen.
+  if (moveFocus) view.focus({ preventScroll: true });
 }
 
 function showLogin() {
   loggedIn = false;
-  leaveCurrent();
-  document.body.classList.remove("booting");
-  document.body.classList.add("logged-out");
-  highlightNav(null);
-  current = new LoginScene(parseHash(location.hash), {});
-  /** @type {LoginScene} */ (current).onLoggedIn = () => enterApp();
+  leave();
+  clearNotices();
+  view.replaceChildren();
+  document.body.className = "logged-out";
+  const login = new LoginScene(parseHash(location.hash), {});
+  login.onLoggedIn = () => enterApp(null);
+  current = login;
   current.show(view);
 }
 
-/** @param {any} [knownInfo]  the system info already fetched at start-up */
-async function loadSidebar(knownInfo) {
+/** Re-draw the navigation entries of enabled plugins. @param {import("./api/v1.js").Plugin[]} items */
+function refreshPluginNav(items) {
+  const links = pluginNavLinks(items);
+  replace(/** @type {HTMLElement} */ (document.getElementById("plugin-nav")), links.map((link) => h("li", {}, link)));
+  /** @type {HTMLElement} */ (document.getElementById("plugin-nav-heading")).hidden = !links.length;
+}
+
+/** @param {any} info  the system info, when already fetched */
+async function enterApp(info) {
+  loggedIn = true;
+  leave();
+  clearNotices();
+  document.body.className = "";
+  route();
   try {
-    const info = knownInfo || (await system.info());
-    replace(/** @type {HTMLElement} */ (document.getElementById("version-line")), `Core ${info.version}`);
-    const { items } = await plugins.list();
-    refreshPluginNav(items);
+    replace(/** @type {HTMLElement} */ (document.getElementById("version-line")), `Core ${(info || (await system.info())).version}`);
+    refreshPluginNav((await plugins.list()).items);
   } catch (error) {
     showError(error, "Loading the navigation");
   }
 }
 
-/** Re-draw the plugin entries of the navigation (also after enabling or disabling a plugin). */
-export function refreshPluginNav(/** @type {import("./api/v1.js").Plugin[]} */ items) {
-  const links = pluginNavLinks(items);
-  replace(/** @type {HTMLElement} */ (document.getElementById("plugin-nav")), links.map((link) => h("li", {}, link)));
-  /** @type {HTMLElement} */ (document.getElementById("plugin-nav-heading")).hidden = links.length === 0;
-}
-
-function enterApp(/** @type {any} */ knownInfo) {
-  loggedIn = true;
-  clearNotices();
-  leaveCurrent();
-  document.body.classList.remove("booting", "logged-out");
-  loadSidebar(knownInfo);
-  route();
-}
-
-async function start() {
-  onUnauthorized(() => {
-    if (loggedIn || current === null) showLogin();
-  });
-  window.addEventListener("hashchange", route);
-  window.addEventListener("ff:plugins-changed", (event) => refreshPluginNav(/** @type {CustomEvent} */ (event).detail));
-  document.getElementById("skip-link")?.addEventListener("click", () => view.focus());
-  document.getElementById("logout-button")?.addEventListener("click", async () => {
-    try {
-      await session.logout();
-    } catch (error) {
-      showError(error, "Logging out");
-      return;
-    }
-    clearNotices();
-    showLogin();
-  });
-  let info;
+async function logout() {
   try {
-    info = await system.info();
+    await session.logout();
+    showLogin();
   } catch (error) {
-    if (/** @type {any} */ (error).status === 401) return; // the listener shows the login screen
-    document.body.classList.remove("booting");
-    view.replaceChildren(errorBlock(error, "Connecting to the FaceForge server"));
-    return;
+    showError(error, "Logging out");
   }
-  enterApp(info);
 }
 
-start();
+onUnauthorized(() => loggedIn && showLogin());
+window.addEventListener("hashchange", route);
+window.addEventListener("ff:plugins-changed", (event) => refreshPluginNav(/** @type {CustomEvent} */ (event).detail));
+document.getElementById("skip-link")?.addEventListener("click", () => view.focus());
+document.getElementById("logout-button")?.addEventListener("click", logout);
+system.info().then(enterApp, (error) => {
+  if (error.status === 401) return showLogin();
+  document.body.className = "";
+  view.replaceChildren(errorBlock(error, "Connecting to the FaceForge server"));
+});

@@ -1,114 +1,91 @@
 /**
- * The only place that talks HTTP. Every reply of the /v1 API is an envelope
- * `{ok, data, error}`: `request()` returns `data` or throws an `ApiError` carrying the
- * error's code, message and details, so callers never look at envelopes or status codes.
+ * The only place that talks HTTP. Every /v1 reply is an envelope `{ok, data, error}`:
+ * `request()` returns `data` or throws an `ApiError` with the error's code, message and
+ * details, so no caller looks at envelopes or status codes.
  *
  * Credentials travel in the HttpOnly `ff_token` cookie set by `POST /ui/login`; the browser
- * adds it (and the same-origin `Origin` header the CSRF check wants) by itself. A 401 from
- * anything but the login call tells the listeners registered with `onUnauthorized`.
+ * adds it, and the same-origin `Origin` header the CSRF check wants, by itself. A 401 (except
+ * from the login call) is reported to the `onUnauthorized` listeners.
  */
 
 /** @typedef {{loc: (string|number)[], msg: string, type?: string}} ValidationIssue */
 
 export class ApiError extends Error {
   /**
-   * @param {number} status  HTTP status, 0 when no reply arrived
-   * @param {string} code  `validation_error`, `not_found` ... or `network_error`, `canceled`
+   * @param {number} status  HTTP status; 0 when no reply arrived
+   * @param {string} code  `validation_error`, `not_found` …, or `network_error`, `canceled`
    * @param {string} message
    * @param {any} [details]
-   * @param {string | null} [requestId]
    */
-  constructor(status, code, message, details = null, requestId = null) {
+  constructor(status, code, message, details = null) {
     super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
-    this.requestId = requestId;
+    Object.assign(this, { name: "ApiError", status, code, details });
   }
 
-  /** The validation issues of a 422 (empty for any other error). @returns {ValidationIssue[]} */
+  /** The validation issues of a 422 (empty for other errors). @returns {ValidationIssue[]} */
   get issues() {
-    if (!Array.isArray(this.details)) return [];
-    return this.details.filter((issue) => issue && Array.isArray(issue.loc) && typeof issue.msg === "string");
+    return Array.isArray(this.details) ? this.details.filter((issue) => Array.isArray(issue?.loc) && typeof issue.msg === "string") : [];
   }
 }
 
-/** @type {Set<() => void>} */
-const unauthorizedListeners = new Set();
+/** @type {(() => void)[]} */
+const unauthorizedListeners = [];
 
-/** Call `listener` whenever the server answers 401 (not logged in, or the token changed). */
-export function onUnauthorized(/** @type {() => void} */ listener) {
-  unauthorizedListeners.add(listener);
-}
+/** Call `listener` whenever the server answers 401 (logged out, or the token changed). */
+export const onUnauthorized = (/** @type {() => void} */ listener) => unauthorizedListeners.push(listener);
 
 /**
- * `/v1/x` + `{a: 1, b: undefined, c: [1, 2]}` → `/v1/x?a=1&c=1&c=2`; empty values are left out.
+ * `/v1/x` + `{a: 1, b: "", c: [1, 2]}` → `/v1/x?a=1&c=1&c=2` (empty values left out).
  * @param {string} path
  * @param {Record<string, any>} [query]
  */
-export function withQuery(path, query) {
+export function withQuery(path, query = {}) {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query || {})) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item !== undefined && item !== null && item !== "") search.append(key, String(item));
-    }
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of [value].flat()) if (item !== undefined && item !== null && item !== "") search.append(key, String(item));
   }
-  const text = search.toString();
-  return text ? `${path}?${text}` : path;
+  return search.size ? `${path}?${search}` : path;
 }
 
 /**
- * Turn a reply into data or an ApiError.
+ * A reply → its data, or an ApiError.
  * @param {number} status
  * @param {string} text  the body
- * @param {string | null} requestId
  * @param {boolean} reportUnauthorized
  */
-function unwrap(status, text, requestId, reportUnauthorized) {
-  /** @type {any} */ let document = null;
+function unwrap(status, text, reportUnauthorized) {
+  let document = null;
   try {
     document = JSON.parse(text);
   } catch {
-    document = null;
+    // not JSON: described below by its status
   }
-  if (document && document.ok === true && status < 400) return document.data;
-  const error = document && document.error
-    ? new ApiError(status, document.error.code, document.error.message, document.error.details, requestId)
-    : new ApiError(status, "http_error", `The server answered with status ${status} and no explanation.`, null, requestId);
+  if (status < 400 && document?.ok === true) return document.data;
   if (status === 401 && reportUnauthorized) unauthorizedListeners.forEach((listener) => listener());
-  throw error;
+  const error = document?.error;
+  if (error) throw new ApiError(status, error.code, error.message, error.details);
+  throw new ApiError(status, "http_error", `The server answered with status ${status} and no explanation.`);
 }
 
 /**
  * @param {string} method
- * @param {string} path  an absolute path on this server (`/v1/...`, `/ui/login`)
+ * @param {string} path  a path on this server (`/v1/…`, `/ui/login`)
  * @param {{query?: Record<string, any>, body?: any, reportUnauthorized?: boolean}} [options]
  * @returns {Promise<any>} the envelope's `data`
  */
 export async function request(method, path, options = {}) {
-  /** @type {RequestInit} */
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (options.body !== undefined) {
-    init.body = JSON.stringify(options.body);
-    init.headers = { ...init.headers, "Content-Type": "application/json" };
-  }
+  /** @type {Record<string, string>} */ const headers = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(withQuery(path, options.query), init);
+    response = await fetch(withQuery(path, options.query), { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), credentials: "same-origin" });
   } catch {
     throw new ApiError(0, "network_error", "Could not reach the FaceForge server. Is it still running?");
   }
-  const text = await response.text();
-  return unwrap(response.status, text, response.headers.get("X-Request-Id"), options.reportUnauthorized ?? true);
+  return unwrap(response.status, await response.text(), options.reportUnauthorized ?? true);
 }
 
-/**
- * @typedef {object} UploadProgress
- * @property {number} loaded  bytes sent so far
- * @property {number} total
- * @property {number} bytesPerSecond  average since the start
- */
+/** @typedef {{loaded: number, total: number, bytesPerSecond: number}} UploadProgress  bytes sent, of total; average speed */
 
 /**
  * Send one file as `multipart/form-data` (part `file`) with progress events. XMLHttpRequest,
@@ -131,7 +108,7 @@ export function upload(path, query, file, onProgress) {
     });
     xhr.addEventListener("load", () => {
       try {
-        resolve(unwrap(xhr.status, xhr.responseText, xhr.getResponseHeader("X-Request-Id"), true));
+        resolve(unwrap(xhr.status, xhr.responseText, true));
       } catch (error) {
         reject(error);
       }
@@ -146,23 +123,18 @@ export function upload(path, query, file, onProgress) {
 }
 
 /**
+ * `["body", "fields", "age"]` → `fields.age`: where in the request, without body/query/path.
+ * @param {(string|number)[]} loc
+ */
+export const fieldPath = (loc) => (["body", "query", "path"].includes(String(loc[0])) ? loc.slice(1) : loc).join(".");
+
+/**
  * A readable sentence for any error, naming the fields of a validation error.
  * @param {unknown} error
  */
 export function describeError(error) {
-  if (!(error instanceof ApiError)) {
-    return error instanceof Error ? `Unexpected problem in the page: ${error.message}` : String(error);
-  }
+  if (!(error instanceof ApiError)) return `Unexpected problem in the page: ${error instanceof Error ? error.message : String(error)}`;
   const issues = error.issues.map((issue) => `${fieldPath(issue.loc) || "request"}: ${issue.msg}`);
   const text = issues.length ? `${error.message} — ${issues.join("; ")}` : error.message;
-  return error.status === 0 ? text : `${text} (${error.status} ${error.code})`;
-}
-
-/**
- * `["body", "fields", "age"]` → `fields.age`: the location without where it came from.
- * @param {(string|number)[]} loc
- */
-export function fieldPath(loc) {
-  const parts = ["body", "query", "path"].includes(String(loc[0])) ? loc.slice(1) : loc;
-  return parts.join(".");
+  return error.status ? `${text} (${error.status} ${error.code})` : text;
 }

@@ -45,35 +45,31 @@ export const session = {
   logout: () => request("POST", "/ui/logout", { reportUnauthorized: false }),
 };
 
-/** @typedef {string} Id */
-
 export const entities = {
   /** @param {Query} query @returns {Promise<Page<Entity>>} */
   list: (query) => request("GET", "/v1/entities", { query }),
-  /** @param {Id} id @returns {Promise<Entity>} */
+  /** @returns {Promise<Entity>} */
   get: (id) => request("GET", `/v1/entities/${at(id)}`),
   /** @param {Partial<Entity>} body @returns {Promise<Entity>} */
   create: (body) => request("POST", "/v1/entities", { body }),
-  /** @param {Id} id @param {Partial<Entity>} body @returns {Promise<Entity>} */
+  /** @param {Partial<Entity>} body @returns {Promise<Entity>} */
   update: (id, body) => request("PATCH", `/v1/entities/${at(id)}`, { body }),
-  /** @param {Id} id */
   remove: (id) => request("DELETE", `/v1/entities/${at(id)}`),
-  /** @param {Id} id @param {Query} query @returns {Promise<Page<Asset>>} */
+  /** @param {Query} query @returns {Promise<Page<Asset>>} */
   assets: (id, query) => request("GET", `/v1/entities/${at(id)}/assets`, { query }),
-  /** @param {Id} id @param {Id} assetId @param {string} role */
+  /** @param {string} assetId @param {string} role */
   link: (id, assetId, role) => request("POST", `/v1/entities/${at(id)}/assets/${at(assetId)}`, { body: role ? { role } : {} }),
-  /** @param {Id} id @param {Id} assetId */
+  /** @param {string} assetId */
   unlink: (id, assetId) => request("DELETE", `/v1/entities/${at(id)}/assets/${at(assetId)}`),
 };
 
 export const descriptors = {
-  /** @param {Id} entityId @returns {Promise<{items: Descriptor[]}>} */
+  /** @returns {Promise<{items: Descriptor[]}>} */
   list: (entityId) => request("GET", `/v1/entities/${at(entityId)}/descriptors`),
-  /** @param {Id} entityId @param {{scope: string, field_key: string, value: any}} body */
+  /** @param {{scope: string, field_key: string, value: any}} body */
   create: (entityId, body) => request("POST", `/v1/entities/${at(entityId)}/descriptors`, { body }),
-  /** @param {Id} id @param {any} value */
+  /** @param {any} value */
   update: (id, value) => request("PATCH", `/v1/descriptors/${at(id)}`, { body: { value } }),
-  /** @param {Id} id */
   remove: (id) => request("DELETE", `/v1/descriptors/${at(id)}`),
 };
 
@@ -82,18 +78,16 @@ export const fieldDefs = {
   list: (scope) => request("GET", "/v1/admin/field-defs", { query: { scope } }),
   /** @param {Partial<FieldDef>} body */
   create: (body) => request("POST", "/v1/admin/field-defs", { body }),
-  /** @param {Id} id @param {Partial<FieldDef>} body */
+  /** @param {Partial<FieldDef>} body */
   update: (id, body) => request("PATCH", `/v1/admin/field-defs/${at(id)}`, { body }),
-  /** @param {Id} id */
   remove: (id) => request("DELETE", `/v1/admin/field-defs/${at(id)}`),
 };
 
 export const relationships = {
-  /** @param {Id} entityId @returns {Promise<{items: Relationship[]}>} */
+  /** @returns {Promise<{items: Relationship[]}>} */
   list: (entityId) => request("GET", "/v1/relationships", { query: { entity_id: entityId } }),
-  /** @param {{src_entity_id: Id, dst_entity_id: Id, relationship_type: string}} body */
+  /** @param {{src_entity_id: string, dst_entity_id: string, relationship_type: string}} body */
   create: (body) => request("POST", "/v1/relationships", { body }),
-  /** @param {Id} id */
   remove: (id) => request("DELETE", `/v1/relationships/${at(id)}`),
   /** @param {string} query @returns {Promise<{items: string[]}>} */
   types: (query) => request("GET", "/v1/relation-types", { query: { query, limit: 20 } }),
@@ -102,35 +96,34 @@ export const relationships = {
 export const assets = {
   /** @param {Query} query @returns {Promise<Page<Asset>>} */
   list: (query) => request("GET", "/v1/assets", { query }),
-  /** @param {Id} id @returns {Promise<Asset>} */
+  /** @returns {Promise<Asset>} */
   get: (id) => request("GET", `/v1/assets/${at(id)}`),
-  /** @param {Id} id @param {Partial<Asset>} body */
+  /** @param {Partial<Asset>} body */
   update: (id, body) => request("PATCH", `/v1/assets/${at(id)}`, { body }),
-  /** @param {Id} id */
   remove: (id) => request("DELETE", `/v1/assets/${at(id)}`),
-  /** @param {Id} id @returns {Promise<{items: Asset[]}>} */
+  /** @returns {Promise<{items: Asset[]}>} */
   derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
-  /** @param {Id} id @param {number} expiresIn seconds @returns {Promise<{url: string, expires_at: string}>} */
+  /** @param {number} expiresIn seconds @returns {Promise<{url: string, expires_at: string}>} */
   signedUrl: (id, expiresIn) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: expiresIn } }),
-  /** @param {Id} id */
   downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
   /** @param {File} file @param {Query} query @param {(progress: import("./client.js").UploadProgress) => void} onProgress */
   upload: (file, query, onProgress) => upload("/v1/assets/upload", query, file, onProgress),
-  /** @param {Record<string, any>} body @returns {Promise<{job_id: Id}>} */
+  /** @param {Record<string, any>} body @returns {Promise<{job_id: string}>} */
   bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
 };
 
 export const jobs = {
   /** @param {Query} query @returns {Promise<Page<Job>>} */
   list: (query) => request("GET", "/v1/jobs", { query }),
-  /** @param {Id} id @returns {Promise<Job>} */
+  /** @returns {Promise<Job>} */
   get: (id) => request("GET", `/v1/jobs/${at(id)}`),
   /** @param {{job_type: string, input: any}} body @returns {Promise<Job>} */
   create: (body) => request("POST", "/v1/jobs", { body }),
-  /** @param {Id} id @param {number | null} afterId @returns {Promise<{items: JobLog[], next_after_id: number | null}>} */
+  /** @param {number | null} afterId @returns {Promise<{items: JobLog[], next_after_id: number | null}>} */
   log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
-  /** @param {Id} id */
   cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
+  /** @returns {Promise<Job>} */
+  retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
 };
 
 export const events = {
@@ -141,10 +134,10 @@ export const events = {
 export const plugins = {
   /** @returns {Promise<{items: Plugin[]}>} */
   list: () => request("GET", "/v1/plugins"),
-  /** @param {Id} id @returns {Promise<Plugin>} */
+  /** @returns {Promise<Plugin>} */
   enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
-  /** @param {Id} id @returns {Promise<Plugin>} */
+  /** @returns {Promise<Plugin>} */
   disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
-  /** @param {Id} id @param {any} config */
+  /** @param {any} config */
   saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
 };

@@ -5,10 +5,10 @@
  */
 
 import { entities } from "../api/v1.js";
-import { go, href, setParams } from "../router.js";
+import { go, setParams } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton, openDialog } from "../ui/dialog.js";
-import { debounce, empty, field, h, replace, table, timeElement } from "../ui/dom.js";
+import { button, debounce, empty, field, h, link, muted, replace, table, timeElement, tr } from "../ui/dom.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
 import { isImage, setThumbnail, thumbnail } from "../ui/preview.js";
@@ -82,12 +82,11 @@ export class EntitiesScene extends Scene {
     sortSelect.addEventListener("change", () => this.change({ sort: sortSelect.value }));
     const views = h("div", { class: "row", role: "group", "aria-label": "View" });
     for (const [value, text] of [["table", "Table"], ["gallery", "Gallery"]]) {
-      const button = h("button", { type: "button", class: "chip", "aria-pressed": String(this.state.view === value), text });
-      button.addEventListener("click", () => {
-        for (const other of views.children) other.setAttribute("aria-pressed", String(other === button));
+      const toggle = button(text, () => {
+        for (const other of views.children) other.setAttribute("aria-pressed", String(other === toggle));
         this.change({ view: value });
-      });
-      views.append(button);
+      }, { class: "chip", "aria-pressed": String(this.state.view === value) });
+      views.append(toggle);
     }
     this.pages = new PagedList({
       noun: "entities",
@@ -98,7 +97,7 @@ export class EntitiesScene extends Scene {
       onItems: (items, first) => this.renderItems(items, first),
     });
     root.append(
-      h("div", { class: "page-head" }, h("h1", { text: "Entities" }), h("div", { class: "actions" }, views, h("button", { type: "button", class: "primary", text: "New entity", on: { click: openCreateDialog } }))),
+      h("div", { class: "page-head" }, h("h1", { text: "Entities" }), h("div", { class: "actions" }, views, button("New entity", openCreateDialog, { class: "primary" }))),
       h("div", { class: "toolbar" }, field("Search", search), field("Sort", sortSelect)),
       this.tagChips,
       this.bulkBar,
@@ -130,8 +129,8 @@ export class EntitiesScene extends Scene {
     const seen = [...this.seenTags].filter((tag) => tag !== active).sort().slice(0, 20);
     replace(
       this.tagChips,
-      active && h("button", { type: "button", class: "chip", "aria-pressed": "true", "aria-label": `Remove tag filter ${active}`, text: `${active} ×`, on: { click: () => this.change({ tag: "" }) } }),
-      seen.map((tag) => h("button", { type: "button", class: "chip", "aria-pressed": "false", text: tag, on: { click: () => this.change({ tag }) } })),
+      active && button(`${active} ×`, () => this.change({ tag: "" }), { class: "chip", "aria-pressed": "true", "aria-label": `Remove tag filter ${active}` }),
+      seen.map((tag) => button(tag, () => this.change({ tag }), { class: "chip", "aria-pressed": "false" })),
     );
   }
 
@@ -166,20 +165,13 @@ export class EntitiesScene extends Scene {
 
   /** @param {string[]} tags */
   tagList(tags) {
-    return h("span", { class: "chips" }, tags.map((tag) => h("button", { type: "button", class: "chip", text: tag, title: `Show entities tagged ${tag}`, on: { click: () => this.change({ tag }) } })));
+    return h("span", { class: "chips" }, tags.map((tag) => button(tag, () => this.change({ tag }), { class: "chip", title: `Show entities tagged ${tag}` })));
   }
 
   /** @param {Entity} entity */
   row(entity) {
-    return h(
-      "tr",
-      {},
-      h("td", { class: "check" }, this.selectBox(entity)),
-      h("td", {}, h("a", { href: href(`/entities/${entity.entity_id}`), text: entity.display_name })),
-      h("td", { class: "muted", text: entity.aliases.join(", ") }),
-      h("td", {}, this.tagList(entity.tags)),
-      h("td", {}, timeElement(entity.updated_at)),
-    );
+    const name = link(`#/entities/${entity.entity_id}`, entity.display_name);
+    return tr(this.selectBox(entity), name, muted(entity.aliases.join(", ")), this.tagList(entity.tags), timeElement(entity.updated_at));
   }
 
   /** @param {Entity} entity */
@@ -189,12 +181,12 @@ export class EntitiesScene extends Scene {
       Object.assign(picture.dataset, { entityId: entity.entity_id, name: entity.display_name });
       this.thumbObserver.observe(picture);
     }
-    const link = href(`/entities/${entity.entity_id}`);
+    const target = `#/entities/${entity.entity_id}`;
     return h(
       "article",
       { class: "gallery-card" },
-      h("a", { href: link, tabindex: "-1", "aria-hidden": "true" }, picture),
-      h("div", { class: "caption" }, h("a", { href: link, text: entity.display_name }), this.tagList(entity.tags.slice(0, 4))),
+      h("a", { href: target, tabindex: "-1", "aria-hidden": "true" }, picture),
+      h("div", { class: "caption" }, link(target, entity.display_name), this.tagList(entity.tags.slice(0, 4))),
       h("span", { class: "select" }, this.selectBox(entity)),
     );
   }
@@ -227,30 +219,24 @@ export class EntitiesScene extends Scene {
     const count = this.selected.size;
     this.bulkBar.hidden = count === 0;
     const tag = h("input", { type: "text", "aria-label": "Tag for the selected entities", placeholder: "tag" });
-    /** @param {string} verb @param {(tags: string[], tag: string) => string[]} change */
-    const tagButton = (verb, change) =>
-      h("button", {
-        type: "button",
-        text: `${verb} tag`,
-        on: {
-          click: () => {
-            const value = tag.value.trim();
-            if (!value) return tag.focus();
-            this.bulk(`${verb === "Add" ? "Tagging" : "Untagging"}`, (entity) => entities.update(entity.entity_id, { tags: change(entity.tags, value) }));
-          },
-        },
-      });
+    /** @param {string} label @param {string} verb @param {(tags: string[], tag: string) => string[]} change */
+    const tagButton = (label, verb, change) =>
+    button(label, () => {
+      const value = tag.value.trim();
+      if (!value) return tag.focus();
+      this.bulk(verb, (entity) => entities.update(entity.entity_id, { tags: change(entity.tags, value) }));
+    });
     replace(
       this.bulkBar,
       count > 0 && [
         h("strong", { text: `${count} selected` }),
         tag,
-        tagButton("Add", (tags, value) => [...new Set([...tags, value])]),
-        tagButton("Remove", (tags, value) => tags.filter((item) => item !== value)),
+        tagButton("Add tag", "Tagging", (tags, value) => [...new Set([...tags, value])]),
+        tagButton("Remove tag", "Untagging", (tags, value) => tags.filter((item) => item !== value)),
         dangerButton("Delete…", `${count} entities`, `Delete ${count} entities with their links, descriptors and relationships? Their files stay in Assets.`, () =>
           this.bulk("Deleting", (entity) => entities.remove(entity.entity_id)),
         ),
-        h("button", { type: "button", class: "link", text: "Clear selection", on: { click: () => this.clearSelection() } }),
+        button("Clear selection", () => this.clearSelection(), { class: "link" }),
       ],
     );
   }

@@ -6,7 +6,7 @@
 
 import { descriptors, fieldDefs } from "../api/v1.js";
 import { dangerButton, openDialog } from "../ui/dialog.js";
-import { displayValue, empty, field, h, replace, table } from "../ui/dom.js";
+import { button, displayValue, empty, field, h, replace, table } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { fill, showSuccess } from "../ui/notices.js";
 import { valueInput } from "../ui/value_input.js";
@@ -66,12 +66,16 @@ function descriptorTable(items, definitions, reload) {
         h("td", { text: displayValue(item.value) }),
         h(
           "td",
-          { class: "row" },
-          h("button", { type: "button", text: "Edit", "aria-label": `Edit ${item.field_key}`, on: { click: () => editDialog(item, byKey.get(keyOf(item)) || null, reload) } }),
-          dangerButton("Delete", item.field_key, `Delete the descriptor “${item.field_key}”?`, async () => {
-            await descriptors.remove(item.descriptor_id);
-            reload();
-          }),
+          {},
+          h(
+            "div",
+            { class: "row" },
+            button("Edit", () => editDialog(item, byKey.get(keyOf(item)) || null, reload), { "aria-label": `Edit ${item.field_key}` }),
+            dangerButton("Delete", item.field_key, `Delete the descriptor “${item.field_key}”?`, async () => {
+              await descriptors.remove(item.descriptor_id);
+              reload();
+            }),
+          ),
         ),
       ),
     ),

@@ -19,15 +19,7 @@ import { valueInput } from "../ui/value_input.js";
 /** @param {PanelContext} context */
 export function render(context) {
   const container = h("div", { class: "stack" });
-  fill(
-    container,
-    "Loading the entity's fields",
-    async () => {
-      const [definitions, linked] = await Promise.all([fieldDefs.list("entity"), entities.assets(context.entity.entity_id, { limit: 200 })]);
-      return editForm(context, definitions.items, linked.items.filter(isImage));
-    },
-    context.alive,
-  );
+  fill(container, "Loading the entity's fields", async () => editForm(context, (await fieldDefs.list("entity")).items), context.alive);
   return container;
 }
 
@@ -62,38 +54,40 @@ function externalIdsEditor(initial) {
 }
 
 /**
- * Radio choices among the entity's linked images, plus initials.
- * @param {import("../api/v1.js").Asset[]} images
- * @param {string | null} current
+ * Radio choices among the entity's linked images, plus initials. Until they are loaded (or if
+ * they cannot be), the current choice stays.
+ * @param {PanelContext} context
  */
-function thumbnailChooser(images, current) {
-  const name = `thumb-${Date.now()}`;
+function thumbnailChooser(context) {
+  const { entity_id: entityId, primary_thumbnail_asset_id: current } = context.entity;
+  const name = `thumb-${entityId}`;
   /** @param {string} value @param {Node} picture @param {string} label */
   const choice = (value, picture, label) => h("label", { class: "thumb-choice" }, h("input", { type: "radio", name, value, checked: value === (current || "") }), picture, label);
-  const element = h(
-    "fieldset",
-    { dataset: { field: "primary_thumbnail_asset_id" } },
-    h("legend", { text: "Primary thumbnail" }),
-    errorSlot(),
-    images.length
-      ? h(
-        "div",
-        { class: "thumb-choices" },
-        choice("", h("span", { class: "thumb thumb-small", text: "Aa" }), "Initials"),
-        images.map((asset) => choice(asset.asset_id, h("img", { src: assets.downloadUrl(asset.asset_id), alt: "", loading: "lazy" }), asset.filename.slice(0, 18))),
-      )
-      : h("p", { class: "hint", text: "Link an image on the Attachments tab to choose a thumbnail." }),
+  const choices = h("div", { class: "thumb-choices" });
+  fill(
+    choices,
+    "Loading the linked images",
+    async () => {
+      const images = (await entities.assets(entityId, { limit: 200 })).items.filter(isImage);
+      if (!images.length) return h("p", { class: "hint", text: "Link an image on the Attachments tab to choose a thumbnail." });
+      const pictures = images.map((asset) => choice(asset.asset_id, h("img", { src: assets.downloadUrl(asset.asset_id), alt: "", loading: "lazy" }), asset.filename.slice(0, 18)));
+      return [choice("", h("span", { class: "thumb thumb-small", text: "Aa" }), "Initials"), pictures];
+    },
+    context.alive,
   );
-  const read = () => /** @type {HTMLInputElement | null} */ (element.querySelector("input:checked"))?.value || null;
+  const element = h("fieldset", { dataset: { field: "primary_thumbnail_asset_id" } }, h("legend", { text: "Primary thumbnail" }), errorSlot(), choices);
+  const read = () => {
+    const checked = /** @type {HTMLInputElement | null} */ (element.querySelector("input:checked"));
+    return checked ? checked.value || null : current;
+  };
   return { element, read };
 }
 
 /**
  * @param {PanelContext} context
  * @param {import("../api/v1.js").FieldDef[]} definitions  scope `entity`
- * @param {import("../api/v1.js").Asset[]} images
  */
-function editForm(context, definitions, images) {
+function editForm(context, definitions) {
   const entity = context.entity;
   const name = h("input", { type: "text", value: entity.display_name, autocomplete: "off" });
   const aliases = chipsInput("Aliases", entity.aliases, "aliases");
@@ -108,7 +102,7 @@ function editForm(context, definitions, images) {
   const other = valueInput(null, Object.keys(others).length ? others : null);
   const otherField = field("Other fields (JSON object)", other.control, { field: "fields", hint: "Fields without a definition. Define them on the Field definitions page to get typed inputs." });
   const externalIds = externalIdsEditor(entity.external_ids);
-  const thumb = thumbnailChooser(images, entity.primary_thumbnail_asset_id);
+  const thumb = thumbnailChooser(context);
 
   /** All field values, or null when one could not be read (its message is shown). */
   const readFields = () => {

@@ -1,10 +1,10 @@
 /**
  * One job, live: status, progress, and a log that tails new lines (`after_id` polling) until
- * the job has ended. Cancel while it runs; retry (the same input, as a new job) after it
- * failed or was canceled.
+ * the job has ended. Cancel while it runs; retry (`POST /v1/jobs/{id}/retry`: the same input
+ * as a new job) after it failed or was canceled.
  */
 
-import { assets, jobs } from "../api/v1.js";
+import { jobs } from "../api/v1.js";
 import { go } from "../router.js";
 import { card, facts, h, replace, shortId, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
@@ -100,7 +100,7 @@ export class JobDetailScene extends Scene {
           ["Finished", timeElement(job.finished_at)],
         ]),
       ),
-      h("div", { class: "form-grid" }, card("Input", jsonView(job.input)), card("Result", result)),
+      h("div", { class: "two-columns" }, card("Input", jsonView(job.input)), card("Result", result)),
     );
   }
 
@@ -114,10 +114,10 @@ export class JobDetailScene extends Scene {
     }
   }
 
-  /** Submit the same input again as a new job (the old one stays as it was). @param {Job} job */
+  /** A new job with the same type and input (the old one stays as it was). @param {Job} job */
   async retry(job) {
     try {
-      const again = job.job_type === "assets.bulk-import" ? await assets.bulkImport(job.input) : await jobs.create({ job_type: job.job_type, input: job.input });
+      const again = await jobs.retry(job.job_id);
       showSuccess("Submitted again.");
       go(`/jobs/${again.job_id}`);
     } catch (error) {

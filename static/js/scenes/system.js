@@ -55,8 +55,21 @@ export class SystemScene extends Scene {
     ]);
   }
 
+  /**
+   * The newest events, newest first. The feed reads forward only (`after_id`, oldest first),
+   * so the newest id is found first: `after_id` doubles until nothing comes back, then the gap
+   * is halved; about 2·log2(events) one-row requests, cheap at any size.
+   */
   async recentEvents() {
-    const { items } = await events.list({ limit: RECENT_EVENTS, order: "desc" });
+    const newerThan = async (/** @type {number} */ id) => (await events.list({ after_id: id, limit: 1 })).items.length > 0;
+    let [low, high] = [0, 1];
+    while (await newerThan(high)) [low, high] = [high, high * 2];
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (await newerThan(middle)) low = middle;
+      else high = middle;
+    }
+    const items = (await events.list({ after_id: Math.max(0, high - RECENT_EVENTS), limit: RECENT_EVENTS })).items.reverse();
     if (!items.length) return h("p", { class: "muted", text: "No events yet." });
     return table(
       ["When", "Type", "Subject", "Data"],

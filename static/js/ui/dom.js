@@ -85,6 +85,18 @@ export function checkboxField(label, box, path) {
   return h("div", { class: "field inline", dataset: path ? { field: path } : undefined }, box, h("label", { for: box.id, text: label }), errorSlot());
 }
 
+/** A button that is not a submit button. @param {string} text @param {(event: Event) => void} onClick @param {Record<string, any>} [props] */
+export const button = (text, onClick, props = {}) => h("button", { type: "button", text, ...props, on: { click: onClick } });
+
+/** A link to a screen of this UI. @param {string} hash  e.g. `#/entities/…` @param {string} text */
+export const link = (hash, text) => h("a", { href: hash, text });
+
+/** Grey text. @param {string} text */
+export const muted = (text) => h("span", { class: "muted", text });
+
+/** A table row; cells that are not `<td>` yet are wrapped in one. @param {...Child} cells */
+export const tr = (...cells) => h("tr", {}, cells.map((cell) => (cell instanceof HTMLTableCellElement ? cell : h("td", {}, cell))));
+
 /**
  * A table with column headings.
  * @param {string[]} headings

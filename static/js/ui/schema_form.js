@@ -26,7 +26,7 @@ const INVALID = new Error("Some values could not be read.");
  */
 export function schemaForm(schema, value) {
   const isObject = schema && typeof schema === "object" && (schema.type === "object" || schema.properties);
-  const control = isObject ? objectControl("", schema, value ?? {}, "Settings", false) : jsonControl("", schema || {}, value, "Settings (JSON)", false);
+  const control = isObject ? objectControl("", schema, value ?? {}, "", false) : jsonControl("", schema || {}, value, "Settings (JSON)", false);
   const read = () => {
     try {
       return { ok: true, value: control.read() ?? {} };
@@ -129,10 +129,11 @@ function objectControl(path, schema, value, label, required) {
   }));
   const known = new Set(children.map((child) => child.key));
   const extra = Object.fromEntries(Object.entries(value || {}).filter(([key]) => !known.has(key)));
+  // The root is the form itself; nested objects are fieldsets named by their key or title.
   const element = h(
-    "fieldset",
+    path ? "fieldset" : "div",
     { dataset: { field: path } },
-    h("legend", {}, label, required ? h("span", { class: "required", "aria-hidden": "true", text: " *" }) : null),
+    path && h("legend", {}, label, required ? h("span", { class: "required", "aria-hidden": "true", text: " *" }) : null),
     schema.description ? h("p", { class: "hint", text: schema.description }) : null,
     h("p", { class: "field-error", role: "alert", hidden: true }),
     children.length ? children.map((child) => child.control.element) : h("p", { class: "muted", text: "Nothing to set." }),

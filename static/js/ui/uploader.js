@@ -48,15 +48,17 @@ export function uploader(options) {
     };
     const start = () => {
       status.textContent = "Starting…";
+      let speed = "";
       const transfer = assets.upload(file, options.queryFor(file), (progress) => {
         bar.value = (100 * progress.loaded) / (progress.total || 1);
-        status.textContent = `${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} · ${(progress.bytesPerSecond / 1048576).toFixed(1)} MB/s`;
+        speed = `${(progress.bytesPerSecond / 1048576).toFixed(1)} MB/s`;
+        status.textContent = `${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} · ${speed}`;
       });
       cancel = transfer.cancel;
       transfer.promise
         .then((asset) => {
           bar.value = 100;
-          settle("done", `Done · ${formatBytes(asset.byte_size)}`);
+          settle("done", `Done · ${formatBytes(asset.byte_size)}${speed && ` at ${speed}`}`);
           options.onUploaded(asset);
         })
         .catch((error) => settle("failed", describeError(error)))
