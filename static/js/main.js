@@ -1,7 +1,4 @@
-/**
- * Start-up: check the session, then show the screen the address names. A 401 at any time
- * shows the login screen; logging in returns to the same address.
- */
+/** Start-up: check the session, route to the screen the address names; a 401 shows the login screen. */
 
 import { onUnauthorized } from "./api/client.js";
 import { plugins, session, system } from "./api/v1.js";
@@ -89,7 +86,7 @@ function showLogin() {
 /** Re-draw the navigation entries of enabled plugins. @param {import("./api/v1.js").Plugin[]} items */
 function refreshPluginNav(items) {
   const links = pluginNavLinks(items);
-  replace(/** @type {HTMLElement} */ (document.getElementById("plugin-nav")), links.map((link) => h("li", {}, link)));
+  replace(/** @type {HTMLElement} */ (document.getElementById("plugin-nav")), links.map((link) => h("li", link)));
   /** @type {HTMLElement} */ (document.getElementById("plugin-nav-heading")).hidden = !links.length;
 }
 

@@ -1,13 +1,9 @@
-/**
- * One asset: preview, facts, editable kind / file name / user metadata, the metadata entries
- * (ExifTool output and sidecars) as collapsible JSON, derived assets, download, delete, and a
- * signed download URL for tools that cannot send a token.
- */
+/** One asset: preview, details, edit, signed download URL, metadata entries, derived assets. */
 
 import { assets } from "../api/v1.js";
-import { go, href } from "../router.js";
+import { go } from "../router.js";
 import { dangerButton } from "../ui/dialog.js";
-import { card, facts, field, formatBytes, h, replace, shortId, timeElement } from "../ui/dom.js";
+import { button, card, facts, field, formatBytes, h, link, replace, shortId, submitButton, textInput, timeElement } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { jsonView } from "../ui/json_view.js";
 import { showError, showSuccess } from "../ui/notices.js";
@@ -35,13 +31,12 @@ async function copy(input) {
 }
 
 export class AssetDetailScene extends Scene {
-  body = h("div", { class: "stack" });
+  body = h("div.stack");
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Asset");
-    root.append(h("p", {}, h("a", { href: "#/assets", text: "← All assets" })), this.body);
+    root.append(h("p", link("#/assets", "← All assets")), this.body);
     this.load();
   }
 
@@ -49,19 +44,19 @@ export class AssetDetailScene extends Scene {
     this.fill(this.body, "Loading the asset", async () => {
       const asset = await assets.get(this.match.id);
       this.setTitle(asset.filename);
-      const derived = h("div", {});
+      const derived = h("div");
       this.fill(derived, "Loading the derived assets", async () => {
         const { items } = await assets.derived(asset.asset_id);
-        if (!items.length) return h("p", { class: "muted", text: "No assets were derived from this one." });
-        return h("ul", {}, items.map((item) => h("li", {}, h("a", { href: href(`/assets/${item.asset_id}`), text: item.filename }), ` · ${item.kind} · ${formatBytes(item.byte_size)}`)));
+        if (!items.length) return h("p.muted", { text: "No assets were derived from this one." });
+        return h("ul", items.map((item) => h("li", link(`#/assets/${item.asset_id}`, item.filename), ` · ${item.kind} · ${formatBytes(item.byte_size)}`)));
       });
       const remove = dangerButton("Delete…", asset.filename, `Delete “${asset.filename}”? It is unlinked from every entity.`, async () => {
         await assets.remove(asset.asset_id);
         showSuccess(`Deleted ${asset.filename}.`);
-        go("/assets");
+        go("#/assets");
       });
       return [
-        h("div", { class: "page-head" }, h("h1", { text: asset.filename }), h("div", { class: "actions" }, downloadLink(asset, true), remove)),
+        h("div.page-head", h("h1", { text: asset.filename }), h("div.actions", downloadLink(asset, true), remove)),
         preview(asset, true),
         card("Details", this.facts(asset)),
         this.editForm(asset),
@@ -72,7 +67,6 @@ export class AssetDetailScene extends Scene {
     });
   }
 
-  /** @param {Asset} asset */
   facts(asset) {
     const source = asset.derived_from_asset_id;
     return facts([
@@ -82,16 +76,15 @@ export class AssetDetailScene extends Scene {
       ["Size", `${formatBytes(asset.byte_size)} (${asset.byte_size.toLocaleString()} bytes)`],
       ["Stored in", [asset.storage_provider, " ", h("code", { text: asset.storage_key })]],
       ["Metadata", metadataBadge(asset.metadata_status)],
-      ["Derived from", source ? h("a", { href: href(`/assets/${source}`) }, shortId(source)) : "—"],
+      ["Derived from", source ? h("a", { href: `#/assets/${source}` }, shortId(source)) : "—"],
       ["Added", timeElement(asset.created_at)],
       ["Updated", timeElement(asset.updated_at)],
     ]);
   }
 
-  /** @param {Asset} asset */
   editForm(asset) {
-    const kind = h("input", { type: "text", value: asset.kind });
-    const filename = h("input", { type: "text", value: asset.filename });
+    const kind = textInput(asset.kind);
+    const filename = textInput(asset.filename);
     const userMetadata = jsonInput(asset.user_metadata);
     const metadataField = field("User metadata (JSON object)", userMetadata.control, { field: "user_metadata" });
     return actionForm(
@@ -105,23 +98,22 @@ export class AssetDetailScene extends Scene {
       },
       [
         h("h2", { text: "Edit" }),
-        h("div", { class: "form-grid" }, field("Kind", kind, { field: "kind" }), field("File name", filename, { field: "filename" })),
+        h("div.form-grid", field("Kind", kind, { field: "kind" }), field("File name", filename, { field: "filename" })),
         metadataField,
-        h("button", { type: "submit", class: "primary", text: "Save" }),
+        submitButton("Save"),
       ],
     );
   }
 
-  /** @param {Asset} asset */
   signedUrl(asset) {
-    const expiry = h("select", {}, Object.entries(EXPIRY).map(([value, text]) => h("option", { value, text })));
-    const output = h("div", {});
+    const expiry = h("select", Object.entries(EXPIRY).map(([value, text]) => h("option", { value, text })));
+    const output = h("div");
     const create = async () => {
       try {
         const signed = await assets.signedUrl(asset.asset_id, Number(expiry.value));
-        const url = h("input", { type: "text", readOnly: true, value: new URL(signed.url, location.origin).href, class: "mono wide-input", "aria-label": "Signed download URL" });
-        const note = h("span", { class: "muted" }, "Valid until ", timeElement(signed.expires_at), ". Anyone with this link can download this one file.");
-        replace(output, url, h("p", { class: "row" }, h("button", { type: "button", text: "Copy", on: { click: () => copy(url) } }), note));
+        const url = textInput(new URL(signed.url, location.origin).href, { readOnly: true, class: "mono wide-input", "aria-label": "Signed download URL" });
+        const note = h("span.muted", "Valid until ", timeElement(signed.expires_at), ". Anyone with this link can download this one file.");
+        replace(output, url, h("p.row", button("Copy", () => copy(url)), note));
         copy(url);
       } catch (error) {
         showError(error, "Creating the download link");
@@ -129,18 +121,17 @@ export class AssetDetailScene extends Scene {
     };
     return card(
       "Share a download link",
-      h("p", { class: "hint", text: "A signed URL works without a token, for tools that cannot send one." }),
-      h("div", { class: "toolbar" }, field("Valid for", expiry), h("button", { type: "button", text: "Copy signed download URL", on: { click: create } })),
+      h("p.hint", { text: "A signed URL works without a token, for tools that cannot send one." }),
+      h("div.toolbar", field("Valid for", expiry), button("Copy signed download URL", create)),
       output,
     );
   }
 
-  /** @param {Asset} asset */
   metadata(asset) {
     const entries = asset.meta?.metadata || [];
-    if (!entries.length) return h("p", { class: "muted", text: asset.metadata_status === "pending" ? "Metadata is still being extracted." : "No metadata entries." });
+    if (!entries.length) return h("p.muted", { text: asset.metadata_status === "pending" ? "Metadata is still being extracted." : "No metadata entries." });
     return entries.map((entry, index) =>
-      h("details", { class: "json-node", open: index === 0 }, h("summary", {}, h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""), h("div", { class: "json-children" }, jsonView(entry.Data))),
+      h("details.json-node", { open: index === 0 }, h("summary", h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""), h("div.json-children", jsonView(entry.Data))),
     );
   }
 }

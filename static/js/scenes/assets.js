@@ -1,15 +1,11 @@
-/**
- * All assets: search by file name, filter by kind and type, page through them, upload; each
- * row leads to the asset's page (preview, metadata, derived assets, signed URL).
- */
+/** All assets: search by file name, filter by kind and type; rows lead to the asset's page. */
 
 import { assets } from "../api/v1.js";
-import { href, setParams } from "../router.js";
+import { setParams } from "../router.js";
 import { KINDS } from "../ui/bulk_import.js";
-import { badge, debounce, field, formatBytes, h, replace, table, timeElement } from "../ui/dom.js";
+import { badge, debounce, field, formatBytes, h, link, replace, table, textInput, timeElement } from "../ui/dom.js";
 import { PagedList } from "../ui/paged_list.js";
 import { preview } from "../ui/preview.js";
-import { guessKind, uploader } from "../ui/uploader.js";
 import { Scene } from "./scene.js";
 
 const MIME_PREFIXES = { "": "Any type", "image/": "Images", "audio/": "Audio", "video/": "Video", "text/": "Text", "application/": "Applications and other" };
@@ -22,10 +18,9 @@ export class AssetsScene extends Scene {
   filters = { q: "", kind: "", mime_prefix: "" };
   results = table(["Preview", "File", "Kind", "Type", "Size", "Metadata", "Added"], []);
   body = /** @type {HTMLElement} */ (this.results.querySelector("tbody"));
-  none = h("p", { class: "empty", hidden: true });
+  none = h("p.empty", { hidden: true });
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Assets");
     const filters = this.filters;
@@ -33,22 +28,15 @@ export class AssetsScene extends Scene {
     const search = h("input", { type: "search", value: filters.q, placeholder: "Part of a file name" });
     search.addEventListener("input", debounce(() => this.change({ q: search.value.trim() }), 250));
     const kinds = h("datalist", { id: "asset-kinds" }, KINDS.map((value) => h("option", { value })));
-    const kind = h("input", { type: "text", list: kinds.id, value: filters.kind, placeholder: "any" });
+    const kind = textInput(filters.kind, { list: kinds.id, placeholder: "any" });
     kind.addEventListener("change", () => this.change({ kind: kind.value.trim() }));
-    const mime = h("select", {}, Object.entries(MIME_PREFIXES).map(([value, text]) => h("option", { value, text, selected: value === filters.mime_prefix })));
+    const mime = h("select", Object.entries(MIME_PREFIXES).map(([value, text]) => h("option", { value, text, selected: value === filters.mime_prefix })));
     mime.addEventListener("change", () => this.change({ mime_prefix: mime.value }));
     const pages = new PagedList({ noun: "assets", fetchPage: (paging) => assets.list({ ...paging, ...filters }), onItems: (items, first) => this.renderItems(items, first) });
     this.pages = pages;
-    const upload = uploader({ queryFor: (file) => ({ kind: guessKind(file) }), onUploaded: debounce(() => pages.reset(), 300) });
-    upload.element.hidden = true;
-    const openUpload = () => {
-      upload.element.hidden = false;
-      upload.fileInput.click();
-    };
     root.append(
-      h("div", { class: "page-head" }, h("h1", { text: "Assets" }), h("div", { class: "actions" }, h("button", { type: "button", text: "Upload files…", on: { click: openUpload } }))),
-      upload.element,
-      h("div", { class: "toolbar" }, field("Search", search), field("Kind", kind), field("Type", mime)),
+      h("h1", { text: "Assets" }),
+      h("div.toolbar", field("Search", search), field("Kind", kind), field("Type", mime)),
       kinds,
       this.results,
       this.none,
@@ -75,14 +63,13 @@ export class AssetsScene extends Scene {
       this.body.append(
         h(
           "tr",
-          {},
-          h("td", {}, preview(asset) || h("span", { class: "muted", text: "—" })),
-          h("td", {}, h("a", { href: href(`/assets/${asset.asset_id}`), text: asset.filename })),
+          h("td", preview(asset) || h("span.muted", { text: "—" })),
+          h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
           h("td", { text: asset.kind }),
-          h("td", { class: "muted", text: asset.mime_type || "unknown" }),
-          h("td", { class: "num", text: formatBytes(asset.byte_size) }),
-          h("td", {}, metadataBadge(asset.metadata_status)),
-          h("td", {}, timeElement(asset.created_at)),
+          h("td.muted", { text: asset.mime_type || "unknown" }),
+          h("td.num", { text: formatBytes(asset.byte_size) }),
+          h("td", metadataBadge(asset.metadata_status)),
+          h("td", timeElement(asset.created_at)),
         ),
       );
     }

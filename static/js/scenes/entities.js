@@ -1,14 +1,10 @@
-/**
- * The entity list: table or gallery, search as you type, tag chips, sort, endless keyset
- * paging, a create dialog and bulk actions (tag, untag, delete) on the selected entities.
- * Search, tag, sort and view live in the address, so a reload shows the same list.
- */
+/** The entity list: table or gallery, search as you type, tag chips, sort, endless paging, create, bulk actions. */
 
 import { entities } from "../api/v1.js";
 import { go, setParams } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton, openDialog } from "../ui/dialog.js";
-import { button, debounce, empty, field, h, link, muted, replace, table, timeElement, tr } from "../ui/dom.js";
+import { button, debounce, empty, field, h, link, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
 import { isImage, setThumbnail, thumbnail } from "../ui/preview.js";
@@ -27,9 +23,7 @@ const DEFAULT_SORT = "updated_at:desc";
 
 /**
  * Run `task` over `items`, four at a time; resolves to the errors (empty when all went well).
- * @template T
- * @param {T[]} items
- * @param {(item: T) => Promise<any>} task
+ * @template T @param {T[]} items @param {(item: T) => Promise<any>} task
  */
 async function runAll(items, task) {
   /** @type {unknown[]} */ const errors = [];
@@ -43,7 +37,7 @@ async function runAll(items, task) {
 
 /** The "New entity" dialog; on success it opens the new entity. */
 function openCreateDialog() {
-  const name = h("input", { type: "text", autocomplete: "off" });
+  const name = textInput();
   const aliases = chipsInput("Aliases", [], "aliases");
   const tags = chipsInput("Tags", [], "tags");
   openDialog({
@@ -53,7 +47,7 @@ function openCreateDialog() {
     onSubmit: async () => {
       const entity = await entities.create({ display_name: name.value, aliases: aliases.values(), tags: tags.values() });
       showSuccess(`Created “${entity.display_name}”.`);
-      go(`/entities/${entity.entity_id}`);
+      go(`#/entities/${entity.entity_id}`);
     },
   });
   name.focus();
@@ -63,14 +57,13 @@ export class EntitiesScene extends Scene {
   state = { q: "", tag: "", sort: DEFAULT_SORT, view: "table" };
   /** @type {Map<string, Entity>} */ selected = new Map();
   /** @type {Set<string>} */ seenTags = new Set();
-  tagChips = h("div", { class: "chips", role: "group", "aria-label": "Filter by tag" });
-  bulkBar = h("div", { class: "bulk-bar", role: "region", "aria-label": "Bulk actions", hidden: true });
-  results = h("div", {});
+  tagChips = h("div.chips", { role: "group", "aria-label": "Filter by tag" });
+  bulkBar = h("div.bulk-bar", { role: "region", "aria-label": "Bulk actions", hidden: true });
+  results = h("div");
   /** @type {HTMLElement} */ container = this.results;
   thumbObserver = new IntersectionObserver((entries) => this.findThumbnails(entries), { rootMargin: "200px" });
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Entities");
     const params = this.route.params;
@@ -78,9 +71,9 @@ export class EntitiesScene extends Scene {
     this.state = { q: params.get("q") || "", tag: params.get("tag") || "", sort: sort in SORTS ? sort : DEFAULT_SORT, view: params.get("view") || "table" };
     const search = h("input", { type: "search", value: this.state.q, placeholder: "Name, alias, tag or descriptor" });
     search.addEventListener("input", debounce(() => this.change({ q: search.value.trim() }), 250));
-    const sortSelect = h("select", {}, Object.entries(SORTS).map(([value, text]) => h("option", { value, text, selected: value === this.state.sort })));
+    const sortSelect = h("select", Object.entries(SORTS).map(([value, text]) => h("option", { value, text, selected: value === this.state.sort })));
     sortSelect.addEventListener("change", () => this.change({ sort: sortSelect.value }));
-    const views = h("div", { class: "row", role: "group", "aria-label": "View" });
+    const views = h("div.row", { role: "group", "aria-label": "View" });
     for (const [value, text] of [["table", "Table"], ["gallery", "Gallery"]]) {
       const toggle = button(text, () => {
         for (const other of views.children) other.setAttribute("aria-pressed", String(other === toggle));
@@ -97,8 +90,8 @@ export class EntitiesScene extends Scene {
       onItems: (items, first) => this.renderItems(items, first),
     });
     root.append(
-      h("div", { class: "page-head" }, h("h1", { text: "Entities" }), h("div", { class: "actions" }, views, button("New entity", openCreateDialog, { class: "primary" }))),
-      h("div", { class: "toolbar" }, field("Search", search), field("Sort", sortSelect)),
+      h("div.page-head", h("h1", { text: "Entities" }), h("div.actions", views, button("New entity", openCreateDialog, { class: "primary" }))),
+      h("div.toolbar", field("Search", search), field("Sort", sortSelect)),
       this.tagChips,
       this.bulkBar,
       this.results,
@@ -114,7 +107,6 @@ export class EntitiesScene extends Scene {
     this.thumbObserver.disconnect();
   }
 
-  /** @param {Record<string, string>} change */
   change(change) {
     const state = Object.assign(this.state, change);
     setParams({ q: state.q, tag: state.tag, sort: state.sort === DEFAULT_SORT ? "" : state.sort, view: state.view === "table" ? "" : state.view });
@@ -134,7 +126,6 @@ export class EntitiesScene extends Scene {
     );
   }
 
-  /** @param {Entity[]} items @param {boolean} first */
   renderItems(items, first) {
     items.forEach((entity) => entity.tags.forEach((tag) => this.seenTags.add(tag)));
     this.renderTagChips();
@@ -145,14 +136,13 @@ export class EntitiesScene extends Scene {
         const filtered = this.state.q || this.state.tag;
         return replace(this.results, empty(filtered ? "No entity matches this search." : "No entities yet. Create the first one with “New entity”."));
       }
-      const outer = gallery ? h("div", { class: "gallery" }) : table(["Select", "Name", "Aliases", "Tags", "Updated"], []);
+      const outer = gallery ? h("div.gallery") : table(["Select", "Name", "Aliases", "Tags", "Updated"], []);
       this.container = gallery ? outer : /** @type {HTMLElement} */ (outer.querySelector("tbody"));
       replace(this.results, outer);
     }
     this.container.append(...items.map((entity) => (gallery ? this.card(entity) : this.row(entity))));
   }
 
-  /** @param {Entity} entity */
   selectBox(entity) {
     const box = h("input", { type: "checkbox", "aria-label": `Select ${entity.display_name}`, checked: this.selected.has(entity.entity_id) });
     box.addEventListener("change", () => {
@@ -163,18 +153,15 @@ export class EntitiesScene extends Scene {
     return box;
   }
 
-  /** @param {string[]} tags */
   tagList(tags) {
-    return h("span", { class: "chips" }, tags.map((tag) => button(tag, () => this.change({ tag }), { class: "chip", title: `Show entities tagged ${tag}` })));
+    return h("span.chips", tags.map((tag) => button(tag, () => this.change({ tag }), { class: "chip", title: `Show entities tagged ${tag}` })));
   }
 
-  /** @param {Entity} entity */
   row(entity) {
     const name = link(`#/entities/${entity.entity_id}`, entity.display_name);
     return tr(this.selectBox(entity), name, muted(entity.aliases.join(", ")), this.tagList(entity.tags), timeElement(entity.updated_at));
   }
 
-  /** @param {Entity} entity */
   card(entity) {
     const picture = thumbnail(entity.display_name, entity.primary_thumbnail_asset_id);
     if (!entity.primary_thumbnail_asset_id) {
@@ -183,11 +170,10 @@ export class EntitiesScene extends Scene {
     }
     const target = `#/entities/${entity.entity_id}`;
     return h(
-      "article",
-      { class: "gallery-card" },
+      "article.gallery-card",
       h("a", { href: target, tabindex: "-1", "aria-hidden": "true" }, picture),
-      h("div", { class: "caption" }, link(target, entity.display_name), this.tagList(entity.tags.slice(0, 4))),
-      h("span", { class: "select" }, this.selectBox(entity)),
+      h("div.caption", link(target, entity.display_name), this.tagList(entity.tags.slice(0, 4))),
+      h("span.select", this.selectBox(entity)),
     );
   }
 
@@ -218,7 +204,7 @@ export class EntitiesScene extends Scene {
   renderBulkBar() {
     const count = this.selected.size;
     this.bulkBar.hidden = count === 0;
-    const tag = h("input", { type: "text", "aria-label": "Tag for the selected entities", placeholder: "tag" });
+    const tag = textInput("", { "aria-label": "Tag for the selected entities", placeholder: "tag" });
     /** @param {string} label @param {string} verb @param {(tags: string[], tag: string) => string[]} change */
     const tagButton = (label, verb, change) =>
     button(label, () => {

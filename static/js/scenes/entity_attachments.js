@@ -1,13 +1,8 @@
-/**
- * The Attachments tab: upload files linked to the entity (drop or pick several, progress per
- * file, cancel), link an existing asset found by name, import a folder, and the linked assets
- * with previews, download and unlink.
- */
+/** The Attachments tab: upload with progress, link an existing asset, import a folder, list, download, unlink. */
 
 import { assets, entities } from "../api/v1.js";
-import { href } from "../router.js";
 import { KINDS, openBulkImportDialog } from "../ui/bulk_import.js";
-import { card, debounce, field, formatBytes, h, table, timeElement } from "../ui/dom.js";
+import { button, card, debounce, field, formatBytes, h, link, table, textInput, timeElement } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
@@ -17,12 +12,11 @@ import { guessKind, uploader } from "../ui/uploader.js";
 
 /** @typedef {import("../api/v1.js").Asset} Asset */
 
-/** @param {import("./entity_detail.js").PanelContext} context */
 export function render(context) {
   const entityId = context.entity.entity_id;
   const linked = table(["Preview", "File", "Kind", "Role", "Size", "Linked", ""], []);
   const body = /** @type {HTMLElement} */ (linked.querySelector("tbody"));
-  const none = h("p", { class: "empty", text: "No files linked yet. Upload some above." });
+  const none = h("p.empty", { text: "No files linked yet. Upload some above." });
   const list = new PagedList({
     noun: "linked assets",
     fetchPage: (paging) => entities.assets(entityId, paging),
@@ -34,8 +28,8 @@ export function render(context) {
       none.hidden = !linked.hidden;
     },
   });
-  const kind = h("select", {}, h("option", { value: "auto", text: "Automatic (from the file type)" }), KINDS.map((value) => h("option", { value, text: value })));
-  const role = h("input", { type: "text", autocomplete: "off", placeholder: "optional, e.g. reference" });
+  const kind = h("select", h("option", { value: "auto", text: "Automatic (from the file type)" }), KINDS.map((value) => h("option", { value, text: value })));
+  const role = textInput("", { placeholder: "optional, e.g. reference" });
   const upload = uploader({
     queryFor: (file) => ({ kind: kind.value === "auto" ? guessKind(file) : kind.value, entity_id: entityId, role: role.value.trim() }),
     onUploaded: debounce(() => context.alive() && list.reset(), 300),
@@ -43,15 +37,13 @@ export function render(context) {
   list.reset();
   const importFolder = () => openBulkImportDialog({ entityId, entityName: context.entity.display_name });
   return h(
-    "div",
-    { class: "stack" },
-    card("Upload files", h("div", { class: "form-grid" }, field("Kind", kind), field("Role", role)), upload.element),
-    card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p", {}, h("button", { type: "button", text: "Import a folder…", on: { click: importFolder } }))),
+    "div.stack",
+    card("Upload files", h("div.form-grid", field("Kind", kind), field("Role", role)), upload.element),
+    card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p", button("Import a folder…", importFolder))),
     h("section", { "aria-label": "Linked files" }, h("h2", { text: "Linked files" }), linked, none, list.element),
   );
 }
 
-/** @param {string} entityId @param {() => void} reload */
 function linkForm(entityId, reload) {
   const assetPicker = picker({
     label: "Asset",
@@ -60,7 +52,7 @@ function linkForm(entityId, reload) {
     search: async (text) => (await assets.list({ q: text, limit: 10 })).items,
     describe: (/** @type {Asset} */ asset) => `${asset.filename} · ${asset.kind} · ${formatBytes(asset.byte_size)}`,
   });
-  const role = h("input", { type: "text", autocomplete: "off", placeholder: "optional" });
+  const role = textInput("", { placeholder: "optional" });
   return actionForm(
     { "aria-label": "Link an existing asset" },
     async () => {
@@ -71,11 +63,10 @@ function linkForm(entityId, reload) {
       assetPicker.clear();
       reload();
     },
-    [h("div", { class: "form-grid" }, assetPicker.element, field("Role", role, { field: "role" })), h("button", { type: "submit", text: "Link" })],
+    [h("div.form-grid", assetPicker.element, field("Role", role, { field: "role" })), h("button", { type: "submit", text: "Link" })],
   );
 }
 
-/** @param {string} entityId @param {Asset} asset @param {() => void} reload */
 function assetRow(entityId, asset, reload) {
   const unlink = async () => {
     try {
@@ -88,13 +79,12 @@ function assetRow(entityId, asset, reload) {
   };
   return h(
     "tr",
-    {},
-    h("td", {}, preview(asset) || h("span", { class: "muted", text: "—" })),
-    h("td", {}, h("a", { href: href(`/assets/${asset.asset_id}`), text: asset.filename })),
+    h("td", preview(asset) || h("span.muted", { text: "—" })),
+    h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
     h("td", { text: asset.kind }),
     h("td", { text: asset.role || "—" }),
-    h("td", { class: "num", text: formatBytes(asset.byte_size) }),
-    h("td", {}, timeElement(asset.linked_at)),
-    h("td", {}, h("div", { class: "row" }, downloadLink(asset), h("button", { type: "button", text: "Unlink", "aria-label": `Unlink ${asset.filename}`, on: { click: unlink } }))),
+    h("td.num", { text: formatBytes(asset.byte_size) }),
+    h("td", timeElement(asset.linked_at)),
+    h("td", h("div.row", downloadLink(asset), button("Unlink", unlink, { "aria-label": `Unlink ${asset.filename}` }))),
   );
 }

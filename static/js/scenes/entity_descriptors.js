@@ -1,12 +1,8 @@
-/**
- * The Descriptors tab: the entity's descriptor values, each checked by the server against its
- * field definition. The input follows the definition's type; the server's message appears
- * next to the value.
- */
+/** The Descriptors tab: values checked by the server against their field definitions; errors shown at the value. */
 
 import { descriptors, fieldDefs } from "../api/v1.js";
 import { dangerButton, openDialog } from "../ui/dialog.js";
-import { button, displayValue, empty, field, h, replace, table } from "../ui/dom.js";
+import { button, displayValue, empty, field, h, link, replace, submitButton, table } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { fill, showSuccess } from "../ui/notices.js";
 import { valueInput } from "../ui/value_input.js";
@@ -17,9 +13,8 @@ import { valueInput } from "../ui/value_input.js";
 /** @param {{scope: string, field_key: string}} item  a definition or a descriptor */
 const keyOf = (item) => `${item.scope}\u0000${item.field_key}`;
 
-/** @param {import("./entity_detail.js").PanelContext} context */
 export function render(context) {
-  const container = h("div", { class: "stack" });
+  const container = h("div.stack");
   const reload = () =>
     fill(
       container,
@@ -37,8 +32,7 @@ export function render(context) {
 
 /**
  * A value input for `definition` under `data-field="value"`, reading into `{ok, value}`.
- * @param {FieldDef | null} definition
- * @param {any} value
+ * @param {FieldDef | null} definition @param {any} value
  */
 function valueField(definition, value) {
   const input = valueInput(definition, value);
@@ -47,11 +41,7 @@ function valueField(definition, value) {
   return { element, read: () => readInto(input.read, element) };
 }
 
-/**
- * @param {Descriptor[]} items
- * @param {FieldDef[]} definitions
- * @param {() => void} reload
- */
+/** @param {Descriptor[]} items @param {FieldDef[]} definitions @param {() => void} reload */
 function descriptorTable(items, definitions, reload) {
   if (!items.length) return empty("No descriptors yet.");
   const byKey = new Map(definitions.map((definition) => [keyOf(definition), definition]));
@@ -60,16 +50,13 @@ function descriptorTable(items, definitions, reload) {
     items.map((item) =>
       h(
         "tr",
-        {},
-        h("td", {}, h("code", { text: item.field_key })),
-        h("td", { class: "muted", text: item.scope }),
+        h("td", h("code", { text: item.field_key })),
+        h("td.muted", { text: item.scope }),
         h("td", { text: displayValue(item.value) }),
         h(
           "td",
-          {},
           h(
-            "div",
-            { class: "row" },
+            "div.row",
             button("Edit", () => editDialog(item, byKey.get(keyOf(item)) || null, reload), { "aria-label": `Edit ${item.field_key}` }),
             dangerButton("Delete", item.field_key, `Delete the descriptor “${item.field_key}”?`, async () => {
               await descriptors.remove(item.descriptor_id);
@@ -101,17 +88,15 @@ function editDialog(item, definition, reload) {
 
 /**
  * @param {import("./entity_detail.js").PanelContext} context
- * @param {FieldDef[]} definitions  scopes other than `entity`
- * @param {() => void} reload
+ * @param {FieldDef[]} definitions  scopes other than `entity` @param {() => void} reload
  */
 function addForm(context, definitions, reload) {
-  if (!definitions.length) return h("p", { class: "hint" }, "Descriptors need a field definition first: ", h("a", { href: "#/field-defs", text: "define a descriptor field" }), ".");
+  if (!definitions.length) return h("p.hint", "Descriptors need a field definition first: ", link("#/field-defs", "define a descriptor field"), ".");
   const select = h(
     "select",
-    {},
     definitions.map((definition, index) => h("option", { value: String(index), text: definition.scope === "descriptor" ? definition.field_key : `${definition.field_key} (${definition.scope})` })),
   );
-  const slot = h("div", {});
+  const slot = h("div");
   let value = valueField(definitions[0], null);
   slot.append(value.element);
   select.addEventListener("change", () => {
@@ -130,8 +115,8 @@ function addForm(context, definitions, reload) {
     },
     [
       h("h2", { text: "Add a descriptor" }),
-      h("div", { class: "form-grid" }, field("Field", select, { field: "field_key" }), slot),
-      h("button", { type: "submit", class: "primary", text: "Add descriptor" }),
+      h("div.form-grid", field("Field", select, { field: "field_key" }), slot),
+      submitButton("Add descriptor"),
     ],
   );
 }

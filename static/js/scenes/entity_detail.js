@@ -1,12 +1,8 @@
-/**
- * One entity, with tabs: Overview, Descriptors, Attachments, Relationships, Plugins. The open
- * tab is in the address (`?tab=attachments`), so a reload or a link opens it again. Each tab
- * is a panel module exporting `render(context)`.
- */
+/** One entity with tabs (in the address as `?tab=`); each tab is a panel module exporting `render(context)`. */
 
 import { entities } from "../api/v1.js";
 import { setParams } from "../router.js";
-import { h, replace, shortId } from "../ui/dom.js";
+import { h, link, replace, shortId } from "../ui/dom.js";
 import { thumbnail } from "../ui/preview.js";
 import * as attachments from "./entity_attachments.js";
 import * as descriptors from "./entity_descriptors.js";
@@ -33,15 +29,14 @@ const TABS = [
 ];
 
 export class EntityDetailScene extends Scene {
-  head = h("div", { class: "detail-head" });
-  tabList = h("div", { class: "tabs", role: "tablist", "aria-label": "Entity sections" });
+  head = h("div.detail-head");
+  tabList = h("div.tabs", { role: "tablist", "aria-label": "Entity sections" });
   panel = h("section", { role: "tabpanel", tabindex: "-1" });
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Entity");
-    root.append(h("p", {}, h("a", { href: "#/entities", text: "← All entities" })), this.head, this.tabList, this.panel);
+    root.append(h("p", link("#/entities", "← All entities")), this.head, this.tabList, this.panel);
     this.tabList.addEventListener("keydown", (event) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
       if (!step) return;
@@ -73,14 +68,13 @@ export class EntityDetailScene extends Scene {
     this.setTitle(entity.display_name);
     return [
       thumbnail(entity.display_name, entity.primary_thumbnail_asset_id),
-      h("div", {}, h("h1", { text: entity.display_name }), h("p", { class: "muted" }, entity.aliases.length ? `Also known as ${entity.aliases.join(", ")} · ` : "", "id ", shortId(entity.entity_id))),
+      h("div", h("h1", { text: entity.display_name }), h("p.muted", entity.aliases.length ? `Also known as ${entity.aliases.join(", ")} · ` : "", "id ", shortId(entity.entity_id))),
     ];
   }
 
   /**
    * Show a tab: record it in the address, mark its button, render its panel.
-   * @param {string} id
-   * @param {boolean} focus  move keyboard focus to the tab button (arrow-key navigation)
+   * @param {string} id @param {boolean} focus  move keyboard focus to the tab button (arrow-key navigation)
    */
   openTab(id, focus) {
     const params = new URLSearchParams(this.route.params);

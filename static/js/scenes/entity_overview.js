@@ -1,14 +1,10 @@
-/**
- * The Overview tab: edit display name, aliases, tags, fields (typed inputs for the field
- * definitions of scope `entity`, the rest as a JSON object), external ids and the primary
- * thumbnail; delete the entity.
- */
+/** The Overview tab: name, aliases, tags, fields, external ids, primary thumbnail; delete. */
 
 import { assets, entities, fieldDefs } from "../api/v1.js";
 import { go } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton } from "../ui/dialog.js";
-import { card, errorSlot, field, h } from "../ui/dom.js";
+import { button, card, errorSlot, field, h, submitButton, textInput } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { fill, showSuccess } from "../ui/notices.js";
 import { isImage } from "../ui/preview.js";
@@ -16,23 +12,21 @@ import { valueInput } from "../ui/value_input.js";
 
 /** @typedef {import("./entity_detail.js").PanelContext} PanelContext */
 
-/** @param {PanelContext} context */
 export function render(context) {
-  const container = h("div", { class: "stack" });
+  const container = h("div.stack");
   fill(container, "Loading the entity's fields", async () => editForm(context, (await fieldDefs.list("entity")).items), context.alive);
   return container;
 }
 
 /** Rows of source → id with add and remove. @param {Record<string, string>} initial */
 function externalIdsEditor(initial) {
-  const rows = h("div", {});
+  const rows = h("div");
   const addRow = (source = "", id = "") => {
     const row = h(
-      "div",
-      { class: "kv-row" },
-      h("input", { type: "text", value: source, "aria-label": "External id source", placeholder: "source, e.g. stash" }),
-      h("input", { type: "text", value: id, "aria-label": "External id", placeholder: "id" }),
-      h("button", { type: "button", text: "Remove", "aria-label": "Remove this external id", on: { click: () => row.remove() } }),
+      "div.kv-row",
+      textInput(source, { "aria-label": "External id source", placeholder: "source, e.g. stash" }),
+      textInput(id, { "aria-label": "External id", placeholder: "id" }),
+      button("Remove", () => row.remove(), { "aria-label": "Remove this external id" }),
     );
     rows.append(row);
   };
@@ -42,9 +36,9 @@ function externalIdsEditor(initial) {
     { dataset: { field: "external_ids" } },
     h("legend", { text: "External ids" }),
     errorSlot(),
-    h("p", { class: "hint", text: "This entity's ids in other systems." }),
+    h("p.hint", { text: "This entity's ids in other systems." }),
     rows,
-    h("button", { type: "button", text: "Add external id", on: { click: () => addRow() } }),
+    button("Add external id", () => addRow()),
   );
   const read = () =>
     Object.fromEntries(
@@ -62,16 +56,16 @@ function thumbnailChooser(context) {
   const { entity_id: entityId, primary_thumbnail_asset_id: current } = context.entity;
   const name = `thumb-${entityId}`;
   /** @param {string} value @param {Node} picture @param {string} label */
-  const choice = (value, picture, label) => h("label", { class: "thumb-choice" }, h("input", { type: "radio", name, value, checked: value === (current || "") }), picture, label);
-  const choices = h("div", { class: "thumb-choices" });
+  const choice = (value, picture, label) => h("label.thumb-choice", h("input", { type: "radio", name, value, checked: value === (current || "") }), picture, label);
+  const choices = h("div.thumb-choices");
   fill(
     choices,
     "Loading the linked images",
     async () => {
       const images = (await entities.assets(entityId, { limit: 200 })).items.filter(isImage);
-      if (!images.length) return h("p", { class: "hint", text: "Link an image on the Attachments tab to choose a thumbnail." });
+      if (!images.length) return h("p.hint", { text: "Link an image on the Attachments tab to choose a thumbnail." });
       const pictures = images.map((asset) => choice(asset.asset_id, h("img", { src: assets.downloadUrl(asset.asset_id), alt: "", loading: "lazy" }), asset.filename.slice(0, 18)));
-      return [choice("", h("span", { class: "thumb thumb-small", text: "Aa" }), "Initials"), pictures];
+      return [choice("", h("span.thumb.thumb-small", { text: "Aa" }), "Initials"), pictures];
     },
     context.alive,
   );
@@ -83,13 +77,10 @@ function thumbnailChooser(context) {
   return { element, read };
 }
 
-/**
- * @param {PanelContext} context
- * @param {import("../api/v1.js").FieldDef[]} definitions  scope `entity`
- */
+/** @param {PanelContext} context @param {import("../api/v1.js").FieldDef[]} definitions  scope `entity` */
 function editForm(context, definitions) {
   const entity = context.entity;
-  const name = h("input", { type: "text", value: entity.display_name, autocomplete: "off" });
+  const name = textInput(entity.display_name);
   const aliases = chipsInput("Aliases", entity.aliases, "aliases");
   const tags = chipsInput("Tags", entity.tags, "tags");
   const typed = definitions.map((definition) => {
@@ -127,20 +118,20 @@ function editForm(context, definitions) {
     },
     [
       field("Display name", name, { field: "display_name", required: true }),
-      h("div", { class: "form-grid" }, aliases.element, tags.element),
+      h("div.form-grid", aliases.element, tags.element),
       typed.length ? h("h3", { text: "Fields" }) : null,
-      h("div", { class: "form-grid" }, typed.map((item) => item.element)),
+      h("div.form-grid", typed.map((item) => item.element)),
       otherField,
       externalIds.element,
       thumb.element,
-      h("button", { type: "submit", class: "primary", text: "Save changes" }),
+      submitButton("Save changes"),
     ],
   );
   const question = `Delete “${entity.display_name}” with its links, descriptors and relationships? Its files stay in Assets.`;
   const remove = dangerButton("Delete entity…", entity.display_name, question, async () => {
     await entities.remove(entity.entity_id);
     showSuccess(`Deleted “${entity.display_name}”.`);
-    go("/entities");
+    go("#/entities");
   });
   return [form, card("Delete", remove)];
 }

@@ -1,12 +1,8 @@
-/**
- * The Relationships tab: relationships in both directions, added with an entity picker and
- * relation-type suggestions from the server, deleted one by one.
- */
+/** The Relationships tab: both directions, added with an entity picker and relation-type suggestions. */
 
 import { entities, relationships } from "../api/v1.js";
-import { href } from "../router.js";
 import { dangerButton } from "../ui/dialog.js";
-import { debounce, empty, field, h, replace, table, timeElement, uniqueId } from "../ui/dom.js";
+import { debounce, empty, field, h, link, replace, submitButton, table, textInput, timeElement, uniqueId } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { fill, showError, showSuccess } from "../ui/notices.js";
 import { picker } from "../ui/picker.js";
@@ -14,7 +10,6 @@ import { picker } from "../ui/picker.js";
 /** @typedef {import("../api/v1.js").Entity} Entity */
 /** @typedef {import("../api/v1.js").Relationship} Relationship */
 
-/** @param {import("./entity_detail.js").PanelContext} context */
 export function render(context) {
   const listBox = h("section", { "aria-label": "Relationships" });
   const reload = () =>
@@ -28,14 +23,10 @@ export function render(context) {
       context.alive,
     );
   reload();
-  return h("div", { class: "stack" }, addForm(context.entity, reload), listBox);
+  return h("div.stack", addForm(context.entity, reload), listBox);
 }
 
-/**
- * Display names of every entity in the relationships.
- * @param {Entity} entity
- * @param {Relationship[]} items
- */
+/** Display names of every entity in the relationships. @param {Entity} entity @param {Relationship[]} items */
 async function namesOf(entity, items) {
   const names = new Map([[entity.entity_id, entity.display_name]]);
   const others = new Set(items.flatMap((item) => [item.src_entity_id, item.dst_entity_id]).filter((id) => !names.has(id)));
@@ -43,16 +34,10 @@ async function namesOf(entity, items) {
   return names;
 }
 
-/**
- * @param {Entity} entity
- * @param {Relationship[]} items
- * @param {Map<string, string>} names
- * @param {() => void} reload
- */
+/** @param {Entity} entity @param {Relationship[]} items @param {Map<string, string>} names @param {() => void} reload */
 function relationshipTable(entity, items, names, reload) {
   if (!items.length) return empty("No relationships yet.");
-  /** @param {string} id */
-  const side = (id) => (id === entity.entity_id ? h("strong", { text: names.get(id) }) : h("a", { href: href(`/entities/${id}`), text: names.get(id) }));
+  const side = (id) => (id === entity.entity_id ? h("strong", { text: names.get(id) }) : link(`#/entities/${id}`, names.get(id)));
   return table(
     ["From", "Type", "To", "Created", ""],
     items.map((item) => {
@@ -63,22 +48,20 @@ function relationshipTable(entity, items, names, reload) {
       });
       return h(
         "tr",
-        {},
-        h("td", {}, side(item.src_entity_id)),
-        h("td", {}, h("span", { class: "badge badge-info", text: item.relationship_type })),
-        h("td", {}, side(item.dst_entity_id)),
-        h("td", {}, timeElement(item.created_at)),
-        h("td", {}, remove),
+        h("td", side(item.src_entity_id)),
+        h("td", h("span.badge.badge-info", { text: item.relationship_type })),
+        h("td", side(item.dst_entity_id)),
+        h("td", timeElement(item.created_at)),
+        h("td", remove),
       );
     }),
   );
 }
 
-/** @param {Entity} self @param {() => void} reload */
 function addForm(self, reload) {
-  const direction = h("select", {}, h("option", { value: "out", text: `${self.display_name} → other` }), h("option", { value: "in", text: `other → ${self.display_name}` }));
+  const direction = h("select", h("option", { value: "out", text: `${self.display_name} → other` }), h("option", { value: "in", text: `other → ${self.display_name}` }));
   const suggestions = h("datalist", { id: uniqueId("relation-types") });
-  const type = h("input", { type: "text", list: suggestions.id, autocomplete: "off", placeholder: "friend, sibling, coworker…" });
+  const type = textInput("", { list: suggestions.id, placeholder: "friend, sibling, coworker…" });
   const suggest = debounce(async () => {
     try {
       const { items } = await relationships.types(type.value.trim());
@@ -110,9 +93,9 @@ function addForm(self, reload) {
     },
     [
       h("h2", { text: "Add a relationship" }),
-      h("div", { class: "form-grid" }, field("Direction", direction), field("Relationship type", type, { field: "relationship_type" }), other.element),
+      h("div.form-grid", field("Direction", direction), field("Relationship type", type, { field: "relationship_type" }), other.element),
       suggestions,
-      h("button", { type: "submit", class: "primary", text: "Add relationship" }),
+      submitButton("Add relationship"),
     ],
   );
 }

@@ -1,14 +1,10 @@
-/**
- * Field definitions: the typed fields entities (scope `entity`) and descriptors (scope
- * `descriptor`, or another scope) may carry: type, required flag, enum options, number and
- * length limits, regex. Create, edit, delete.
- */
+/** Field definitions of entity fields and descriptors: type, required, enum options, limits, regex. */
 
 import { fieldDefs } from "../api/v1.js";
 import { setParams } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton, openDialog } from "../ui/dialog.js";
-import { badge, checkboxField, empty, errorSlot, field, h, table } from "../ui/dom.js";
+import { badge, button, checkboxField, empty, errorSlot, field, h, table, textInput } from "../ui/dom.js";
 import { showSuccess } from "../ui/notices.js";
 import { canonicalType, choiceSelect, enumOptions, numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
@@ -36,16 +32,15 @@ function constraints(definition) {
 
 /**
  * The create/edit dialog; the constraint inputs follow the chosen type.
- * @param {FieldDef | null} existing
- * @param {() => void} reload
+ * @param {FieldDef | null} existing @param {() => void} reload
  */
 function openDefinitionDialog(existing, reload) {
-  const scope = h("input", { type: "text", list: "field-scopes", value: existing?.scope ?? "descriptor", autocomplete: "off" });
-  const key = h("input", { type: "text", value: existing?.field_key ?? "", autocomplete: "off" });
-  const type = h("select", {}, FIELD_TYPES.map((value) => h("option", { value, text: value, selected: value === canonicalType(existing?.field_type ?? "string") })));
+  const scope = textInput(existing?.scope ?? "descriptor", { list: "field-scopes" });
+  const key = textInput(existing?.field_key);
+  const type = h("select", FIELD_TYPES.map((value) => h("option", { value, text: value, selected: value === canonicalType(existing?.field_type ?? "string") })));
   const required = h("input", { type: "checkbox", checked: Boolean(existing?.required) });
   const choices = chipsInput("Allowed values", enumOptions(existing?.options), "options.options", "Press Enter or comma after each value.");
-  const regex = h("input", { type: "text", value: existing?.regex ?? "", class: "mono", autocomplete: "off", spellcheck: false });
+  const regex = textInput(existing?.regex, { class: "mono", spellcheck: false });
   const regexField = field("Regex", regex, { field: "regex", hint: "The whole value must match (Python syntax). Empty: no regex." });
   const limits = LIMITS.map((limit) => {
     const input = numberInput(existing?.options?.[limit.key], false);
@@ -64,15 +59,14 @@ function openDefinitionDialog(existing, reload) {
     wide: true,
     body: [
       h(
-        "div",
-        { class: "form-grid" },
+        "div.form-grid",
         field("Scope", scope, { field: "scope", required: true, hint: "“entity” for entity fields, “descriptor” for descriptors." }),
         field("Field key", key, { field: "field_key", required: true }),
         field("Type", type, { field: "field_type" }),
       ),
       h("datalist", { id: "field-scopes" }, h("option", { value: "entity" }), h("option", { value: "descriptor" })),
       checkboxField("Required", required, "required"),
-      h("fieldset", { dataset: { field: "options" } }, h("legend", { text: "Constraints" }), errorSlot(), choices.element, h("div", { class: "form-grid" }, limits.map((limit) => limit.element)), regexField),
+      h("fieldset", { dataset: { field: "options" } }, h("legend", { text: "Constraints" }), errorSlot(), choices.element, h("div.form-grid", limits.map((limit) => limit.element)), regexField),
     ],
     onSubmit: async () => {
       /** @type {Record<string, any>} */
@@ -92,10 +86,9 @@ function openDefinitionDialog(existing, reload) {
 }
 
 export class FieldDefsScene extends Scene {
-  list = h("div", {});
+  list = h("div");
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Field definitions");
     const scope = choiceSelect(["entity", "descriptor"], this.route.params.get("scope") || "", { "": "All scopes" });
@@ -105,9 +98,9 @@ export class FieldDefsScene extends Scene {
     });
     const create = () => openDefinitionDialog(null, () => this.load(scope.value));
     root.append(
-      h("div", { class: "page-head" }, h("h1", { text: "Field definitions" }), h("div", { class: "actions" }, h("button", { type: "button", class: "primary", text: "New field definition", on: { click: create } }))),
-      h("p", { class: "hint", text: "Definitions give entity fields and descriptors a type and rules that the server checks on every save." }),
-      h("div", { class: "toolbar" }, field("Scope", scope)),
+      h("div.page-head", h("h1", { text: "Field definitions" }), h("div.actions", button("New field definition", create, { class: "primary" }))),
+      h("p.hint", { text: "Definitions give entity fields and descriptors a type and rules that the server checks on every save." }),
+      h("div.toolbar", field("Scope", scope)),
       this.list,
     );
     this.load(scope.value);
@@ -123,20 +116,19 @@ export class FieldDefsScene extends Scene {
         ["Scope", "Key", "Type", "Required", "Constraints", ""],
         items.map((definition) => {
           const name = definition.field_key;
-          const edit = h("button", { type: "button", text: "Edit", "aria-label": `Edit ${name}`, on: { click: () => openDefinitionDialog(definition, reload) } });
+          const edit = button("Edit", () => openDefinitionDialog(definition, reload), { "aria-label": `Edit ${name}` });
           const remove = dangerButton("Delete", name, `Delete the field definition “${name}” (scope ${definition.scope})?`, async () => {
             await fieldDefs.remove(definition.field_def_id);
             reload();
           });
           return h(
             "tr",
-            {},
             h("td", { text: definition.scope }),
-            h("td", {}, h("code", { text: name })),
+            h("td", h("code", { text: name })),
             h("td", { text: definition.field_type }),
-            h("td", {}, definition.required ? badge("required", "info") : h("span", { class: "muted", text: "no" })),
-            h("td", { class: "muted", text: constraints(definition) }),
-            h("td", {}, h("div", { class: "row" }, edit, remove)),
+            h("td", definition.required ? badge("required", "info") : h("span.muted", { text: "no" })),
+            h("td.muted", { text: constraints(definition) }),
+            h("td", h("div.row", edit, remove)),
           );
         }),
       );

@@ -1,12 +1,8 @@
-/**
- * One job, live: status, progress, and a log that tails new lines (`after_id` polling) until
- * the job has ended. Cancel while it runs; retry (`POST /v1/jobs/{id}/retry`: the same input
- * as a new job) after it failed or was canceled.
- */
+/** One job, live: status, progress, a log tailed with `after_id`; cancel and retry. */
 
 import { jobs } from "../api/v1.js";
 import { go } from "../router.js";
-import { card, facts, h, replace, shortId, timeElement } from "../ui/dom.js";
+import { button, card, facts, h, link, replace, shortId, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
 import { errorBlock, showError, showSuccess } from "../ui/notices.js";
 import { isActive, liveProgress, statusBadge } from "./jobs.js";
@@ -20,17 +16,16 @@ const LOG_PAGE = 200;
 export class JobDetailScene extends Scene {
   /** @type {number | null} */ afterId = null;
   renderedKey = "";
-  summary = h("div", { class: "stack" });
+  summary = h("div.stack");
   progress = liveProgress("Job progress");
-  step = h("p", { class: "muted" });
-  log = h("div", { class: "log", role: "log", "aria-label": "Job log", tabindex: "0" });
-  noLog = h("p", { class: "muted", text: "No log lines yet." });
+  step = h("p.muted");
+  log = h("div.log", { role: "log", "aria-label": "Job log", tabindex: "0" });
+  noLog = h("p.muted", { text: "No log lines yet." });
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Job");
-    root.append(h("p", {}, h("a", { href: "#/jobs", text: "← All jobs" })), this.summary, card("Log", this.noLog, this.log));
+    root.append(h("p", link("#/jobs", "← All jobs")), this.summary, card("Log", this.noLog, this.log));
     this.poll(() => this.refresh(), REFRESH_MS);
   }
 
@@ -77,22 +72,22 @@ export class JobDetailScene extends Scene {
     if (key === this.renderedKey) return;
     this.renderedKey = key;
     this.setTitle(`${job.job_type} job`);
-    const actions = h("div", { class: "actions" });
+    const actions = h("div.actions");
     if (isActive(job)) {
       const requested = Boolean(job.cancel_requested_at);
       actions.append(h("button", { type: "button", class: "danger", text: requested ? "Cancel requested…" : "Cancel job", disabled: requested, on: { click: () => this.cancel(job) } }));
     } else if (job.status === "failed" || job.status === "canceled") {
-      actions.append(h("button", { type: "button", class: "primary", text: "Retry", on: { click: () => this.retry(job) } }));
+      actions.append(button("Retry", () => this.retry(job), { class: "primary" }));
     }
-    const result = job.result === null || job.result === undefined ? h("p", { class: "muted", text: isActive(job) ? "Not finished yet." : "No result." }) : jsonView(job.result);
+    const result = job.result === null || job.result === undefined ? h("p.muted", { text: isActive(job) ? "Not finished yet." : "No result." }) : jsonView(job.result);
     replace(
       this.summary,
-      h("div", { class: "page-head" }, h("h1", {}, job.job_type, " ", statusBadge(job.status)), actions),
+      h("div.page-head", h("h1", job.job_type, " ", statusBadge(job.status)), actions),
       card(
         "Progress",
         this.progress.element,
         this.step,
-        job.error && h("p", { class: "error-block", text: `${job.error.code}: ${job.error.message}` }),
+        job.error && h("p.error-block", { text: `${job.error.code}: ${job.error.message}` }),
         facts([
           ["Job id", shortId(job.job_id)],
           ["Created", timeElement(job.created_at)],
@@ -100,11 +95,10 @@ export class JobDetailScene extends Scene {
           ["Finished", timeElement(job.finished_at)],
         ]),
       ),
-      h("div", { class: "two-columns" }, card("Input", jsonView(job.input)), card("Result", result)),
+      h("div.two-columns", card("Input", jsonView(job.input)), card("Result", result)),
     );
   }
 
-  /** @param {Job} job */
   async cancel(job) {
     try {
       await jobs.cancel(job.job_id);
@@ -119,7 +113,7 @@ export class JobDetailScene extends Scene {
     try {
       const again = await jobs.retry(job.job_id);
       showSuccess("Submitted again.");
-      go(`/jobs/${again.job_id}`);
+      go(`#/jobs/${again.job_id}`);
     } catch (error) {
       showError(error, "Retrying the job");
     }

@@ -1,17 +1,10 @@
-/**
- * The job list, live: it refreshes every two seconds while shown (rows update in place, so
- * keyboard focus stays). Buttons start a folder import or any other job type, such as one a
- * plugin declares.
- */
+/** The job list, refreshed every two seconds (rows update in place, keeping focus); import a folder. */
 
-import { jobs, plugins } from "../api/v1.js";
-import { go, href, setParams } from "../router.js";
+import { jobs } from "../api/v1.js";
+import { setParams } from "../router.js";
 import { openBulkImportDialog } from "../ui/bulk_import.js";
-import { openDialog } from "../ui/dialog.js";
-import { badge, clampPercent, empty, field, h, progressBar, replace, table, timeElement } from "../ui/dom.js";
-import { readInto } from "../ui/form.js";
-import { showError } from "../ui/notices.js";
-import { choiceSelect, jsonInput } from "../ui/value_input.js";
+import { badge, button, clampPercent, empty, field, h, link, progressBar, replace, table, textInput, timeElement } from "../ui/dom.js";
+import { choiceSelect } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
 /** @typedef {import("../api/v1.js").Job} Job */
@@ -20,48 +13,21 @@ const STATUS_TONES = { queued: "info", running: "info", succeeded: "good", faile
 const REFRESH_MS = 2000;
 const PAGE = 50;
 
-/** @param {string} status */
 export const statusBadge = (status) => badge(status, /** @type {Record<string, string>} */ (STATUS_TONES)[status]);
 
-/** @param {Job} job */
 export const isActive = (job) => job.status === "queued" || job.status === "running";
 
 /** Progress bar and percentage, updatable in place. @param {string} label */
 export function liveProgress(label) {
   const bar = progressBar(0, label);
-  const percent = h("span", { class: "job-percent" });
+  const percent = h("span.job-percent");
   return {
-    element: h("div", { class: "row" }, bar, percent),
-    /** @param {Job} job */
+    element: h("div.row", bar, percent),
     set: (job) => {
       bar.value = clampPercent(job.progress_percent);
       percent.textContent = `${Math.round(bar.value)} %`;
     },
   };
-}
-
-/** Ask for a job type and its JSON input, and submit the job. */
-async function openNewJobDialog() {
-  const types = h("datalist", { id: "job-types" });
-  const type = h("input", { type: "text", list: types.id, autocomplete: "off" });
-  const input = jsonInput({}, 5);
-  const inputField = field("Input (JSON)", input.control, { field: "input" });
-  openDialog({
-    title: "New job",
-    submitLabel: "Submit",
-    body: [field("Job type", type, { field: "job_type", required: true, hint: "The job types of enabled plugins are suggested." }), types, inputField],
-    onSubmit: async () => {
-      const read = readInto(input.read, inputField);
-      if (!read.ok) return false;
-      go(`/jobs/${(await jobs.create({ job_type: type.value, input: read.value ?? {} })).job_id}`);
-    },
-  });
-  try {
-    const { items } = await plugins.list();
-    replace(types, items.filter((plugin) => plugin.enabled).flatMap((plugin) => plugin.job_types || []).map((value) => h("option", { value })));
-  } catch (error) {
-    showError(error, "Loading the plugin job types");
-  }
 }
 
 export class JobsScene extends Scene {
@@ -70,35 +36,24 @@ export class JobsScene extends Scene {
   renderedIds = "";
   filters = { status: "", job_type: "" };
   /** @type {Map<string, (job: Job) => void>} */ rows = new Map();
-  list = h("div", {});
+  list = h("div");
   summary = h("span", { role: "status" });
   more = h("button", { type: "button", text: "Load more", hidden: true, on: { click: () => ((this.limit += PAGE), this.refresh()) } });
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Jobs");
     const params = this.route.params;
     this.filters = { status: params.get("status") || "", job_type: params.get("job_type") || "" };
     const status = choiceSelect(["queued", "running", "succeeded", "failed", "canceled"], this.filters.status, { "": "Any status" });
     status.addEventListener("change", () => this.change({ status: status.value }));
-    const jobType = h("input", { type: "text", value: this.filters.job_type, placeholder: "any" });
+    const jobType = textInput(this.filters.job_type, { placeholder: "any" });
     jobType.addEventListener("change", () => this.change({ job_type: jobType.value.trim() }));
     root.append(
-      h(
-        "div",
-        { class: "page-head" },
-        h("h1", { text: "Jobs" }),
-        h(
-          "div",
-          { class: "actions" },
-          h("button", { type: "button", text: "New job…", on: { click: openNewJobDialog } }),
-          h("button", { type: "button", class: "primary", text: "Import a folder…", on: { click: () => openBulkImportDialog() } }),
-        ),
-      ),
-      h("div", { class: "toolbar" }, field("Status", status), field("Job type", jobType)),
+      h("div.page-head", h("h1", { text: "Jobs" }), h("div.actions", button("Import a folder…", () => openBulkImportDialog(), { class: "primary" }))),
+      h("div.toolbar", field("Status", status), field("Job type", jobType)),
       this.list,
-      h("div", { class: "list-footer" }, this.summary, this.more),
+      h("div.list-footer", this.summary, this.more),
     );
     this.refresh();
   }
@@ -138,9 +93,8 @@ export class JobsScene extends Scene {
 
   /** A row whose live cells refresh in place. @param {Job} job */
   row(job) {
-    const [status, step, finished] = [h("td", {}), h("td", { class: "muted" }), h("td", {})];
+    const [status, step, finished] = [h("td"), h("td.muted"), h("td")];
     const progress = liveProgress(`Progress of ${job.job_type}`);
-    /** @param {Job} latest */
     const refresh = (latest) => {
       replace(status, statusBadge(latest.status));
       progress.set(latest);
@@ -149,6 +103,6 @@ export class JobsScene extends Scene {
     };
     refresh(job);
     this.rows.set(job.job_id, refresh);
-    return h("tr", {}, h("td", {}, h("a", { href: href(`/jobs/${job.job_id}`), text: job.job_type })), status, h("td", {}, progress.element), step, h("td", {}, timeElement(job.created_at)), finished);
+    return h("tr", h("td", link(`#/jobs/${job.job_id}`, job.job_type)), status, h("td", progress.element), step, h("td", timeElement(job.created_at)), finished);
   }
 }

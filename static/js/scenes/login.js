@@ -1,11 +1,7 @@
-/**
- * The login screen: the install token goes to `POST /ui/login`, which keeps it in an
- * HttpOnly cookie (the page never stores it). Afterwards the address asked for is shown, so
- * deep links survive a login.
- */
+/** The login screen: the token goes to `POST /ui/login`, which sets an HttpOnly cookie; the page never keeps it. */
 
 import { session } from "../api/v1.js";
-import { field, h } from "../ui/dom.js";
+import { field, h, submitButton } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { Scene } from "./scene.js";
 
@@ -13,8 +9,7 @@ export class LoginScene extends Scene {
   /** Called after a successful login. */
   onLoggedIn = () => {};
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Log in");
     const token = h("input", { type: "password", name: "token", autocomplete: "current-password", spellcheck: false });
@@ -30,9 +25,9 @@ export class LoginScene extends Scene {
         }
         if (this.active) this.onLoggedIn();
       },
-      [field("Install token", token, { field: "token", hint }), h("button", { type: "submit", class: "primary", text: "Log in" })],
+      [field("Install token", token, { field: "token", hint }), submitButton("Log in")],
     );
-    root.append(h("section", { class: "login", "aria-labelledby": "login-title" }, h("p", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true", text: "F" }), " FaceForge"), h("h1", { id: "login-title", text: "Log in" }), form));
+    root.append(h("section.login.card", { "aria-labelledby": "login-title" }, h("p.brand", h("span.brand-mark", { "aria-hidden": "true", text: "F" }), " FaceForge"), h("h1", { id: "login-title", text: "Log in" }), form));
     token.focus();
   }
 }

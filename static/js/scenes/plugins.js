@@ -1,11 +1,7 @@
-/**
- * Plugins: each with its state (enabled, discovered or missing, manifest error), what it may
- * do, enable/disable, and a settings form built from its `config_schema`. The server checks
- * the settings; its messages appear next to the fields they name.
- */
+/** Plugins: state badges, enable/disable, and a settings form built from `config_schema`. */
 
 import { plugins } from "../api/v1.js";
-import { badge, empty, facts, h } from "../ui/dom.js";
+import { badge, empty, facts, h, submitButton } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { schemaForm } from "../ui/schema_form.js";
@@ -14,15 +10,11 @@ import { Scene } from "./scene.js";
 /** @typedef {import("../api/v1.js").Plugin} Plugin */
 
 /** @param {string[] | undefined} values */
-const codeList = (values) => (values?.length ? h("span", { class: "chips" }, values.map((text) => h("code", { class: "chip", text }))) : "—");
+const codeList = (values) => (values?.length ? h("span.chips", values.map((text) => h("code.chip", { text }))) : "—");
 
-/** @param {Plugin} plugin */
 const titleOf = (plugin) => plugin.name || plugin.plugin_id;
 
-/**
- * The settings form of a plugin.
- * @param {Plugin} plugin
- */
+/** The settings form of a plugin. @param {Plugin} plugin */
 function settingsForm(plugin) {
   const settings = schemaForm(plugin.config_schema, plugin.config);
   return actionForm(
@@ -33,19 +25,18 @@ function settingsForm(plugin) {
       await plugins.saveConfig(plugin.plugin_id, read.value);
       showSuccess(`Settings of ${titleOf(plugin)} saved.`);
     },
-    [settings.element, h("button", { type: "submit", class: "primary", text: "Save settings" })],
+    [settings.element, submitButton("Save settings")],
     "config",
   );
 }
 
 export class PluginsScene extends Scene {
-  list = h("div", { class: "stack" });
+  list = h("div.stack");
 
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("Plugins");
-    root.append(h("h1", { text: "Plugins" }), h("p", { class: "hint", text: "Plugins live in folders under plugins/ in the FaceForge home, each with a plugin.json manifest." }), this.list);
+    root.append(h("h1", { text: "Plugins" }), h("p.hint", { text: "Plugins live in folders under plugins/ in the FaceForge home, each with a plugin.json manifest." }), this.list);
     this.load();
   }
 
@@ -57,7 +48,6 @@ export class PluginsScene extends Scene {
     });
   }
 
-  /** @param {Plugin} plugin */
   card(plugin) {
     const verb = plugin.enabled ? "Disable" : "Enable";
     const toggle = h("button", { type: "button", class: plugin.enabled ? undefined : "primary", text: verb, "aria-label": `${verb} ${titleOf(plugin)}` });
@@ -74,26 +64,25 @@ export class PluginsScene extends Scene {
     });
     const headingId = `plugin-${plugin.plugin_id}`;
     return h(
-      "article",
-      { class: "card plugin-card", "aria-labelledby": headingId, dataset: { plugin: plugin.plugin_id } },
+      "article.card.plugin-card",
+      { "aria-labelledby": headingId, dataset: { plugin: plugin.plugin_id } },
       h(
-        "header",
-        {},
+        "header.page-head",
         h("h2", { id: headingId, text: titleOf(plugin) }),
-        h("span", { class: "muted", text: plugin.version || "" }),
+        h("span.muted", { text: plugin.version || "" }),
         plugin.enabled ? badge("enabled", "good") : badge("disabled"),
         plugin.discovered ? badge("discovered", "info") : badge("missing", "warn"),
         plugin.error && badge("error", "bad"),
-        h("div", { class: "actions" }, toggle),
+        h("div.actions", toggle),
       ),
-      plugin.error && h("p", { class: "error-block", text: `Manifest problem: ${plugin.error}` }),
+      plugin.error && h("p.error-block", { text: `Manifest problem: ${plugin.error}` }),
       facts([
         ["Id", h("code", { text: plugin.plugin_id })],
         ["Capabilities", codeList(plugin.capabilities)],
         ["Job types", codeList(plugin.job_types)],
         ["Permissions", codeList(plugin.permissions)],
       ]),
-      h("details", {}, h("summary", { text: "Settings" }), plugin.discovered && !plugin.error ? settingsForm(plugin) : h("p", { class: "muted", text: "Settings need the plugin's folder and a valid manifest." })),
+      h("details", h("summary", { text: "Settings" }), plugin.discovered && !plugin.error ? settingsForm(plugin) : h("p.muted", { text: "Settings need the plugin's folder and a valid manifest." })),
     );
   }
 }

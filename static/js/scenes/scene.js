@@ -1,17 +1,12 @@
 /**
- * The life of a screen: the router creates it for a route, calls `show(root)`, may call
- * `update(route)` when only the query part changed, and calls `hide()` when the person
- * leaves. After `hide()` the scene is dead: late replies are dropped and polling stops, so
- * nothing from an old screen leaks into the next one.
+ * A screen's life: `show(root)`, maybe `update(route)` when only the query changed, then `hide()`. After
+ * `hide()` late replies are dropped and polling stops, so nothing leaks into the next screen.
  */
 
 import { fill, showError } from "../ui/notices.js";
 
 export class Scene {
-  /**
-   * @param {import("../router.js").Route} route
-   * @param {Record<string, string>} match  the `:name` parts of the path
-   */
+  /** @param {import("../router.js").Route} route @param {Record<string, string>} match  the `:name` parts of the path */
   constructor(route, match) {
     this.route = route;
     this.match = match;
@@ -40,26 +35,22 @@ export class Scene {
     this.stopPolling();
   }
 
-  /** @param {string} text */
   setTitle(text) {
     if (this.active) document.title = `${text} · FaceForge`;
   }
 
   /**
    * Fill `target` with what `load()` builds (or an error block), unless the scene is gone.
-   * @param {HTMLElement} target
-   * @param {string} doing
-   * @param {() => Promise<import("../ui/dom.js").Child>} load
+   * @param {HTMLElement} target @param {string} doing @param {() => Promise<import("../ui/dom.js").Child>} load
    */
   fill(target, doing, load) {
     return fill(target, doing, load, () => this.active);
   }
 
   /**
-   * Run `task` now and again `interval` ms after each run, while the scene lives and `task`
-   * returns true. An error is shown and stops the polling.
-   * @param {() => Promise<boolean>} task
-   * @param {number} interval
+   * Run `task` now and again `interval` ms after each run, while the scene lives and `task` returns true. An
+   * error is shown and stops the polling.
+   * @param {() => Promise<boolean>} task @param {number} interval
    */
   poll(task, interval) {
     const run = async () => {

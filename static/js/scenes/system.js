@@ -1,7 +1,4 @@
-/**
- * What this server is: version, home and folders, storage providers and S3, ExifTool, how
- * many things it holds, and the latest events.
- */
+/** What this server is: version, folders, storage, ExifTool, counts and the latest events. */
 
 import { assets, entities, events, jobs, plugins, system } from "../api/v1.js";
 import { badge, card, facts, h, shortId, table, timeElement } from "../ui/dom.js";
@@ -10,21 +7,19 @@ import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
 
-/** @param {string} text */
 const code = (text) => h("code", { text });
 
 export class SystemScene extends Scene {
-  /** @param {HTMLElement} root */
-  show(root) {
+  show(/** @type {HTMLElement} */ root) {
     super.show(root);
     this.setTitle("System");
-    const body = h("div", { class: "stack" });
+    const body = h("div.stack");
     root.append(h("h1", { text: "System" }), body);
     this.fill(body, "Loading the system information", async () => {
       const info = await system.info();
       const { exiftool } = info.tools;
-      const counts = h("div", {});
-      const recent = h("div", {});
+      const counts = h("div");
+      const recent = h("div");
       this.fill(counts, "Counting", () => this.counts());
       this.fill(recent, "Loading the events", () => this.recentEvents());
       return [
@@ -70,11 +65,11 @@ export class SystemScene extends Scene {
       else high = middle;
     }
     const items = (await events.list({ after_id: Math.max(0, high - RECENT_EVENTS), limit: RECENT_EVENTS })).items.reverse();
-    if (!items.length) return h("p", { class: "muted", text: "No events yet." });
+    if (!items.length) return h("p.muted", { text: "No events yet." });
     return table(
       ["When", "Type", "Subject", "Data"],
       items.map((event) =>
-        h("tr", {}, h("td", {}, timeElement(event.ts)), h("td", {}, code(event.type)), h("td", {}, `${event.subject_type} `, shortId(String(event.subject_id))), h("td", {}, jsonView(event.data))),
+        h("tr", h("td", timeElement(event.ts)), h("td", code(event.type)), h("td", `${event.subject_type} `, shortId(String(event.subject_id))), h("td", jsonView(event.data))),
       ),
     );
   }

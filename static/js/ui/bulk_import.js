@@ -1,33 +1,30 @@
-/**
- * The "Import a folder" dialog: a folder on the server's disk is imported by a job
- * (`POST /v1/assets/bulk-import`); on success the person lands on the live job page.
- */
+/** The "Import a folder" dialog (`POST /v1/assets/bulk-import`); it lands on the live job page. */
 
 import { assets } from "../api/v1.js";
 import { go } from "../router.js";
 import { openDialog } from "./dialog.js";
-import { checkboxField, field, h } from "./dom.js";
+import { checkboxField, field, h, textInput } from "./dom.js";
 
 export const KINDS = ["file", "image", "audio", "video", "lora", "document"];
 
 /** @param {{entityId?: string, entityName?: string}} [link]  link everything imported to this entity */
 export function openBulkImportDialog(link = {}) {
-  const path = h("input", { type: "text", autocomplete: "off", spellcheck: false, placeholder: "/home/me/Pictures/shoot-01" });
+  const path = textInput("", { spellcheck: false, placeholder: "/home/me/Pictures/shoot-01" });
   const recursive = h("input", { type: "checkbox", checked: true });
-  const kind = h("select", {}, KINDS.map((value) => h("option", { value, text: value })));
-  const role = h("input", { type: "text", autocomplete: "off", placeholder: "optional" });
+  const kind = h("select", KINDS.map((value) => h("option", { value, text: value })));
+  const role = textInput("", { placeholder: "optional" });
   openDialog({
     title: "Import a folder",
     submitLabel: "Start import",
     body: [
       field("Folder on the server", path, { field: "path", required: true, hint: "A folder on the machine running FaceForge. Files are copied; the originals stay." }),
       checkboxField("Include subfolders", recursive, "recursive"),
-      h("div", { class: "form-grid" }, field("Kind", kind, { field: "kind" }), link.entityId && field("Role", role, { field: "role" })),
-      link.entityId && h("p", { class: "hint", text: `Everything imported is linked to “${link.entityName}”.` }),
+      h("div.form-grid", field("Kind", kind, { field: "kind" }), link.entityId && field("Role", role, { field: "role" })),
+      link.entityId && h("p.hint", { text: `Everything imported is linked to “${link.entityName}”.` }),
     ],
     onSubmit: async () => {
       const body = { path: path.value.trim(), recursive: recursive.checked, kind: kind.value, entity_id: link.entityId, role: (link.entityId && role.value.trim()) || undefined };
-      go(`/jobs/${(await assets.bulkImport(body)).job_id}`);
+      go(`#/jobs/${(await assets.bulkImport(body)).job_id}`);
     },
   });
   path.focus();

@@ -1,21 +1,15 @@
-/**
- * A list of short strings (tags, aliases) edited as chips: type, then Enter or comma adds;
- * × (or Backspace in the empty box) removes.
- */
+/** Short strings (tags, aliases) as chips: Enter or comma adds, × or Backspace removes. */
 
-import { errorSlot, h, uniqueId } from "./dom.js";
+import { errorSlot, h, textInput, uniqueId } from "./dom.js";
 
 /**
- * @param {string} label
- * @param {string[]} initial
- * @param {string} path  `data-field` for validation errors
- * @param {string} [hint]
- * @returns {{element: HTMLElement, values: () => string[]}}
+ * @param {string} label @param {string[]} initial @param {string} path  `data-field` for validation errors
+ * @param {string} [hint] @returns {{element: HTMLElement, values: () => string[]}}
  */
 export function chipsInput(label, initial, path, hint = "Press Enter or comma to add.") {
   const values = [...initial];
-  const input = h("input", { type: "text", id: uniqueId("chips"), autocomplete: "off" });
-  const list = h("span", { class: "chips" });
+  const input = textInput("", { id: uniqueId("chips") });
+  const list = h("span.chips");
   const error = errorSlot();
   input.setAttribute("aria-describedby", error.id);
   const render = () =>
@@ -26,7 +20,7 @@ export function chipsInput(label, initial, path, hint = "Press Enter or comma to
           render();
           input.focus();
         };
-        return h("span", { class: "chip" }, value, h("button", { type: "button", class: "icon-button", "aria-label": `Remove ${value} from ${label.toLowerCase()}`, text: "×", on: { click: remove } }));
+        return h("span.chip", value, h("button", { type: "button", class: "icon-button", "aria-label": `Remove ${value} from ${label.toLowerCase()}`, text: "×", on: { click: remove } }));
       }),
     );
   const addPending = () => {
@@ -46,11 +40,11 @@ export function chipsInput(label, initial, path, hint = "Press Enter or comma to
   input.addEventListener("blur", addPending);
   render();
   const element = h(
-    "div",
-    { class: "field", dataset: { field: path } },
+    "div.field",
+    { dataset: { field: path } },
     h("label", { for: input.id, text: label }),
-    h("div", { class: "chips-input", on: { click: () => input.focus() } }, list, input),
-    h("p", { class: "hint", text: hint }),
+    h("div.chips-input", { on: { click: () => input.focus() } }, list, input),
+    h("p.hint", { text: hint }),
     error,
   );
   return {

@@ -1,20 +1,14 @@
-/**
- * Modal dialogs on the native `<dialog>`: it traps focus, closes on Escape and gives focus
- * back to the opener, which is what keyboard users need.
- */
+/** Modal dialogs on `<dialog>`, which traps focus, closes on Escape and returns focus to the opener. */
 
-import { h, uniqueId } from "./dom.js";
+import { h, submitButton, uniqueId } from "./dom.js";
 import { clearErrors, showFormError } from "./form.js";
 
 /**
- * @param {{title: string, body: import("./dom.js").Child[], submitLabel?: string, wide?: boolean,
- *   onSubmit?: (form: HTMLFormElement) => Promise<boolean | void>}} options
- *   `onSubmit` returns false to keep the dialog open; an error it throws is shown in the
- *   dialog, next to the fields it names, and keeps it open too.
+ * @param {{title: string, body: import("./dom.js").Child[], submitLabel?: string, wide?: boolean, onSubmit?: (form: HTMLFormElement) => Promise<boolean | void>}} options `onSubmit` returns false to keep the dialog open; an error it throws is shown in the dialog, next to the fields it names, and keeps it open too.
  */
 export function openDialog(options) {
   const titleId = uniqueId("dialog");
-  const submit = options.submitLabel ? h("button", { type: "submit", class: "primary", text: options.submitLabel }) : null;
+  const submit = options.submitLabel ? submitButton(options.submitLabel) : null;
   const close = () => {
     dialog.close();
     dialog.remove();
@@ -23,8 +17,8 @@ export function openDialog(options) {
     "form",
     { method: "dialog", novalidate: true },
     h("h2", { id: titleId, text: options.title }),
-    h("div", { class: "dialog-body" }, ...options.body),
-    h("div", { class: "dialog-actions" }, h("button", { type: "button", text: submit ? "Cancel" : "Close", on: { click: close } }), submit),
+    h("div.dialog-body", ...options.body),
+    h("div.dialog-actions", h("button", { type: "button", text: submit ? "Cancel" : "Close", on: { click: close } }), submit),
   );
   const dialog = h("dialog", { "aria-labelledby": titleId, class: options.wide ? "wide" : undefined }, form);
   form.addEventListener("submit", async (event) => {
@@ -52,8 +46,7 @@ export function openDialog(options) {
  * A red button that asks before doing something that cannot be undone.
  * @param {string} label  the button text, e.g. "Delete"
  * @param {string} name  what it acts on, for screen readers ("Delete tags")
- * @param {string} question  the dialog's text
- * @param {() => Promise<any>} action
+ * @param {string} question  the dialog's text @param {() => Promise<any>} action
  */
 export function dangerButton(label, name, question, action) {
   const verb = label.replace(/…$/, "");

@@ -1,24 +1,24 @@
-/**
- * Building DOM without a framework, plus the small helpers and formatters every screen shares.
- * Server data is always inserted as text, never as HTML, so a name like `<img onerror=…>`
- * stays a harmless string.
- */
+/** DOM building and shared formatters. Server data goes in as text, never as HTML. */
 
 /** @typedef {Node | string | number | null | undefined | false | Child[]} Child */
 
 /**
- * Create an element. `props`: `class`, `text`, `on` (event → handler), `dataset`, element
- * properties given non-string values (`checked: true`, `max: 100`), `value`, and any other
- * key as an attribute (`aria-label`, `for`, `href`). null/undefined/false props are skipped.
+ * An element: `h("p.hint", props?, ...children)`; props (a plain object, may be left out): `class`,
+ * `text`, `on` {event: handler}, `dataset`, `value`, properties given non-strings (`checked: true`),
+ * other keys as attributes; null/undefined/false are skipped.
  * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, any>} [props]
- * @param {...Child} children
+ * @param {K | `${K}.${string}`} tag @param {Record<string, any> | Child} [props] @param {...Child} children
  * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
+  if (Object.getPrototypeOf(props ?? 0) !== Object.prototype) {
+    children.unshift(/** @type {Child} */ (props));
+    props = {};
+  }
+  const [name, ...classes] = tag.split(".");
+  const element = /** @type {HTMLElementTagNameMap[K]} */ (document.createElement(name));
+  element.className = classes.join(" ");
+  for (const [key, value] of Object.entries(/** @type {Record<string, any>} */ (props))) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "class") element.className = value;
     else if (key === "text") element.textContent = String(value);
@@ -40,7 +40,7 @@ function append(parent, children) {
   }
 }
 
-/** Replace everything inside `parent`. @param {Element} parent @param {...Child} children */
+/** @param {Element} parent @param {...Child} children */
 export function replace(parent, ...children) {
   parent.replaceChildren();
   append(parent, children);
@@ -48,79 +48,79 @@ export function replace(parent, ...children) {
 
 let counter = 0;
 
-/** An id unique in this page, for label/for and aria pairs. */
+/** An id unique in the page. */
 export function uniqueId(prefix = "ff") {
   counter += 1;
   return `${prefix}-${counter}`;
 }
 
-/** The slot where a field's error message appears (see ui/form.js). */
-export const errorSlot = () => h("p", { class: "field-error", role: "alert", id: uniqueId("error"), hidden: true });
+/** Where a field's error message appears (see ui/form.js). */
+export const errorSlot = () => h("p.field-error", { role: "alert", id: uniqueId("error"), hidden: true });
 
 /**
- * A labelled control with an optional hint and an error slot. `field` is the path the API
- * uses for this value in validation errors (`display_name`, `fields.age`).
- * @param {string} label
- * @param {HTMLElement} control
- * @param {{hint?: string, field?: string, required?: boolean}} [options]
+ * A labelled control with a hint and an error slot; `field` is the API's path of the value
+ * in validation errors (`fields.age`).
+ * @param {string} label @param {HTMLElement} control @param {{hint?: string, field?: string, required?: boolean}} [options]
  */
 export function field(label, control, options = {}) {
   control.id ||= uniqueId("field");
-  const hint = options.hint ? h("p", { class: "hint", id: uniqueId("hint"), text: options.hint }) : null;
+  const hint = options.hint ? h("p.hint", { id: uniqueId("hint"), text: options.hint }) : null;
   const error = errorSlot();
   control.setAttribute("aria-describedby", [hint?.id, error.id].filter(Boolean).join(" "));
   return h(
-    "div",
-    { class: "field", dataset: options.field === undefined ? undefined : { field: options.field } },
-    h("label", { for: control.id }, label, options.required ? h("span", { class: "required", "aria-hidden": "true", text: " *" }) : null),
+    "div.field",
+    { dataset: options.field === undefined ? undefined : { field: options.field } },
+    h("label", { for: control.id }, label, options.required ? h("span.required", { "aria-hidden": "true", text: " *" }) : null),
     control,
     hint,
     error,
   );
 }
 
-/** A checkbox with its label to the right. @param {string} label @param {HTMLInputElement} box @param {string} [path] */
+/** @param {string} label @param {HTMLInputElement} box @param {string} [path] */
 export function checkboxField(label, box, path) {
   box.id ||= uniqueId("check");
-  return h("div", { class: "field inline", dataset: path ? { field: path } : undefined }, box, h("label", { for: box.id, text: label }), errorSlot());
+  return h("div.field.inline", { dataset: path ? { field: path } : undefined }, box, h("label", { for: box.id, text: label }), errorSlot());
 }
 
-/** A button that is not a submit button. @param {string} text @param {(event: Event) => void} onClick @param {Record<string, any>} [props] */
+/** @param {string} text @param {(event: Event) => void} onClick @param {Record<string, any>} [props] */
 export const button = (text, onClick, props = {}) => h("button", { type: "button", text, ...props, on: { click: onClick } });
 
-/** A link to a screen of this UI. @param {string} hash  e.g. `#/entities/…` @param {string} text */
+/** @param {string} text */
+export const submitButton = (text) => h("button.primary", { type: "submit", text });
+
+/** @param {any} [value] @param {Record<string, any>} [props] */
+export const textInput = (value = "", props = {}) => h("input", { type: "text", autocomplete: "off", value: value ?? "", ...props });
+
+/** @param {string} hash @param {string} text */
 export const link = (hash, text) => h("a", { href: hash, text });
 
-/** Grey text. @param {string} text */
-export const muted = (text) => h("span", { class: "muted", text });
+/** @param {string} text */
+export const muted = (text) => h("span.muted", { text });
 
-/** A table row; cells that are not `<td>` yet are wrapped in one. @param {...Child} cells */
-export const tr = (...cells) => h("tr", {}, cells.map((cell) => (cell instanceof HTMLTableCellElement ? cell : h("td", {}, cell))));
+/** A row; cells not yet `<td>` are wrapped. @param {...Child} cells */
+export const tr = (...cells) => h("tr", cells.map((cell) => (cell instanceof HTMLTableCellElement ? cell : h("td", cell))));
 
-/**
- * A table with column headings.
- * @param {string[]} headings
- * @param {Child[]} rows  `<tr>` elements
- */
+/** @param {string[]} headings @param {Child[]} rows */
 export function table(headings, rows) {
-  return h("table", { class: "table" }, h("thead", {}, h("tr", {}, headings.map((text) => h("th", { scope: "col", text })))), h("tbody", {}, rows));
+  return h("table.table", h("thead", h("tr", headings.map((text) => h("th", { scope: "col", text })))), h("tbody", rows));
 }
 
-/** A titled section, labelled by its heading. @param {string} title @param {...Child} children */
+/** A section labelled by its heading. @param {string} title @param {...Child} children */
 export function card(title, ...children) {
   const id = uniqueId("card");
-  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id, text: title }), ...children);
+  return h("section.card", { "aria-labelledby": id }, h("h2", { id, text: title }), ...children);
 }
 
-/** `<dl>` of term → value pairs. @param {[string, Child][]} rows */
+/** @param {[string, Child][]} rows */
 export function facts(rows) {
-  return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
+  return h("dl.facts", rows.map(([term, value]) => [h("dt", { text: term }), h("dd", value)]));
 }
 
-export const loading = () => h("p", { class: "muted", text: "Loading…" });
+export const loading = () => h("p.muted", { text: "Loading…" });
 
 /** @param {string} text */
-export const empty = (text) => h("p", { class: "empty", text });
+export const empty = (text) => h("p.empty", { text });
 
 /** @param {number | null | undefined} bytes */
 export function formatBytes(bytes) {
@@ -135,25 +135,20 @@ export function formatBytes(bytes) {
   return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** A `<time>`: local time, with the exact UTC value as tooltip. @param {string | null | undefined} timestamp */
+/** Local time; the UTC value as tooltip. @param {string | null | undefined} timestamp */
 export function timeElement(timestamp) {
   const date = new Date(timestamp || "");
-  if (!timestamp || Number.isNaN(date.getTime())) return h("span", { class: "muted", text: timestamp || "—" });
+  if (!timestamp || Number.isNaN(date.getTime())) return h("span.muted", { text: timestamp || "—" });
   return h("time", { datetime: timestamp, title: timestamp, text: date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) });
 }
 
-/** Up to two initials of a name, for picture-less entities. @param {string} name */
+/** @param {string} name */
 export function initials(name) {
   const words = name.trim().split(/\s+/).filter(Boolean);
   return words.slice(0, 2).map((word) => [...word][0].toUpperCase()).join("") || "?";
 }
 
-/**
- * @template {(...args: any[]) => void} F
- * @param {F} callback
- * @param {number} wait  milliseconds
- * @returns {F}
- */
+/** @template {(...args: any[]) => void} F @param {F} callback @param {number} wait ms @returns {F} */
 export function debounce(callback, wait) {
   /** @type {number | undefined} */ let timer;
   return /** @type {F} */ ((...args) => {
@@ -162,19 +157,19 @@ export function debounce(callback, wait) {
   });
 }
 
-/** The first 12 characters of a 64-hex id (the full id in the tooltip). @param {string} id */
-export const shortId = (id) => h("code", { class: "id", title: id, text: id.slice(0, 12) });
+/** @param {string} id */
+export const shortId = (id) => h("code.id", { title: id, text: id.slice(0, 12) });
 
-/** A `<progress>` bar, so assistive technology reads its value. @param {number | null | undefined} percent @param {string} label */
+/** @param {number | null | undefined} percent @param {string} label */
 export const progressBar = (percent, label) => h("progress", { max: 100, value: clampPercent(percent), "aria-label": label });
 
 /** @param {number | null | undefined} percent */
 export const clampPercent = (percent) => Math.max(0, Math.min(100, Number(percent) || 0));
 
-/** A small coloured label. @param {string} text @param {string} [tone] neutral, good, info, warn, bad */
+/** @param {string} text @param {string} [tone] neutral, good, info, warn, bad */
 export const badge = (text, tone = "neutral") => h("span", { class: `badge badge-${tone}`, text });
 
-/** A value as short text for tables. @param {any} value */
+/** @param {any} value */
 export function displayValue(value) {
   if (value === null || value === undefined) return "—";
   if (typeof value === "string") return value;

@@ -1,7 +1,4 @@
-/**
- * Showing an error inside a form: each validation issue next to the control whose
- * `data-field` matches its location (without `body.`), the rest in the form's error line.
- */
+/** Errors inside forms: each validation issue under the control whose `data-field` is its location. */
 
 import { ApiError, describeError, fieldPath } from "../api/client.js";
 import { h } from "./dom.js";
@@ -16,11 +13,9 @@ export function clearErrors(form) {
 }
 
 /**
- * The field a validation path belongs to: the exact `data-field`, else the closest parent
- * path (`config.servers.0` → `config.servers` → `config`), else the root (`data-field=""`).
- * @param {HTMLElement} form
- * @param {string} path
- * @returns {HTMLElement | null}
+ * The field a validation path belongs to: the exact `data-field`, else the closest parent path
+ * (`config.servers.0` → `config.servers` → `config`), else the root (`data-field=""`).
+ * @param {HTMLElement} form @param {string} path @returns {HTMLElement | null}
  */
 export function findField(form, path) {
   const parts = path.split(".");
@@ -33,8 +28,7 @@ export function findField(form, path) {
 
 /**
  * Show `message` under a field (also for checks made in the page, e.g. JSON that does not parse).
- * @param {HTMLElement} fieldElement  the element carrying `data-field`
- * @param {string} message
+ * @param {HTMLElement} fieldElement  the element carrying `data-field` @param {string} message
  */
 export function setFieldError(fieldElement, message) {
   const slot = /** @type {HTMLElement} */ (fieldElement.querySelector(".field-error"));
@@ -44,10 +38,9 @@ export function setFieldError(fieldElement, message) {
 }
 
 /**
- * Show an error in the form and focus the first invalid control. Returns false, so
- * `return showFormError(…)` keeps a dialog open.
- * @param {HTMLElement} form
- * @param {unknown} error
+ * Show an error in the form and focus the first invalid control. Returns false, so `return showFormError(…)`
+ * keeps a dialog open.
+ * @param {HTMLElement} form @param {unknown} error
  * @param {string} [prefix]  a path prefix the form's fields leave out (e.g. `config`)
  */
 export function showFormError(form, error, prefix = "") {
@@ -64,7 +57,7 @@ export function showFormError(form, error, prefix = "") {
   if (!issues.length || unplaced.length) {
     let line = /** @type {HTMLElement | null} */ (form.querySelector(".form-error"));
     if (!line) {
-      line = h("p", { class: "form-error", role: "alert" });
+      line = h("p.form-error", { role: "alert" });
       (form.querySelector(".dialog-body") || form).prepend(line);
     }
     const plain = error instanceof Error && !(error instanceof ApiError);
@@ -76,10 +69,9 @@ export function showFormError(form, error, prefix = "") {
 }
 
 /**
- * Read a value from a control, showing a conversion problem (bad JSON, not a number) under
- * its field. Returns `{ok: false}` then.
- * @param {() => any} read
- * @param {HTMLElement} fieldElement
+ * Read a value from a control, showing a conversion problem (bad JSON, not a number) under its field. Returns
+ * `{ok: false}` then.
+ * @param {() => any} read @param {HTMLElement} fieldElement
  */
 export function readInto(read, fieldElement) {
   try {
@@ -91,11 +83,10 @@ export function readInto(read, fieldElement) {
 }
 
 /**
- * A form whose submit runs `action`: errors it throws appear in the form (next to the fields
- * they name), and submit buttons are disabled while it runs.
+ * A form whose submit runs `action`: errors it throws appear in the form (next to the fields they name), and
+ * submit buttons are disabled while it runs.
  * @param {Record<string, any>} props  attributes of the `<form>` (class, aria-label …)
- * @param {() => Promise<any>} action
- * @param {import("./dom.js").Child[]} children
+ * @param {() => Promise<any>} action @param {import("./dom.js").Child[]} children
  * @param {string} [prefix]  see showFormError
  */
 export function actionForm(props, action, children, prefix) {

@@ -1,8 +1,4 @@
-/**
- * Messages for the person at the screen: errors stay until dismissed, confirmations fade.
- * Every failed request ends up here, in a form's field errors, or in an error block where
- * the data would have been: never a silent failure.
- */
+/** Messages: errors stay until dismissed, confirmations fade. No failure goes unshown. */
 
 import { ApiError, describeError } from "../api/client.js";
 import { h, loading, replace } from "./dom.js";
@@ -21,8 +17,7 @@ function show(text, tone) {
 
 /**
  * Show an error as a readable sentence. A 401 is not shown: the login screen answers it.
- * @param {unknown} error
- * @param {string} [doing]  e.g. "Saving the entity"
+ * @param {unknown} error @param {string} [doing]  e.g. "Saving the entity"
  */
 export function showError(error, doing) {
   if (error instanceof ApiError && error.status === 401) return;
@@ -38,16 +33,14 @@ export const clearNotices = () => document.getElementById("notices")?.replaceChi
 
 /** An error shown where the data would have been. @param {unknown} error @param {string} doing */
 export function errorBlock(error, doing) {
-  return h("div", { class: "error-block", role: "alert" }, h("strong", { text: `${doing} failed.` }), " ", describeError(error));
+  return h("div.error-block", { role: "alert" }, h("strong", { text: `${doing} failed.` }), " ", describeError(error));
 }
 
 /**
- * Show "Loading…" in `target`, then what `load()` builds, or an error block. Nothing happens
- * once `alive()` is false (the person moved on).
- * @param {HTMLElement} target
- * @param {string} doing  e.g. "Loading the plugins"
- * @param {() => Promise<import("./dom.js").Child>} load
- * @param {() => boolean} alive
+ * Show "Loading…" in `target`, then what `load()` builds, or an error block. Nothing happens once `alive()` is
+ * false (the person moved on).
+ * @param {HTMLElement} target @param {string} doing  e.g. "Loading the plugins"
+ * @param {() => Promise<import("./dom.js").Child>} load @param {() => boolean} alive
  */
 export async function fill(target, doing, load, alive) {
   if (!target.childNodes.length) replace(target, loading());

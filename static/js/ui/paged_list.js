@@ -1,8 +1,6 @@
 /**
- * A list that grows page by page: keyset paging (`cursor` → `next_cursor`) when the reply has
- * `next_cursor`, else `offset`, so a page costs the same at any depth. Pages are appended,
- * never re-rendered; the next one loads when the footer scrolls into view (infinite scroll),
- * and a "Load more" button does the same for keyboards. After an error it waits for the button.
+ * A list that grows page by page (keyset `cursor` when offered, else `offset`): pages are appended, the next
+ * loads when the footer scrolls into view, and "Load more" does the same by keyboard or after an error.
  */
 
 import { h } from "./dom.js";
@@ -13,9 +11,7 @@ import { showError } from "./notices.js";
 /** @template T */
 export class PagedList {
   /**
-   * @param {{fetchPage: (paging: {limit: number, cursor?: string, offset?: number}) => Promise<Page<T>>,
-   *   onItems: (items: T[], first: boolean) => void, noun: string, pageSize?: number}} options
-   *   `onItems` gets each page; `first` means "replace what is shown".
+   * @param {{fetchPage: (paging: {limit: number, cursor?: string, offset?: number}) => Promise<Page<T>>, onItems: (items: T[], first: boolean) => void, noun: string, pageSize?: number}} options `onItems` gets each page; `first` means "replace what is shown".
    */
   constructor(options) {
     this.options = options;
@@ -27,7 +23,7 @@ export class PagedList {
     this.next = null;
     this.status = h("span", { role: "status" });
     this.button = h("button", { type: "button", text: "Load more", hidden: true, on: { click: () => ((this.failed = false), this.loadMore()) } });
-    this.element = h("div", { class: "list-footer" }, this.status, this.button);
+    this.element = h("div.list-footer", this.status, this.button);
     this.observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && !this.failed && this.loadMore());
     this.observer.observe(this.button);
   }

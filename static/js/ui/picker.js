@@ -1,20 +1,15 @@
-/**
- * Search-as-you-type picking (ARIA combobox + listbox): type, move with the arrow keys,
- * Enter or click to pick. Chooses the entity of a relationship or the asset to link.
- */
+/** Search-as-you-type picking (ARIA combobox + listbox): type, arrow keys, Enter or click. */
 
-import { debounce, field, h, uniqueId } from "./dom.js";
+import { debounce, field, h, textInput, uniqueId } from "./dom.js";
 import { showError } from "./notices.js";
 
 /**
  * @template T
- * @param {{label: string, path: string, hint: string, search: (text: string) => Promise<T[]>, describe: (item: T) => string}} options
- *   `describe` gives an option's text (and the input's once picked); `path` is the
- *   `data-field` for validation errors.
+ * @param {{label: string, path: string, hint: string, search: (text: string) => Promise<T[]>, describe: (item: T) => string}} options `describe` gives an option's text (and the input's once picked); `path` is the `data-field` for validation errors.
  */
 export function picker(options) {
   const listId = uniqueId("listbox");
-  const input = h("input", { type: "text", role: "combobox", autocomplete: "off", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId });
+  const input = textInput("", { role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId });
   const list = h("ul", { role: "listbox", id: listId, hidden: true, "aria-label": `${options.label} suggestions` });
   /** @type {T[]} */ let results = [];
   /** @type {T | null} */ let picked = null;
@@ -55,7 +50,7 @@ export function picker(options) {
     const choices = results.map((item, index) =>
       h("li", { role: "option", id: `${listId}-${index}`, "aria-selected": "false", text: options.describe(item), on: { mousedown: (/** @type {Event} */ event) => (event.preventDefault(), choose(item)) } }),
     );
-    list.replaceChildren(...(choices.length ? choices : [h("li", { class: "muted", text: "No matches" })]));
+    list.replaceChildren(...(choices.length ? choices : [h("li.muted", { text: "No matches" })]));
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
     active = -1;
@@ -81,7 +76,7 @@ export function picker(options) {
     }
   });
   const element = field(options.label, input, { field: options.path, hint: options.hint });
-  const box = h("div", { class: "picker" });
+  const box = h("div.picker");
   input.replaceWith(box);
   box.append(input, list);
   return {

@@ -1,7 +1,4 @@
-/**
- * Showing assets: images inline, audio and video in the browser's own players (which fetch
- * nothing until played), initials when an entity has no picture, download links.
- */
+/** Asset previews (image, audio, video; players fetch nothing until played), thumbnails, download links. */
 
 import { assets } from "../api/v1.js";
 import { h, initials } from "./dom.js";
@@ -11,8 +8,7 @@ export const isImage = (asset) => (asset.mime_type || "").startsWith("image/");
 
 /**
  * An inline preview of an image, audio or video asset; null for anything else.
- * @param {import("../api/v1.js").Asset} asset
- * @param {boolean} [large]
+ * @param {import("../api/v1.js").Asset} asset @param {boolean} [large]
  */
 export function preview(asset, large = false) {
   const src = assets.downloadUrl(asset.asset_id);
@@ -33,11 +29,10 @@ export function downloadLink(asset, primary = false) {
 
 /**
  * A square picture for an entity: the given image asset, or its initials.
- * @param {string} name
- * @param {string | null | undefined} assetId
+ * @param {string} name @param {string | null | undefined} assetId
  */
 export function thumbnail(name, assetId) {
-  const box = h("div", { class: "thumb", "aria-hidden": "true" });
+  const box = h("div.thumb", { "aria-hidden": "true" });
   setThumbnail(box, name, assetId);
   return box;
 }

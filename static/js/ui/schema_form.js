@@ -1,29 +1,18 @@
 /**
- * A form built from a plugin's `config_schema` (the JSON Schema subset Core validates):
- * string (text or enum), number, integer, boolean, array of strings (one per line) and nested
- * objects, with titles, descriptions and required marks; any other shape gets a JSON text
- * area. Each control's `data-field` is its path in the config, so the server's per-field
- * errors land next to it.
+ * A form from a plugin's `config_schema` (Core's JSON Schema subset): string, enum, number, integer, boolean,
+ * array of strings, nested objects; anything else as JSON. `data-field` = the path in the config.
  */
 
-import { checkboxField, field, h } from "./dom.js";
+import { checkboxField, field, h, textInput } from "./dom.js";
 import { readInto } from "./form.js";
 import { choiceSelect, jsonInput, numberInput } from "./value_input.js";
 
 /** Thrown by `read()` after the unreadable fields got their messages. */
 const INVALID = new Error("Some values could not be read.");
 
-/**
- * @typedef {object} Control
- * @property {HTMLElement} element
- * @property {() => any} read  undefined = leave the key out; throws INVALID
- */
+/** @typedef {object} Control @property {HTMLElement} element @property {() => any} read  undefined = leave the key out; throws INVALID */
 
-/**
- * @param {any} schema
- * @param {any} value  the current config
- * @returns {{element: HTMLElement, read: () => {ok: boolean, value: any}}}
- */
+/** @param {any} schema @param {any} value  the current config @returns {{element: HTMLElement, read: () => {ok: boolean, value: any}}} */
 export function schemaForm(schema, value) {
   const isObject = schema && typeof schema === "object" && (schema.type === "object" || schema.properties);
   const control = isObject ? objectControl("", schema, value ?? {}, "", false) : jsonControl("", schema || {}, value, "Settings (JSON)", false);
@@ -40,9 +29,7 @@ export function schemaForm(schema, value) {
 
 /**
  * A control whose `read` puts a conversion problem under its own field.
- * @param {HTMLElement} element
- * @param {() => any} raw
- * @returns {Control}
+ * @param {HTMLElement} element @param {() => any} raw @returns {Control}
  */
 function leaf(element, raw) {
   return {
@@ -68,12 +55,8 @@ function hintFor(schema) {
 }
 
 /**
- * @param {string} path  dotted path in the config ("" for the root)
- * @param {any} schema
- * @param {any} value
- * @param {string} label
- * @param {boolean} required
- * @returns {Control}
+ * @param {string} path  dotted path in the config ("" for the root) @param {any} schema @param {any} value
+ * @param {string} label @param {boolean} required @returns {Control}
  */
 function controlFor(path, schema, value, label, required) {
   const current = value === undefined ? schema.default : value;
@@ -85,7 +68,7 @@ function controlFor(path, schema, value, label, required) {
     return leaf(field(label, select, options), () => select.value || undefined);
   }
   if (type === "string") {
-    const input = (schema.maxLength ?? 0) > 200 ? h("textarea", { rows: 3, value: current ?? "" }) : h("input", { type: "text", value: current ?? "" });
+    const input = (schema.maxLength ?? 0) > 200 ? h("textarea", { rows: 3, value: current ?? "" }) : textInput(current);
     return leaf(field(label, input, options), () => input.value || undefined);
   }
   if (type === "number" || type === "integer") {
@@ -107,10 +90,7 @@ function controlFor(path, schema, value, label, required) {
   return jsonControl(path, schema, current, label, required);
 }
 
-/**
- * @param {string} path @param {any} schema @param {any} value @param {string} label @param {boolean} required
- * @returns {Control}
- */
+/** @param {string} path @param {any} schema @param {any} value @param {string} label @param {boolean} required @returns {Control} */
 function jsonControl(path, schema, value, label, required) {
   const input = jsonInput(value, 5);
   return leaf(field(label, input.control, { field: path, required, hint: [schema.description, "JSON."].filter(Boolean).join(" ") }), input.read);
@@ -133,10 +113,10 @@ function objectControl(path, schema, value, label, required) {
   const element = h(
     path ? "fieldset" : "div",
     { dataset: { field: path } },
-    path && h("legend", {}, label, required ? h("span", { class: "required", "aria-hidden": "true", text: " *" }) : null),
-    schema.description ? h("p", { class: "hint", text: schema.description }) : null,
-    h("p", { class: "field-error", role: "alert", hidden: true }),
-    children.length ? children.map((child) => child.control.element) : h("p", { class: "muted", text: "Nothing to set." }),
+    path && h("legend", label, required ? h("span.required", { "aria-hidden": "true", text: " *" }) : null),
+    schema.description ? h("p.hint", { text: schema.description }) : null,
+    h("p.field-error", { role: "alert", hidden: true }),
+    children.length ? children.map((child) => child.control.element) : h("p.muted", { text: "Nothing to set." }),
   );
   const read = () => {
     /** @type {Record<string, any>} */ const result = { ...extra };

@@ -1,12 +1,8 @@
-/**
- * Uploading files: a drop zone and a file picker (several files at once), one row per file
- * with a progress bar, bytes sent, speed in MB/s and a Cancel button. Three files travel at
- * a time; the others wait their turn.
- */
+/** File uploads: drop zone and picker, per-file progress with MB/s and cancel, three at a time. */
 
 import { describeError } from "../api/client.js";
 import { assets } from "../api/v1.js";
-import { formatBytes, h, progressBar } from "./dom.js";
+import { button, formatBytes, h, progressBar } from "./dom.js";
 
 const PARALLEL = 3;
 
@@ -19,15 +15,14 @@ export function guessKind(file) {
 }
 
 /**
- * @param {{queryFor: (file: File) => Record<string, any>, onUploaded: (asset: import("../api/v1.js").Asset) => void}} options
- *   `queryFor` gives the upload's query (kind, entity_id, role).
+ * @param {{queryFor: (file: File) => Record<string, any>, onUploaded: (asset: import("../api/v1.js").Asset) => void}} options `queryFor` gives the upload's query (kind, entity_id, role).
  */
 export function uploader(options) {
   /** @type {(() => void)[]} */ const waiting = [];
   let running = 0;
-  const list = h("ul", { class: "upload-list", "aria-label": "Uploads" });
+  const list = h("ul.upload-list", { "aria-label": "Uploads" });
   const fileInput = h("input", { type: "file", multiple: true, hidden: true, "aria-label": "Files to upload" });
-  const zone = h("div", { class: "drop-zone" }, h("p", {}, "Drop files here, or ", h("button", { type: "button", text: "Choose files…", on: { click: () => fileInput.click() } })), fileInput);
+  const zone = h("div.drop-zone", h("p", "Drop files here, or ", button("Choose files…", () => fileInput.click())), fileInput);
 
   const startNext = () => {
     for (; running < PARALLEL && waiting.length; running += 1) /** @type {() => void} */ (waiting.shift())();
@@ -36,10 +31,10 @@ export function uploader(options) {
   /** @param {File} file */
   const add = (file) => {
     const bar = progressBar(0, `Upload progress of ${file.name}`);
-    const status = h("span", { class: "status", text: "Waiting…" });
+    const status = h("span.status", { text: "Waiting…" });
     /** @type {(() => void) | null} */ let cancel = null;
     const cancelButton = h("button", { type: "button", text: "Cancel", "aria-label": `Cancel upload of ${file.name}` });
-    const row = h("li", { class: "upload-item" }, h("span", { class: "name", title: file.name, text: file.name }), bar, status, cancelButton);
+    const row = h("li.upload-item", h("span.name", { title: file.name, text: file.name }), bar, status, cancelButton);
     /** @param {string} state @param {string} text */
     const settle = (state, text) => {
       row.classList.add(state);
@@ -95,5 +90,5 @@ export function uploader(options) {
     zone.classList.remove("dragging");
     addFiles(event.dataTransfer?.files || []);
   });
-  return { element: h("div", {}, zone, list), fileInput };
+  return { element: h("div", zone, list), fileInput };
 }

@@ -1,10 +1,6 @@
-/**
- * An input chosen by a field definition's type (string, int, number, bool, enum, json and the
- * 0.1.x aliases). The page only turns text into the right JSON type; the rules (required,
- * regex, ranges, options) are the server's, and its words are shown next to the field.
- */
+/** Inputs by field type; the page only converts text to JSON types, the server checks the rules. */
 
-import { h } from "./dom.js";
+import { h, textInput } from "./dom.js";
 
 const ALIASES = { integer: "int", float: "number", boolean: "bool", option: "enum", options: "enum", any: "json" };
 
@@ -19,19 +15,16 @@ export function enumOptions(options) {
 
 /**
  * A `<select>` with an empty choice first ("(not set)" unless `labels[""]` says otherwise).
- * @param {string[]} choices
- * @param {any} value
+ * @param {string[]} choices @param {any} value
  * @param {Record<string, string>} [labels]  display text per choice
  */
 export function choiceSelect(choices, value, labels = {}) {
-  return h("select", {}, h("option", { value: "", text: labels[""] ?? "(not set)" }), choices.map((choice) => h("option", { value: choice, text: labels[choice] ?? choice, selected: choice === value })));
+  return h("select", h("option", { value: "", text: labels[""] ?? "(not set)" }), choices.map((choice) => h("option", { value: choice, text: labels[choice] ?? choice, selected: choice === value })));
 }
 
 /**
- * A number input; `read()` gives a number, undefined when empty, and throws on text that is
- * not a number.
- * @param {any} value
- * @param {boolean} integer
+ * A number input; `read()` gives a number, undefined when empty, and throws on text that is not a number.
+ * @param {any} value @param {boolean} integer
  */
 export function numberInput(value, integer) {
   const control = h("input", { type: "number", step: integer ? "1" : "any", value: value ?? "" });
@@ -45,8 +38,7 @@ export function numberInput(value, integer) {
 
 /**
  * A JSON text area; `read()` gives the parsed value (undefined when empty) or throws.
- * @param {any} value
- * @param {number} [rows]
+ * @param {any} value @param {number} [rows]
  */
 export function jsonInput(value, rows = 3) {
   const control = h("textarea", { rows, spellcheck: false, value: value === undefined || value === null ? "" : JSON.stringify(value, null, 2) });
@@ -79,7 +71,7 @@ export function valueInput(definition, value) {
   } else if (type === "int" || type === "number") {
     input = numberInput(value, type === "int");
   } else if (type === "string") {
-    const control = h("input", { type: "text", value: value ?? "" });
+    const control = textInput(value);
     input = { control, read: () => control.value || undefined };
   } else {
     input = jsonInput(value);
