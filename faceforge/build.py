@@ -1,11 +1,17 @@
-"""`python faceforge.py zipapp`: one file that runs anywhere Python 3.11+ is.
+"""`python faceforge.py zipapp`: one file that runs anywhere Python 3.11+ is; and
+`python faceforge.py release`: that file as `dist/faceforge-<version>.pyz` plus `SHA256SUMS`.
 
 The archive holds bottle and waitress (copied from the interpreter that builds it, so no
-network is needed), the `faceforge` package, `schema/`, `static/` and `desktop/`. Inside the
-zip these sit side by side exactly as in a checkout, so `resources.py` finds them the same way.
-boto3 is not bundled: S3 users install it on the host.
+network is needed), the `faceforge` package (the desktop launcher included), `schema/` and
+`static/`. Inside the zip these sit side by side exactly as in a checkout, so `resources.py`
+finds them the same way. boto3 is not bundled: S3 users install it on the host.
+
+The version has one home, `faceforge.__version__`; the release refuses to build while
+openapi.json claims another.
 """
 
+import hashlib
+import json
 import shutil
 import tempfile
 import zipapp
@@ -16,6 +22,7 @@ from pathlib import Path
 import bottle
 import waitress
 
+from faceforge import __version__
 from faceforge import resources as shipped
 
 SKIPPED_NAMES = ("__pycache__", ".pytest_cache")
@@ -37,7 +44,7 @@ def stage(staging: Path) -> None:
     shutil.copy2(bottle.__file__, staging / "bottle.py")
     copy_tree(resources.files(waitress), staging / "waitress")
     copy_tree(shipped.PACKAGE, staging / "faceforge")
-    for name in ("schema", "static", "desktop"):
+    for name in ("schema", "static"):
         folder = shipped.shipped_folder(name)
         if folder.is_dir():
             copy_tree(folder, staging / name)
@@ -59,3 +66,40 @@ def build_zipapp(output: Path) -> Path:
         )
         temp_output.replace(output)
     return output
+
+
+class ReleaseError(Exception):
+    """The release cannot be built as asked; the message says why."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_sums(dist: Path) -> Path:
+    """SHA256SUMS over every release archive in `dist`, in `sha256sum -c` format."""
+    lines = [
+        f"{file_sha256(archive)}  {archive.name}\n"
+        for archive in sorted(dist.glob("faceforge-*.pyz"))
+    ]
+    sums = dist / "SHA256SUMS"
+    temp_path = sums.with_name("SHA256SUMS.tmp")
+    temp_path.write_text("".join(lines), encoding="utf-8")
+    temp_path.replace(sums)
+    return sums
+
+
+def release(dist: Path) -> tuple[Path, Path]:
+    """Build `dist/faceforge-<version>.pyz` and (re)write `dist/SHA256SUMS`."""
+    documented = json.loads(shipped.read_text("openapi.json"))["info"]["version"]
+    if documented != __version__:
+        raise ReleaseError(
+            f"openapi.json says version {documented} but faceforge/__init__.py says"
+            f" {__version__}; make them equal before releasing"
+        )
+    archive = build_zipapp(dist / f"faceforge-{__version__}.pyz")
+    return archive, write_sums(archive.parent)

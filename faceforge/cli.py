@@ -8,15 +8,22 @@ import argparse
 import os
 import signal
 import sys
+import webbrowser
 from pathlib import Path
 
 from faceforge import __version__, logs, runtime
+from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
 from faceforge.home import HomeError, resolve_root
 from faceforge.server import Server, ServerError
 
-KNOWN_FAILURES = (ConfigError, DatabaseError, HomeError, ServerError)
+
+class NotRunning(Exception):
+    """A command that needs a running Core found none for this home."""
+
+
+KNOWN_FAILURES = (ConfigError, DatabaseError, HomeError, ServerError, NotRunning, ReleaseError)
 
 
 def home_settings(args):
@@ -68,6 +75,47 @@ def zipapp(args) -> int:
     return 0
 
 
+def release(args) -> int:
+    from faceforge import build
+
+    archive, sums = build.release(Path(args.dist))
+    print(f"wrote {archive}")
+    print(f"wrote {sums}")
+    return 0
+
+
+def open_ui(args) -> int:
+    """Log the default browser in to the running Core with a one-time link."""
+    from faceforge.desktop import connection
+
+    config = home_settings(args)
+    core = connection.find_running(
+        config.home.root, config["network.bind_host"], config["auth.install_token"]
+    )
+    if core is None:
+        raise NotRunning(
+            f"FaceForge is not running for {config.home.root}; start it with"
+            " `python faceforge.py` or the launcher (`python faceforge.py desktop`)"
+        )
+    try:
+        url = core.create_login_link()["url"]
+    except connection.CoreUnavailable as error:
+        raise NotRunning(str(error)) from None
+    if args.print_url:
+        print(url)
+    elif webbrowser.open(url):
+        print(f"opened {core.base_url}/ui/ in your browser")
+    else:
+        print(f"no browser found; open this link within 60 seconds: {url}")
+    return 0
+
+
+def desktop(args) -> int:
+    from faceforge.desktop import launcher
+
+    return launcher.main(args.home)
+
+
 def port_number(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -94,12 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
         ("migrate", migrate, "bring the database schema up to date"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
+        ("release", release, "build dist/faceforge-<version>.pyz and dist/SHA256SUMS"),
+        ("open", open_ui, "log the default browser in to the running server"),
+        ("desktop", desktop, "open the desktop launcher (needs a display)"),
     ):
         command = commands.add_parser(name, help=help_text)
         add_common_flags(command, argparse.SUPPRESS)
         command.set_defaults(handler=handler)
         if name == "zipapp":
             command.add_argument("--output", default="dist/faceforge.pyz")
+        if name == "release":
+            command.add_argument("--dist", default="dist", help="output folder")
+        if name == "open":
+            command.add_argument(
+                "--print",
+                dest="print_url",
+                action="store_true",
+                help="print the one-time link instead of opening a browser",
+            )
     parser.set_defaults(handler=serve)
     return parser
 

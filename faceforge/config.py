@@ -8,6 +8,7 @@ Loading never rewrites what the user wrote: a corrupt file stops start-up with o
 is left untouched; missing secrets are generated and merged in key by key.
 """
 
+import copy
 import json
 import os
 import secrets
@@ -258,6 +259,14 @@ def set_nested(document: dict[str, Any], key: str, value: Any) -> None:
     node[name] = value
 
 
+def default_document() -> dict[str, Any]:
+    """Every setting at its default, nested as core.json holds them (what a first start writes)."""
+    document: dict[str, Any] = {}
+    for setting in SETTINGS:
+        set_nested(document, setting.key, copy.deepcopy(setting.default))
+    return document
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """The file as the user wrote it; {} when it does not exist."""
     try:
@@ -302,10 +311,7 @@ def load(
     missing = [key for key in GENERATED_SECRETS if not config[key]]
     if path.exists() and not missing:
         return config
-    document = read_document(path)
-    if not path.exists():
-        for setting in SETTINGS:
-            set_nested(document, setting.key, setting.default)
+    document = read_document(path) if path.exists() else default_document()
     for key in missing:
         set_nested(document, key, secrets.token_urlsafe(32))
     write_document(path, document)

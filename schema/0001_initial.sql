@@ -177,3 +177,11 @@ CREATE TABLE events (
     data_json TEXT
 );
 CREATE INDEX events_by_type ON events (type, event_id);
+
+-- One-time login links of the web UI (POST /v1/ui/login-link). Only the SHA-256 of each
+-- link's secret is kept, so this table never holds a usable link; a row is deleted when its
+-- link is used, and expired rows are swept whenever a new link is made.
+CREATE TABLE ui_login_links (
+    link_hash TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;

@@ -48,11 +48,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/redoc", docs.redoc_page),
     Route("GET", "/docs/assets/<name>", docs.docs_asset),
     Route("GET", "/ui/", ui.shell),
+    Route("GET", "/ui/login-link", ui.use_login_link),
     Route("GET", "/ui/<path:path>", ui.static_file),
     Route("POST", "/ui/login", ui.login),
     Route("POST", "/ui/logout", ui.logout),
     Route("GET", "/v1/ping", system.ping),
     Route("GET", "/v1/system/info", system.info),
+    Route("POST", "/v1/ui/login-link", ui.create_login_link),
 )
 
 

@@ -2,7 +2,8 @@
 
 The line is written when the response starts (status known), and the response body is passed
 through untouched so that file responses keep Waitress's fast `wsgi.file_wrapper` path.
-Query values that are credentials (`sig`, `token`) are masked; headers are never logged.
+Query values that are credentials (`sig`, `token`, a login link's `code`) are masked; headers
+are never logged.
 """
 
 import itertools
@@ -14,7 +15,8 @@ from urllib.parse import parse_qsl, urlencode
 from faceforge import logs
 
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-SECRET_QUERY_KEYS = frozenset({"sig", "token", "ff_token", "access_token"})
+# `code` is the secret of a one-time login link (web/ui.py).
+SECRET_QUERY_KEYS = frozenset({"sig", "token", "ff_token", "access_token", "code"})
 # Request ids must be unique, not secret: a random prefix per process and a counter (asking the
 # kernel for random bytes on every request cost more than the rest of the access log).
 REQUEST_ID_PREFIX = secrets.token_hex(8)

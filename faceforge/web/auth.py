@@ -26,6 +26,8 @@ PUBLIC_EXACT = frozenset(
         ("GET", "/"),
         ("POST", "/ui/login"),
         ("POST", "/ui/logout"),
+        # A one-time login link; the handler refuses it unless it is unused and unexpired.
+        ("GET", "/ui/login-link"),
     }
 )
 PUBLIC_PREFIXES = ("/docs/assets/", "/ui/")

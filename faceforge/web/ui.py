@@ -1,8 +1,9 @@
-"""The web UI's shell (static files, public: it holds no data) and cookie login/logout."""
+"""The web UI's shell (static files, public: it holds no data), cookie login/logout and the
+one-time login links that log a browser in without showing it the token."""
 
 import bottle
 
-from faceforge import resources
+from faceforge import login_links, resources
 from faceforge.errors import Forbidden, Unauthorized, ValidationError
 from faceforge.web import auth, params, static
 
@@ -14,6 +15,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+LOGIN_LINK_PATH = "/ui/login-link"
+# The access log masks this query key (web/access_log.py SECRET_QUERY_KEYS).
+LOGIN_LINK_QUERY_KEY = "code"
 
 
 def root(services):
@@ -59,10 +63,39 @@ def login(services):
         raise ValidationError.field(("body", "token"), "field required", "missing")
     if not auth.token_matches(token.strip(), services.config["auth.install_token"]):
         raise Unauthorized("Invalid token")
-    bottle.response.set_cookie(
-        auth.COOKIE_NAME, token.strip(), httponly=True, samesite="Strict", path="/"
-    )
+    set_login_cookie(token.strip())
     return reply({"logged_in": True})
+
+
+def set_login_cookie(token: str) -> None:
+    """The token in an HttpOnly, SameSite=Strict cookie: scripts in the page cannot read it."""
+    bottle.response.set_cookie(auth.COOKIE_NAME, token, httponly=True, samesite="Strict", path="/")
+
+
+def create_login_link(services):
+    """A URL that logs one browser in, once, within a minute (for the launcher and `open`)."""
+    secret, expires_at = login_links.create(services.db)
+    scheme, netloc = bottle.request.urlparts[:2]
+    url = f"{scheme}://{netloc}{LOGIN_LINK_PATH}?{LOGIN_LINK_QUERY_KEY}={secret}"
+    return {"url": url, "expires_at": expires_at}
+
+
+def use_login_link(services):
+    """Public: a valid, unused, unexpired link sets the cookie and redirects to the UI."""
+    secret = params.query().get(LOGIN_LINK_QUERY_KEY, "")
+    # A HEAD (link previews, checkers) must not use up the one use the person needs.
+    if bottle.request.method == "HEAD" or not login_links.redeem(services.db, secret):
+        raise Unauthorized(
+            "This login link is invalid, expired or already used; ask for a new one"
+            " (the launcher's Open UI, or python faceforge.py open)"
+        )
+    set_login_cookie(services.config["auth.install_token"])
+    bottle.response.status = 302
+    bottle.response.set_header("Location", "/ui/")
+    # The link must not linger in caches or leak to the next page through Referer.
+    bottle.response.set_header("Cache-Control", "no-store")
+    bottle.response.set_header("Referrer-Policy", "no-referrer")
+    return b""
 
 
 def logout(services):

@@ -1,0 +1,16 @@
+"""The desktop launcher: a tkinter window that starts, watches and stops Core for people who
+never open a terminal (`python faceforge.py desktop`, `python faceforge.pyz desktop`).
+
+It lives inside the package (not in a top-level `desktop/` folder) so that the checkout, the
+zipapp and an installed wheel all import it the same way, under a name that cannot collide.
+It holds no FaceForge logic: it talks to Core over HTTP and through the files of the home
+(`config/core.json`, `config/ports.json`, `logs/`). Everything except `launcher`, `wizard`
+and `window` works without a display, which is how the tests drive it:
+
+- `connection`: finding a running Core (ports.json + /healthz + /v1/system/info) and calling it;
+- `ports`: free-port picking;
+- `processes`: Core as a child process, crash restarts with backoff and a cap, attaching;
+- `controller`: the supervisor on a background thread, fed by the window's buttons;
+- `settings`: where the launcher remembers the data folder, and merging into core.json;
+- `logtail`: following a log file by reading only the bytes added since the last look.
+"""
