@@ -81,7 +81,9 @@ class Ui:
 
     def on_request_failed(self, request):
         if not (self.reloading and request.failure == "net::ERR_ABORTED"):
-            self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
+            self.problems.append(
+                f"request failed: {request.method} {request.url} {request.failure}"
+            )
 
     def on_response(self, response):
         if response.status >= 400:
@@ -184,6 +186,21 @@ def test_login_with_the_token_then_logout(ui):
     ui.heading("Log in")
 
 
+def test_a_one_time_login_link_opens_the_ui_logged_in_once(ui):
+    ui.allow(401, "GET", r"^/ui/login-link\?code=")
+    ui.allow(401, "GET", r"^/v1/system/info$")
+    link = ui.server.client.post("/v1/ui/login-link").data["url"]
+    page = ui.page
+    page.goto(link)
+    ui.heading("Entities")
+    assert page.url == f"{ui.server.url}/ui/#/entities"
+    page.get_by_role("button", name="Log out").click()
+    ui.heading("Log in")
+    page.goto(link)  # used up: the server refuses it, the UI stays logged out
+    ui.open()
+    ui.heading("Log in")
+
+
 def test_a_401_sends_to_login_and_back_to_the_same_address(ui):
     ui.allow(401, "GET", r"^/v1/")
     entity = create_entity(ui.server, "Grace Hopper")
@@ -218,7 +235,8 @@ def test_every_screen_has_labelled_controls_fits_1024_px_and_follows_the_color_s
             unlabelled = page.evaluate(
                 """() => [...document.querySelectorAll('input, select, textarea, button')]
                     .filter((el) => !el.hidden && el.offsetParent !== null)
-                    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                    .filter((el) => !(el.labels && el.labels.length)
+                        && !el.getAttribute('aria-label')
                         && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
                     .map((el) => el.outerHTML)"""
             )
@@ -359,9 +377,9 @@ def test_add_a_relationship_with_the_picker(ui):
     expect(row).to_contain_text("coworker")
     expect(row.get_by_role("link", name="Charles Babbage")).to_be_visible()
     items = ui.server.client.get("/v1/relationships", query={"entity_id": ada["entity_id"]}).data
-    assert [(r["src_entity_id"], r["dst_entity_id"], r["relationship_type"]) for r in items["items"]] == [
-        (ada["entity_id"], babbage["entity_id"], "coworker")
-    ]
+    assert [
+        (r["src_entity_id"], r["dst_entity_id"], r["relationship_type"]) for r in items["items"]
+    ] == [(ada["entity_id"], babbage["entity_id"], "coworker")]
     ui.open(f"#/entities/{babbage['entity_id']}?tab=relationships")
     expect(page.locator("main table tbody tr")).to_contain_text("Ada Lovelace")
 

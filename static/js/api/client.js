@@ -14,7 +14,10 @@ export class ApiError extends Error {
    */
   constructor(status, code, message, details = null) {
     super(message);
-    Object.assign(this, { name: "ApiError", status, code, details });
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
   }
 
   /** The validation issues of a 422. @returns {ValidationIssue[]} */

@@ -37,7 +37,7 @@ async function namesOf(entity, items) {
 /** @param {Entity} entity @param {Relationship[]} items @param {Map<string, string>} names @param {() => void} reload */
 function relationshipTable(entity, items, names, reload) {
   if (!items.length) return empty("No relationships yet.");
-  const side = (id) => (id === entity.entity_id ? h("strong", { text: names.get(id) }) : link(`#/entities/${id}`, names.get(id)));
+  const side = (/** @type {string} */ id) => (id === entity.entity_id ? h("strong", { text: names.get(id) }) : link(`#/entities/${id}`, names.get(id) ?? id));
   return table(
     ["From", "Type", "To", "Created", ""],
     items.map((item) => {

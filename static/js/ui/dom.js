@@ -1,6 +1,6 @@
 /** DOM building and shared formatters. Server data goes in as text, never as HTML. */
 
-/** @typedef {Node | string | number | null | undefined | false | Child[]} Child */
+/** @typedef {Node | string | number | null | undefined | false | any[]} Child  (arrays of children are flattened) */
 
 /**
  * An element: `h("p.hint", props?, ...children)`; props (a plain object, may be left out): `class`,
