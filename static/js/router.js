@@ -11,8 +11,8 @@
 
 /** @param {string} hash  `location.hash` @returns {Route} */
 export function parseHash(hash) {
-  const [path, query = ""] = hash.replace(/^#/, "").split(/\?(.*)/s);
-  return { path: decodeURI(path).replace(/\/+$/, "") || "/", params: new URLSearchParams(query) };
+	const [path, query = ""] = hash.replace(/^#/, "").split(/\?(.*)/s);
+	return { path: decodeURI(path).replace(/\/+$/, "") || "/", params: new URLSearchParams(query) };
 }
 
 /** Go to a screen (a history entry; the router reacts to the hash change). @param {string} hash */
@@ -24,8 +24,8 @@ export const go = (hash) => location.assign(hash);
  * @param {Record<string, any>} params
  */
 export function setParams(params) {
-  const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== "" && value != null)).toString();
-  history.replaceState(history.state, "", `#${parseHash(location.hash).path}${query && `?${query}`}`);
+	const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== "" && value != null)).toString();
+	history.replaceState(history.state, "", `#${parseHash(location.hash).path}${query && `?${query}`}`);
 }
 
 /**
@@ -33,13 +33,13 @@ export function setParams(params) {
  * @param {RouteEntry[]} entries @param {string} path
  */
 export function resolve(entries, path) {
-  const parts = path.split("/").filter(Boolean);
-  for (const entry of entries) {
-    const pattern = entry.pattern.split("/").filter(Boolean);
-    /** @type {Record<string, string>} */ const match = {};
-    if (pattern.length === parts.length && pattern.every((part, index) => (part[0] === ":" ? (match[part.slice(1)] = parts[index]) : part === parts[index]))) {
-      return { entry, match };
-    }
-  }
-  return null;
+	const parts = path.split("/").filter(Boolean);
+	for (const entry of entries) {
+		const pattern = entry.pattern.split("/").filter(Boolean);
+		/** @type {Record<string, string>} */ const match = {};
+		if (pattern.length === parts.length && pattern.every((part, index) => (part[0] === ":" ? (match[part.slice(1)] = parts[index]) : part === parts[index]))) {
+			return { entry, match };
+		}
+	}
+	return null;
 }

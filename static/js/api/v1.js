@@ -33,83 +33,83 @@ import { request, upload } from "./client.js";
 const at = encodeURIComponent;
 
 export const system = {
-  info: () => request("GET", "/v1/system/info"),
+	info: () => request("GET", "/v1/system/info"),
 };
 
 export const session = {
-  login: (token) => request("POST", "/ui/login", { body: { token }, report401: false }),
-  logout: () => request("POST", "/ui/logout", { report401: false }),
+	login: (token) => request("POST", "/ui/login", { body: { token }, report401: false }),
+	logout: () => request("POST", "/ui/logout", { report401: false }),
 };
 
 export const entities = {
-  /** @returns {Promise<Page<Entity>>} */
-  list: (query) => request("GET", "/v1/entities", { query }),
-  /** @returns {Promise<Entity>} */
-  get: (id) => request("GET", `/v1/entities/${at(id)}`),
-  create: (body) => request("POST", "/v1/entities", { body }),
-  update: (id, body) => request("PATCH", `/v1/entities/${at(id)}`, { body }),
-  remove: (id) => request("DELETE", `/v1/entities/${at(id)}`),
-  /** @returns {Promise<Page<Asset>>} */
-  assets: (id, query) => request("GET", `/v1/entities/${at(id)}/assets`, { query }),
-  link: (id, assetId, role) => request("POST", `/v1/entities/${at(id)}/assets/${at(assetId)}`, { body: role ? { role } : {} }),
-  unlink: (id, assetId) => request("DELETE", `/v1/entities/${at(id)}/assets/${at(assetId)}`),
+	/** @returns {Promise<Page<Entity>>} */
+	list: (query) => request("GET", "/v1/entities", { query }),
+	/** @returns {Promise<Entity>} */
+	get: (id) => request("GET", `/v1/entities/${at(id)}`),
+	create: (body) => request("POST", "/v1/entities", { body }),
+	update: (id, body) => request("PATCH", `/v1/entities/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/entities/${at(id)}`),
+	/** @returns {Promise<Page<Asset>>} */
+	assets: (id, query) => request("GET", `/v1/entities/${at(id)}/assets`, { query }),
+	link: (id, assetId, role) => request("POST", `/v1/entities/${at(id)}/assets/${at(assetId)}`, { body: role ? { role } : {} }),
+	unlink: (id, assetId) => request("DELETE", `/v1/entities/${at(id)}/assets/${at(assetId)}`),
 };
 
 export const descriptors = {
-  list: (entityId) => request("GET", `/v1/entities/${at(entityId)}/descriptors`),
-  create: (entityId, /** @type {{scope: string, field_key: string, value: any}} */ body) => request("POST", `/v1/entities/${at(entityId)}/descriptors`, { body }),
-  update: (id, value) => request("PATCH", `/v1/descriptors/${at(id)}`, { body: { value } }),
-  remove: (id) => request("DELETE", `/v1/descriptors/${at(id)}`),
+	list: (entityId) => request("GET", `/v1/entities/${at(entityId)}/descriptors`),
+	create: (entityId, /** @type {{scope: string, field_key: string, value: any}} */ body) => request("POST", `/v1/entities/${at(entityId)}/descriptors`, { body }),
+	update: (id, value) => request("PATCH", `/v1/descriptors/${at(id)}`, { body: { value } }),
+	remove: (id) => request("DELETE", `/v1/descriptors/${at(id)}`),
 };
 
 export const fieldDefs = {
-  list: (scope) => request("GET", "/v1/admin/field-defs", { query: { scope } }),
-  create: (body) => request("POST", "/v1/admin/field-defs", { body }),
-  update: (id, body) => request("PATCH", `/v1/admin/field-defs/${at(id)}`, { body }),
-  remove: (id) => request("DELETE", `/v1/admin/field-defs/${at(id)}`),
+	list: (scope) => request("GET", "/v1/admin/field-defs", { query: { scope } }),
+	create: (body) => request("POST", "/v1/admin/field-defs", { body }),
+	update: (id, body) => request("PATCH", `/v1/admin/field-defs/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/admin/field-defs/${at(id)}`),
 };
 
 export const relationships = {
-  list: (entityId) => request("GET", "/v1/relationships", { query: { entity_id: entityId } }),
-  create: (body) => request("POST", "/v1/relationships", { body }),
-  remove: (id) => request("DELETE", `/v1/relationships/${at(id)}`),
-  types: (query) => request("GET", "/v1/relation-types", { query: { query, limit: 20 } }),
+	list: (entityId) => request("GET", "/v1/relationships", { query: { entity_id: entityId } }),
+	create: (body) => request("POST", "/v1/relationships", { body }),
+	remove: (id) => request("DELETE", `/v1/relationships/${at(id)}`),
+	types: (query) => request("GET", "/v1/relation-types", { query: { query, limit: 20 } }),
 };
 
 export const assets = {
-  /** @returns {Promise<Page<Asset>>} */
-  list: (query) => request("GET", "/v1/assets", { query }),
-  /** @returns {Promise<Asset>} */
-  get: (id) => request("GET", `/v1/assets/${at(id)}`),
-  update: (id, body) => request("PATCH", `/v1/assets/${at(id)}`, { body }),
-  remove: (id) => request("DELETE", `/v1/assets/${at(id)}`),
-  derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
-  signedUrl: (id, seconds) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: seconds } }),
-  downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
-  upload: (file, query, onProgress) =>
-    upload("/v1/assets/upload", query, file, onProgress),
-  bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
+	/** @returns {Promise<Page<Asset>>} */
+	list: (query) => request("GET", "/v1/assets", { query }),
+	/** @returns {Promise<Asset>} */
+	get: (id) => request("GET", `/v1/assets/${at(id)}`),
+	update: (id, body) => request("PATCH", `/v1/assets/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/assets/${at(id)}`),
+	derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
+	signedUrl: (id, seconds) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: seconds } }),
+	downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
+	upload: (file, query, onProgress) =>
+		upload("/v1/assets/upload", query, file, onProgress),
+	bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
 };
 
 export const jobs = {
-  /** @returns {Promise<Page<Job>>} */
-  list: (query) => request("GET", "/v1/jobs", { query }),
-  /** @returns {Promise<Job>} */
-  get: (id) => request("GET", `/v1/jobs/${at(id)}`),
-  create: (/** @type {{job_type: string, input: any}} */ body) => request("POST", "/v1/jobs", { body }),
-  log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
-  cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
-  retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
+	/** @returns {Promise<Page<Job>>} */
+	list: (query) => request("GET", "/v1/jobs", { query }),
+	/** @returns {Promise<Job>} */
+	get: (id) => request("GET", `/v1/jobs/${at(id)}`),
+	create: (/** @type {{job_type: string, input: any}} */ body) => request("POST", "/v1/jobs", { body }),
+	log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
+	cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
+	retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
 };
 
 export const events = {
-  list: (query) => request("GET", "/v1/events", { query }),
+	list: (query) => request("GET", "/v1/events", { query }),
 };
 
 export const plugins = {
-  /** @returns {Promise<{items: Plugin[]}>} */
-  list: () => request("GET", "/v1/plugins"),
-  enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
-  disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
-  saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
+	/** @returns {Promise<{items: Plugin[]}>} */
+	list: () => request("GET", "/v1/plugins"),
+	enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
+	disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
+	saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
 };

@@ -13,78 +13,78 @@ import { guessKind, uploader } from "../ui/uploader.js";
 /** @typedef {import("../api/v1.js").Asset} Asset */
 
 export function render(context) {
-  const entityId = context.entity.entity_id;
-  const linked = table(["Preview", "File", "Kind", "Role", "Size", "Linked", ""], []);
-  const body = /** @type {HTMLElement} */ (linked.querySelector("tbody"));
-  const none = h("p.empty", { text: "No files linked yet. Upload some above." });
-  const list = new PagedList({
-    noun: "linked assets",
-    fetchPage: (paging) => entities.assets(entityId, paging),
-    onItems: (items, first) => {
-      if (!context.alive()) return list.stop();
-      if (first) body.replaceChildren();
-      body.append(...items.map((asset) => assetRow(entityId, asset, () => list.reset())));
-      linked.hidden = !body.children.length;
-      none.hidden = !linked.hidden;
-    },
-  });
-  const kind = h("select", h("option", { value: "auto", text: "Automatic (from the file type)" }), KINDS.map((value) => h("option", { value, text: value })));
-  const role = textInput("", { placeholder: "optional, e.g. reference" });
-  const upload = uploader({
-    queryFor: (file) => ({ kind: kind.value === "auto" ? guessKind(file) : kind.value, entity_id: entityId, role: role.value.trim() }),
-    onUploaded: debounce(() => context.alive() && list.reset(), 300),
-  });
-  list.reset();
-  const importFolder = () => openBulkImportDialog({ entityId, entityName: context.entity.display_name });
-  return h(
-    "div.stack",
-    card("Upload files", h("div.form-grid", field("Kind", kind), field("Role", role)), upload.element),
-    card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p", button("Import a folder…", importFolder))),
-    h("section", { "aria-label": "Linked files" }, h("h2", { text: "Linked files" }), linked, none, list.element),
-  );
+	const entityId = context.entity.entity_id;
+	const linked = table(["Preview", "File", "Kind", "Role", "Size", "Linked", ""], []);
+	const body = /** @type {HTMLElement} */ (linked.querySelector("tbody"));
+	const none = h("p.empty", { text: "No files linked yet. Upload some above." });
+	const list = new PagedList({
+		noun: "linked assets",
+		fetchPage: (paging) => entities.assets(entityId, paging),
+		onItems: (items, first) => {
+			if (!context.alive()) return list.stop();
+			if (first) body.replaceChildren();
+			body.append(...items.map((asset) => assetRow(entityId, asset, () => list.reset())));
+			linked.hidden = !body.children.length;
+			none.hidden = !linked.hidden;
+		},
+	});
+	const kind = h("select", h("option", { value: "auto", text: "Automatic (from the file type)" }), KINDS.map((value) => h("option", { value, text: value })));
+	const role = textInput("", { placeholder: "optional, e.g. reference" });
+	const upload = uploader({
+		queryFor: (file) => ({ kind: kind.value === "auto" ? guessKind(file) : kind.value, entity_id: entityId, role: role.value.trim() }),
+		onUploaded: debounce(() => context.alive() && list.reset(), 300),
+	});
+	list.reset();
+	const importFolder = () => openBulkImportDialog({ entityId, entityName: context.entity.display_name });
+	return h(
+		"div.stack",
+		card("Upload files", h("div.form-grid", field("Kind", kind), field("Role", role)), upload.element),
+		card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p", button("Import a folder…", importFolder))),
+		h("section", { "aria-label": "Linked files" }, h("h2", { text: "Linked files" }), linked, none, list.element),
+	);
 }
 
 function linkForm(entityId, reload) {
-  const assetPicker = picker({
-    label: "Asset",
-    path: "asset_id",
-    hint: "Type part of a file name.",
-    search: async (text) => (await assets.list({ q: text, limit: 10 })).items,
-    describe: (/** @type {Asset} */ asset) => `${asset.filename} · ${asset.kind} · ${formatBytes(asset.byte_size)}`,
-  });
-  const role = textInput("", { placeholder: "optional" });
-  return actionForm(
-    { "aria-label": "Link an existing asset" },
-    async () => {
-      const asset = assetPicker.selected();
-      if (!asset) throw new Error("Choose an asset from the suggestions first.");
-      await entities.link(entityId, asset.asset_id, role.value.trim());
-      showSuccess(`Linked ${asset.filename}.`);
-      assetPicker.clear();
-      reload();
-    },
-    [h("div.form-grid", assetPicker.element, field("Role", role, { field: "role" })), h("button", { type: "submit", text: "Link" })],
-  );
+	const assetPicker = picker({
+		label: "Asset",
+		path: "asset_id",
+		hint: "Type part of a file name.",
+		search: async (text) => (await assets.list({ q: text, limit: 10 })).items,
+		describe: (/** @type {Asset} */ asset) => `${asset.filename} · ${asset.kind} · ${formatBytes(asset.byte_size)}`,
+	});
+	const role = textInput("", { placeholder: "optional" });
+	return actionForm(
+		{ "aria-label": "Link an existing asset" },
+		async () => {
+			const asset = assetPicker.selected();
+			if (!asset) throw new Error("Choose an asset from the suggestions first.");
+			await entities.link(entityId, asset.asset_id, role.value.trim());
+			showSuccess(`Linked ${asset.filename}.`);
+			assetPicker.clear();
+			reload();
+		},
+		[h("div.form-grid", assetPicker.element, field("Role", role, { field: "role" })), h("button", { type: "submit", text: "Link" })],
+	);
 }
 
 function assetRow(entityId, asset, reload) {
-  const unlink = async () => {
-    try {
-      await entities.unlink(entityId, asset.asset_id);
-      showSuccess(`Unlinked ${asset.filename}.`);
-      reload();
-    } catch (error) {
-      showError(error, `Unlinking ${asset.filename}`);
-    }
-  };
-  return h(
-    "tr",
-    h("td", preview(asset) || h("span.muted", { text: "—" })),
-    h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
-    h("td", { text: asset.kind }),
-    h("td", { text: asset.role || "—" }),
-    h("td.num", { text: formatBytes(asset.byte_size) }),
-    h("td", timeElement(asset.linked_at)),
-    h("td", h("div.row", downloadLink(asset), button("Unlink", unlink, { "aria-label": `Unlink ${asset.filename}` }))),
-  );
+	const unlink = async () => {
+		try {
+			await entities.unlink(entityId, asset.asset_id);
+			showSuccess(`Unlinked ${asset.filename}.`);
+			reload();
+		} catch (error) {
+			showError(error, `Unlinking ${asset.filename}`);
+		}
+	};
+	return h(
+		"tr",
+		h("td", preview(asset) || h("span.muted", { text: "—" })),
+		h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
+		h("td", { text: asset.kind }),
+		h("td", { text: asset.role || "—" }),
+		h("td.num", { text: formatBytes(asset.byte_size) }),
+		h("td", timeElement(asset.linked_at)),
+		h("td", h("div.row", downloadLink(asset), button("Unlink", unlink, { "aria-label": `Unlink ${asset.filename}` }))),
+	);
 }

@@ -6,17 +6,17 @@ import { jsonView } from "../ui/json_view.js";
 import { fill } from "../ui/notices.js";
 
 export function render(context) {
-  const list = h("div");
-  fill(
-    list,
-    "Loading the plugins",
-    async () => {
-      const enabled = (await plugins.list()).items.filter((plugin) => plugin.enabled);
-      if (!enabled.length) return h("p.empty", "No plugin is enabled. ", link("#/plugins", "Manage plugins"), ".");
-      return h("ul", enabled.map((plugin) => h("li", h("strong", { text: plugin.name || plugin.plugin_id }), ` ${plugin.version || ""}: its panel will appear here.`)));
-    },
-    context.alive,
-  );
-  const data = context.entity.plugin_data || {};
-  return h("div.stack", card("Plugin panels", list), card("Plugin data", Object.keys(data).length ? jsonView(data) : empty("No plugin has stored data on this entity.")));
+	const list = h("div");
+	fill(
+		list,
+		"Loading the plugins",
+		async () => {
+			const enabled = (await plugins.list()).items.filter((plugin) => plugin.enabled);
+			if (!enabled.length) return h("p.empty", "No plugin is enabled. ", link("#/plugins", "Manage plugins"), ".");
+			return h("ul", enabled.map((plugin) => h("li", h("strong", { text: plugin.name || plugin.plugin_id }), ` ${plugin.version || ""}: its panel will appear here.`)));
+		},
+		context.alive,
+	);
+	const data = context.entity.plugin_data || {};
+	return h("div.stack", card("Plugin panels", list), card("Plugin data", Object.keys(data).length ? jsonView(data) : empty("No plugin has stored data on this entity.")));
 }

@@ -9,23 +9,23 @@ export const KINDS = ["file", "image", "audio", "video", "lora", "document"];
 
 /** @param {{entityId?: string, entityName?: string}} [link]  link everything imported to this entity */
 export function openBulkImportDialog(link = {}) {
-  const path = textInput("", { spellcheck: false, placeholder: "/home/me/Pictures/shoot-01" });
-  const recursive = h("input", { type: "checkbox", checked: true });
-  const kind = h("select", KINDS.map((value) => h("option", { value, text: value })));
-  const role = textInput("", { placeholder: "optional" });
-  openDialog({
-    title: "Import a folder",
-    submitLabel: "Start import",
-    body: [
-      field("Folder on the server", path, { field: "path", required: true, hint: "A folder on the machine running FaceForge. Files are copied; the originals stay." }),
-      checkboxField("Include subfolders", recursive, "recursive"),
-      h("div.form-grid", field("Kind", kind, { field: "kind" }), link.entityId && field("Role", role, { field: "role" })),
-      link.entityId && h("p.hint", { text: `Everything imported is linked to “${link.entityName}”.` }),
-    ],
-    onSubmit: async () => {
-      const body = { path: path.value.trim(), recursive: recursive.checked, kind: kind.value, entity_id: link.entityId, role: (link.entityId && role.value.trim()) || undefined };
-      go(`#/jobs/${(await assets.bulkImport(body)).job_id}`);
-    },
-  });
-  path.focus();
+	const path = textInput("", { spellcheck: false, placeholder: "/home/me/Pictures/shoot-01" });
+	const recursive = h("input", { type: "checkbox", checked: true });
+	const kind = h("select", KINDS.map((value) => h("option", { value, text: value })));
+	const role = textInput("", { placeholder: "optional" });
+	openDialog({
+		title: "Import a folder",
+		submitLabel: "Start import",
+		body: [
+			field("Folder on the server", path, { field: "path", required: true, hint: "A folder on the machine running FaceForge. Files are copied; the originals stay." }),
+			checkboxField("Include subfolders", recursive, "recursive"),
+			h("div.form-grid", field("Kind", kind, { field: "kind" }), link.entityId && field("Role", role, { field: "role" })),
+			link.entityId && h("p.hint", { text: `Everything imported is linked to “${link.entityName}”.` }),
+		],
+		onSubmit: async () => {
+			const body = { path: path.value.trim(), recursive: recursive.checked, kind: kind.value, entity_id: link.entityId, role: (link.entityId && role.value.trim()) || undefined };
+			go(`#/jobs/${(await assets.bulkImport(body)).job_id}`);
+		},
+	});
+	path.focus();
 }

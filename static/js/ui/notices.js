@@ -5,14 +5,14 @@ import { h, loading, replace } from "./dom.js";
 
 /** @param {string} text @param {"error" | "success"} tone */
 function show(text, tone) {
-  const notice = h(
-    "div",
-    { class: `notice notice-${tone}`, role: tone === "error" ? "alert" : "status" },
-    h("p", { text }),
-    h("button", { type: "button", class: "icon-button", "aria-label": "Dismiss message", text: "×", on: { click: () => notice.remove() } }),
-  );
-  document.getElementById("notices")?.append(notice);
-  if (tone === "success") setTimeout(() => notice.remove(), 4000);
+	const notice = h(
+		"div",
+		{ class: `notice notice-${tone}`, role: tone === "error" ? "alert" : "status" },
+		h("p", { text }),
+		h("button", { type: "button", class: "icon-button", "aria-label": "Dismiss message", text: "×", on: { click: () => notice.remove() } }),
+	);
+	document.getElementById("notices")?.append(notice);
+	if (tone === "success") setTimeout(() => notice.remove(), 4000);
 }
 
 /**
@@ -20,10 +20,10 @@ function show(text, tone) {
  * @param {unknown} error @param {string} [doing]  e.g. "Saving the entity"
  */
 export function showError(error, doing) {
-  if (error instanceof ApiError && error.status === 401) return;
-  if (!(error instanceof ApiError)) console.warn(error);
-  const text = describeError(error);
-  show(doing ? `${doing} failed: ${text}` : text, "error");
+	if (error instanceof ApiError && error.status === 401) return;
+	if (!(error instanceof ApiError)) console.warn(error);
+	const text = describeError(error);
+	show(doing ? `${doing} failed: ${text}` : text, "error");
 }
 
 /** @param {string} text */
@@ -33,7 +33,7 @@ export const clearNotices = () => document.getElementById("notices")?.replaceChi
 
 /** An error shown where the data would have been. @param {unknown} error @param {string} doing */
 export function errorBlock(error, doing) {
-  return h("div.error-block", { role: "alert" }, h("strong", { text: `${doing} failed.` }), " ", describeError(error));
+	return h("div.error-block", { role: "alert" }, h("strong", { text: `${doing} failed.` }), " ", describeError(error));
 }
 
 /**
@@ -43,11 +43,11 @@ export function errorBlock(error, doing) {
  * @param {() => Promise<import("./dom.js").Child>} load @param {() => boolean} alive
  */
 export async function fill(target, doing, load, alive) {
-  if (!target.childNodes.length) replace(target, loading());
-  try {
-    const content = await load();
-    if (alive()) replace(target, content);
-  } catch (error) {
-    if (alive()) replace(target, errorBlock(error, doing));
-  }
+	if (!target.childNodes.length) replace(target, loading());
+	try {
+		const content = await load();
+		if (alive()) replace(target, content);
+	} catch (error) {
+		if (alive()) replace(target, errorBlock(error, doing));
+	}
 }

@@ -7,9 +7,9 @@ import { h } from "./dom.js";
 
 /** @param {import("../api/v1.js").Plugin[]} items */
 export function pluginNavLinks(items) {
-  return items
-    .filter((plugin) => plugin.enabled)
-    .flatMap((plugin) => [plugin.entrypoints?.ui ?? []].flat().map((entry) => ({ label: entry.label || plugin.name || plugin.plugin_id, path: entry.path ?? entry })))
-    .filter((entry) => typeof entry.path === "string" && /^\/(?!\/)/.test(entry.path))
-    .map((entry) => h("a", { href: entry.path, text: entry.label }));
+	return items
+		.filter((plugin) => plugin.enabled)
+		.flatMap((plugin) => [plugin.entrypoints?.ui ?? []].flat().map((entry) => ({ label: entry.label || plugin.name || plugin.plugin_id, path: entry.path ?? entry })))
+		.filter((entry) => typeof entry.path === "string" && /^\/(?!\/)/.test(entry.path))
+		.map((entry) => h("a", { href: entry.path, text: entry.label }));
 }

@@ -11,20 +11,20 @@ export const isImage = (asset) => (asset.mime_type || "").startsWith("image/");
  * @param {import("../api/v1.js").Asset} asset @param {boolean} [large]
  */
 export function preview(asset, large = false) {
-  const src = assets.downloadUrl(asset.asset_id);
-  const major = (asset.mime_type || "").split("/")[0];
-  const media =
-    major === "image"
-      ? h("img", { src, alt: asset.filename, loading: "lazy", decoding: "async" })
-      : ["audio", "video"].includes(major)
-        ? h(/** @type {"audio"} */ (major), { src, controls: true, preload: "none", "aria-label": `Play ${asset.filename}` })
-        : null;
-  return media && h("div", { class: large ? "preview" : "preview-inline" }, media);
+	const src = assets.downloadUrl(asset.asset_id);
+	const major = (asset.mime_type || "").split("/")[0];
+	const media =
+		major === "image"
+			? h("img", { src, alt: asset.filename, loading: "lazy", decoding: "async" })
+			: ["audio", "video"].includes(major)
+				? h(/** @type {"audio"} */ (major), { src, controls: true, preload: "none", "aria-label": `Play ${asset.filename}` })
+				: null;
+	return media && h("div", { class: large ? "preview" : "preview-inline" }, media);
 }
 
 /** A button-styled link that downloads the asset under its file name. @param {import("../api/v1.js").Asset} asset */
 export function downloadLink(asset, primary = false) {
-  return h("a", { class: primary ? "button primary" : "button", href: assets.downloadUrl(asset.asset_id), download: asset.filename, "aria-label": `Download ${asset.filename}`, text: "Download" });
+	return h("a", { class: primary ? "button primary" : "button", href: assets.downloadUrl(asset.asset_id), download: asset.filename, "aria-label": `Download ${asset.filename}`, text: "Download" });
 }
 
 /**
@@ -32,15 +32,15 @@ export function downloadLink(asset, primary = false) {
  * @param {string} name @param {string | null | undefined} assetId
  */
 export function thumbnail(name, assetId) {
-  const box = h("div.thumb", { "aria-hidden": "true" });
-  setThumbnail(box, name, assetId);
-  return box;
+	const box = h("div.thumb", { "aria-hidden": "true" });
+	setThumbnail(box, name, assetId);
+	return box;
 }
 
 /** @param {HTMLElement} box @param {string} name @param {string | null | undefined} assetId */
 export function setThumbnail(box, name, assetId) {
-  if (!assetId) return box.replaceChildren(initials(name));
-  const image = h("img", { src: assets.downloadUrl(assetId), alt: "", loading: "lazy", decoding: "async" });
-  image.addEventListener("error", () => box.replaceChildren(initials(name)));
-  box.replaceChildren(image);
+	if (!assetId) return box.replaceChildren(initials(name));
+	const image = h("img", { src: assets.downloadUrl(assetId), alt: "", loading: "lazy", decoding: "async" });
+	image.addEventListener("error", () => box.replaceChildren(initials(name)));
+	box.replaceChildren(image);
 }
