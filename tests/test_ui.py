@@ -11,6 +11,8 @@ checkout).
 import json
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -139,6 +141,26 @@ def ui(browser, server, tmp_path):
     problems = tab.unexpected()
     context.close()
     assert problems == []
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    """A real (uncompressed, so big) PNG: a colour gradient, so previews show a picture."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 160))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 def create_entity(server, name: str, **extra) -> dict:
@@ -420,7 +442,7 @@ def test_field_definitions_page(ui):
 def test_upload_two_files_with_progress_then_download_one(ui, tmp_path):
     first = tmp_path / "portrait.png"
     second = tmp_path / "voice.bin"
-    first.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(3 * 1024 * 1024))
+    first.write_bytes(png_bytes(1200, 900))
     second.write_bytes(os.urandom(2 * 1024 * 1024))
     entity = create_entity(ui.server, "Ada Lovelace")
     ui.login()

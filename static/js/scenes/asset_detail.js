@@ -57,8 +57,7 @@ export class AssetDetailScene extends Scene {
 			});
 			return [
 				h("div.page-head", h("h1", { text: asset.filename }), h("div.actions", downloadLink(asset, true), remove)),
-				preview(asset, true),
-				card("Details", this.facts(asset)),
+				h("div.two-columns", card("Details", this.facts(asset)), preview(asset, true)),
 				this.editForm(asset),
 				this.signedUrl(asset),
 				card("Metadata", this.metadata(asset)),

@@ -28,7 +28,7 @@ export function render(context) {
 			none.hidden = !linked.hidden;
 		},
 	});
-	const kind = h("select", h("option", { value: "auto", text: "Automatic (from the file type)" }), KINDS.map((value) => h("option", { value, text: value })));
+	const kind = h("select", h("option", { value: "auto", text: "Automatic" }), KINDS.map((value) => h("option", { value, text: value })));
 	const role = textInput("", { placeholder: "optional, e.g. reference" });
 	const upload = uploader({
 		queryFor: (file) => ({ kind: kind.value === "auto" ? guessKind(file) : kind.value, entity_id: entityId, role: role.value.trim() }),
@@ -38,8 +38,11 @@ export function render(context) {
 	const importFolder = () => openBulkImportDialog({ entityId, entityName: context.entity.display_name });
 	return h(
 		"div.stack",
-		card("Upload files", h("div.form-grid", field("Kind", kind), field("Role", role)), upload.element),
-		card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p", button("Import a folder…", importFolder))),
+		h(
+			"div.two-columns",
+			card("Upload files", h("div.form-grid", field("Kind", kind, { hint: "Automatic: image, audio, video… from the file type." }), field("Role", role)), upload.element),
+			card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p.hint", "Or copy a whole folder from the server's disk: ", button("Import a folder…", importFolder))),
+		),
 		h("section", { "aria-label": "Linked files" }, h("h2", { text: "Linked files" }), linked, none, list.element),
 	);
 }

@@ -2,7 +2,7 @@
 
 import { h } from "./dom.js";
 
-const OPEN_DEPTH = 1;
+const OPEN_DEPTH = 2;
 
 /** @param {any} value @param {string} [label]  the key this value sits under @param {number} [depth] @returns {HTMLElement} */
 export function jsonView(value, label, depth = 0) {
