@@ -115,6 +115,19 @@ class Ui:
     def open(self, address: str = "#/entities") -> None:
         self.page.goto(f"{self.server.url}/ui/{address}")
 
+    def visit(self, address: str, heading: str | None = None):
+        """Log in, open `address`, wait for its heading; the page."""
+        self.login()
+        self.open(address)
+        if heading:
+            self.heading(heading)
+        return self.page
+
+    def dialog_from(self, button: str):
+        """Press a button that opens a dialog; the dialog."""
+        self.page.get_by_role("button", name=button).click()
+        return self.page.get_by_role("dialog")
+
     def reload(self) -> None:
         self.reloading = True
         self.page.reload()
@@ -161,6 +174,15 @@ def png_bytes(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows, 0))
         + chunk(b"IEND", b"")
     )
+
+
+def table_rows(ui):
+    return ui.page.locator("main table tbody tr")
+
+
+def search_for(ui, text: str, expected_rows: int) -> None:
+    ui.page.get_by_label("Search").fill(text)
+    expect(table_rows(ui)).to_have_count(expected_rows)
 
 
 def create_entity(server, name: str, **extra) -> dict:
@@ -288,12 +310,8 @@ def test_keyboard_focus_is_visible(ui):
 def test_create_edit_search_and_delete_an_entity(ui):
     ui.allow(422, "POST", r"^/v1/entities$")
     create_entity(ui.server, "Charles Babbage", tags=["engine"])
-    ui.login()
-    ui.open()
-    page = ui.page
-    ui.heading("Entities")
-    page.get_by_role("button", name="New entity").click()
-    dialog = page.get_by_role("dialog")
+    page = ui.visit("#/entities", "Entities")
+    dialog = ui.dialog_from("New entity")
     dialog.get_by_role("button", name="Create").click()
     expect(dialog.locator("[data-field=display_name] .field-error")).not_to_be_empty()
     dialog.get_by_label("Display name").fill("Ada Lovelace")
@@ -315,11 +333,10 @@ def test_create_edit_search_and_delete_an_entity(ui):
 
     page.get_by_role("link", name="← All entities").click()
     ui.heading("Entities")
-    rows = page.locator("main table tbody tr")
+    rows = table_rows(ui)
     expect(rows).to_have_count(2)
     ui.screenshot("entities.png")
-    page.get_by_label("Search").fill("countess")
-    expect(rows).to_have_count(1)
+    search_for(ui, "countess", 1)
     expect(rows.first).to_contain_text("Ada King")
     assert "q=countess" in page.url
     ui.reload()
@@ -336,9 +353,7 @@ def test_create_edit_search_and_delete_an_entity(ui):
 def test_gallery_bulk_tag_and_bulk_delete(ui):
     for name in ("Alan Turing", "Kurt Gödel", "John von Neumann"):
         create_entity(ui.server, name)
-    ui.login()
-    ui.open("#/entities?view=gallery")
-    page = ui.page
+    page = ui.visit("#/entities?view=gallery")
     expect(page.locator(".gallery-card")).to_have_count(3)
     expect(page.locator(".gallery-card .thumb").first).to_have_text(re.compile(r"^[A-Z]{1,2}$"))
     page.get_by_label("Select Alan Turing").check()
@@ -366,9 +381,7 @@ def test_descriptor_validation_error_then_a_valid_one(ui):
         {"scope": "descriptor", "field_key": "code", "field_type": "string", "regex": "^[0-9]+$"},
     )
     entity = create_entity(ui.server, "Ada Lovelace")
-    ui.login()
-    ui.open(f"#/entities/{entity['entity_id']}?tab=descriptors")
-    page = ui.page
+    page = ui.visit(f"#/entities/{entity['entity_id']}?tab=descriptors")
     page.get_by_label("Value").fill("abc")
     page.get_by_role("button", name="Add descriptor").click()
     error = page.locator("[data-field=value] .field-error")
@@ -376,7 +389,7 @@ def test_descriptor_validation_error_then_a_valid_one(ui):
     expect(page.get_by_label("Value")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Value").fill("1815")
     page.get_by_role("button", name="Add descriptor").click()
-    expect(page.locator("main table tbody tr")).to_contain_text("1815")
+    expect(table_rows(ui)).to_contain_text("1815")
     descriptors = client.get(f"/v1/entities/{entity['entity_id']}/descriptors").data["items"]
     assert [(item["field_key"], item["value"]) for item in descriptors] == [("code", "1815")]
 
@@ -384,9 +397,7 @@ def test_descriptor_validation_error_then_a_valid_one(ui):
 def test_add_a_relationship_with_the_picker(ui):
     ada = create_entity(ui.server, "Ada Lovelace")
     babbage = create_entity(ui.server, "Charles Babbage")
-    ui.login()
-    ui.open(f"#/entities/{ada['entity_id']}?tab=relationships")
-    page = ui.page
+    page = ui.visit(f"#/entities/{ada['entity_id']}?tab=relationships")
     page.get_by_label("Relationship type").fill("coworker")
     picker = page.get_by_role("combobox", name="Other entity")
     picker.fill("babb")
@@ -395,7 +406,7 @@ def test_add_a_relationship_with_the_picker(ui):
     picker.press("Enter")
     expect(picker).to_have_value("Charles Babbage")
     page.get_by_role("button", name="Add relationship").click()
-    row = page.locator("main table tbody tr")
+    row = table_rows(ui)
     expect(row).to_contain_text("coworker")
     expect(row.get_by_role("link", name="Charles Babbage")).to_be_visible()
     items = ui.server.client.get("/v1/relationships", query={"entity_id": ada["entity_id"]}).data
@@ -403,31 +414,27 @@ def test_add_a_relationship_with_the_picker(ui):
         (r["src_entity_id"], r["dst_entity_id"], r["relationship_type"]) for r in items["items"]
     ] == [(ada["entity_id"], babbage["entity_id"], "coworker")]
     ui.open(f"#/entities/{babbage['entity_id']}?tab=relationships")
-    expect(page.locator("main table tbody tr")).to_contain_text("Ada Lovelace")
+    expect(table_rows(ui)).to_contain_text("Ada Lovelace")
 
 
 def test_field_definitions_page(ui):
     ui.allow(422, "POST", r"^/v1/admin/field-defs$")
-    ui.login()
-    ui.open("#/field-defs")
-    page = ui.page
-    ui.heading("Field definitions")
-    page.get_by_role("button", name="New field definition").click()
-    dialog = page.get_by_role("dialog")
+    ui.visit("#/field-defs", "Field definitions")
+    dialog = ui.dialog_from("New field definition")
     dialog.get_by_label("Field key").fill("eye_color")
     dialog.get_by_label("Type").select_option("enum")
     dialog.get_by_role("button", name="Create").click()
     expect(dialog.locator(".field-error:visible, .form-error:visible").first).to_be_visible()
     dialog.get_by_label("Allowed values").fill("blue, green, brown")
     dialog.get_by_role("button", name="Create").click()
-    expect(page.locator("main table tbody tr")).to_contain_text("one of blue, green, brown")
-    page.get_by_role("button", name="New field definition").click()
+    expect(table_rows(ui)).to_contain_text("one of blue, green, brown")
+    ui.dialog_from("New field definition")
     dialog.get_by_label("Scope").fill("entity")
     dialog.get_by_label("Field key").fill("born")
     dialog.get_by_label("Type").select_option("int")
     dialog.get_by_label("Minimum", exact=True).fill("0")
     dialog.get_by_role("button", name="Create").click()
-    expect(page.locator("main table tbody tr")).to_have_count(2)
+    expect(table_rows(ui)).to_have_count(2)
     ui.screenshot("field-defs.png")
     definitions = ui.server.client.get("/v1/admin/field-defs").data["items"]
     assert {(d["scope"], d["field_key"], d["field_type"]) for d in definitions} == {
@@ -445,9 +452,7 @@ def test_upload_two_files_with_progress_then_download_one(ui, tmp_path):
     first.write_bytes(png_bytes(1200, 900))
     second.write_bytes(os.urandom(2 * 1024 * 1024))
     entity = create_entity(ui.server, "Ada Lovelace")
-    ui.login()
-    ui.open(f"#/entities/{entity['entity_id']}?tab=attachments")
-    page = ui.page
+    page = ui.visit(f"#/entities/{entity['entity_id']}?tab=attachments")
     page.get_by_label("Role").first.fill("reference")
     page.locator("input[type=file]").set_input_files([str(first), str(second)])
     uploads = page.locator(".upload-item")
@@ -475,15 +480,10 @@ def test_assets_page_search_detail_and_signed_url(ui, tmp_path):
             headers={"Content-Type": "application/octet-stream"},
             query={"filename": name, "kind": "document"},
         )
-    ui.login()
-    ui.open("#/assets")
-    page = ui.page
-    ui.heading("Assets")
-    rows = page.locator("main table tbody tr")
-    expect(rows).to_have_count(2)
+    page = ui.visit("#/assets", "Assets")
+    expect(table_rows(ui)).to_have_count(2)
     ui.screenshot("assets.png")
-    page.get_by_label("Search").fill("bet")
-    expect(rows).to_have_count(1)
+    search_for(ui, "bet", 1)
     page.get_by_role("link", name="beta.txt").click()
     ui.heading("beta.txt")
     expect(page.locator("main")).to_contain_text("document")
@@ -505,12 +505,8 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
         (folder / ("day2" if index % 2 else "") / f"frame{index:02}.bin").write_bytes(
             os.urandom(1024) + bytes([index])
         )
-    ui.login()
-    ui.open("#/jobs")
-    page = ui.page
-    ui.heading("Jobs")
-    page.get_by_role("button", name="Import a folder…").click()
-    dialog = page.get_by_role("dialog")
+    page = ui.visit("#/jobs", "Jobs")
+    dialog = ui.dialog_from("Import a folder…")
     dialog.get_by_label("Folder on the server").fill(str(tmp_path / "missing"))
     dialog.get_by_role("button", name="Start import").click()
     expect(dialog.locator("[data-field=path] .field-error")).to_contain_text("missing")
@@ -525,7 +521,7 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     assert ui.server.client.get(f"/v1/jobs/{job_id}").data["result"]["imported"] == 12
     page.get_by_role("link", name="← All jobs").click()
     ui.heading("Jobs")
-    expect(page.locator("main table tbody tr")).to_contain_text("succeeded")
+    expect(table_rows(ui)).to_contain_text("succeeded")
     ui.screenshot("jobs.png")
 
 
@@ -555,10 +551,7 @@ def write_plugin(home: Path) -> None:
 def test_enable_a_plugin_and_save_an_invalid_then_a_valid_config(ui):
     ui.allow(422, "PUT", r"^/v1/plugins/greeter/config$")
     write_plugin(ui.server.home)
-    ui.login()
-    ui.open("#/plugins")
-    page = ui.page
-    ui.heading("Plugins")
+    page = ui.visit("#/plugins", "Plugins")
     card = page.locator("article[data-plugin=greeter]")
     expect(card).to_contain_text("disabled")
     card.get_by_role("button", name="Enable Greeter").click()

@@ -3,9 +3,9 @@
 import { assets } from "../api/v1.js";
 import { setParams } from "../router.js";
 import { KINDS } from "../ui/bulk_import.js";
-import { badge, debounce, field, formatBytes, h, link, replace, table, textInput, timeElement } from "../ui/dom.js";
+import { badge, debounce, field, formatBytes, h, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { PagedList } from "../ui/paged_list.js";
-import { preview } from "../ui/preview.js";
+import { assetCells } from "../ui/preview.js";
 import { Scene } from "./scene.js";
 
 const MIME_PREFIXES = { "": "Any type", "image/": "Images", "audio/": "Audio", "video/": "Video", "text/": "Text", "application/": "Applications and other" };
@@ -60,18 +60,8 @@ export class AssetsScene extends Scene {
 	renderItems(items, first) {
 		if (first) this.body.replaceChildren();
 		for (const asset of items) {
-			this.body.append(
-				h(
-					"tr",
-					h("td", preview(asset) || h("span.muted", { text: "—" })),
-					h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
-					h("td", { text: asset.kind }),
-					h("td.muted", { text: asset.mime_type || "unknown" }),
-					h("td.num", { text: formatBytes(asset.byte_size) }),
-					h("td", metadataBadge(asset.metadata_status)),
-					h("td", timeElement(asset.created_at)),
-				),
-			);
+			const size = h("td.num", { text: formatBytes(asset.byte_size) });
+			this.body.append(tr(...assetCells(asset), muted(asset.mime_type || "unknown"), size, metadataBadge(asset.metadata_status), timeElement(asset.created_at)));
 		}
 		const nothing = !this.body.children.length;
 		this.results.hidden = nothing;

@@ -2,12 +2,12 @@
 
 import { assets, entities } from "../api/v1.js";
 import { KINDS, openBulkImportDialog } from "../ui/bulk_import.js";
-import { button, card, debounce, field, formatBytes, h, link, table, textInput, timeElement } from "../ui/dom.js";
+import { button, card, debounce, field, formatBytes, h, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
 import { picker } from "../ui/picker.js";
-import { downloadLink, preview } from "../ui/preview.js";
+import { assetCells, downloadLink } from "../ui/preview.js";
 import { guessKind, uploader } from "../ui/uploader.js";
 
 /** @typedef {import("../api/v1.js").Asset} Asset */
@@ -80,14 +80,6 @@ function assetRow(entityId, asset, reload) {
 			showError(error, `Unlinking ${asset.filename}`);
 		}
 	};
-	return h(
-		"tr",
-		h("td", preview(asset) || h("span.muted", { text: "—" })),
-		h("td", link(`#/assets/${asset.asset_id}`, asset.filename)),
-		h("td", { text: asset.kind }),
-		h("td", { text: asset.role || "—" }),
-		h("td.num", { text: formatBytes(asset.byte_size) }),
-		h("td", timeElement(asset.linked_at)),
-		h("td", h("div.row", downloadLink(asset), button("Unlink", unlink, { "aria-label": `Unlink ${asset.filename}` }))),
-	);
+	const actions = h("div.row", downloadLink(asset), button("Unlink", unlink, { "aria-label": `Unlink ${asset.filename}` }));
+	return tr(...assetCells(asset), asset.role || "—", h("td.num", { text: formatBytes(asset.byte_size) }), timeElement(asset.linked_at), actions);
 }

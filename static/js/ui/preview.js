@@ -1,7 +1,7 @@
 /** Asset previews (image, audio, video; players fetch nothing until played), thumbnails, download links. */
 
 import { assets } from "../api/v1.js";
-import { h, initials } from "./dom.js";
+import { h, initials, link, muted } from "./dom.js";
 
 /** @param {{mime_type: string | null}} asset */
 export const isImage = (asset) => (asset.mime_type || "").startsWith("image/");
@@ -44,3 +44,6 @@ export function setThumbnail(box, name, assetId) {
 	image.addEventListener("error", () => box.replaceChildren(initials(name)));
 	box.replaceChildren(image);
 }
+
+/** The first cells of an asset's table row: preview, file name (to its page), kind. @param {import("../api/v1.js").Asset} asset */
+export const assetCells = (asset) => [h("td", preview(asset) || muted("—")), h("td", link(`#/assets/${asset.asset_id}`, asset.filename)), h("td", { text: asset.kind })];
