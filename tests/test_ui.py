@@ -266,17 +266,48 @@ def test_a_401_sends_to_login_and_back_to_the_same_address(ui):
     assert page.url.endswith(f"/ui/#/entities/{entity['entity_id']}?tab=descriptors")
 
 
-def test_every_screen_has_labelled_controls_fits_1024_px_and_follows_the_color_scheme(
-    browser, server
+def populate(server, tmp_path) -> list[str]:
+    """Something on every screen; the addresses of all of them, detail pages and tabs included."""
+    client = server.client
+    ada = create_entity(server, "Ada Lovelace", tags=["math"])
+    babbage = create_entity(server, "Charles Babbage")
+    picture = client.post(
+        "/v1/assets/upload",
+        body=png_bytes(64, 48),
+        headers={"Content-Type": "application/octet-stream"},
+        query={"filename": "ada.png", "kind": "image", "entity_id": ada["entity_id"]},
+    ).data
+    relationship = {"src_entity_id": ada["entity_id"], "dst_entity_id": babbage["entity_id"]}
+    client.post("/v1/relationships", {**relationship, "relationship_type": "coworker"})
+    definition = {"scope": "descriptor", "field_key": "code", "field_type": "string"}
+    client.post("/v1/admin/field-defs", definition)
+    write_plugin(server.home)
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "one.txt").write_text("one", encoding="utf-8")
+    job = client.post("/v1/assets/bulk-import", {"path": str(folder)}).data
+    wait_until(lambda: client.get(f"/v1/jobs/{job['job_id']}").data["status"] == "succeeded")
+    tabs = ["overview", "descriptors", "attachments", "relationships", "plugins"]
+    return [
+        *MAIN_SCREENS,
+        *(f"#/entities/{ada['entity_id']}?tab={tab}" for tab in tabs),
+        f"#/assets/{picture['asset_id']}",
+        f"#/jobs/{job['job_id']}",
+    ]
+
+
+def test_every_screen_loads_cleanly_is_labelled_fits_1024_px_and_follows_the_color_scheme(
+    browser, server, tmp_path
 ):
+    addresses = populate(server, tmp_path)
     for scheme, dark in (("light", False), ("dark", True)):
         context = browser.new_context(viewport={"width": 1024, "height": 700}, color_scheme=scheme)
-        context.request.post(server.url + "/ui/login", data={"token": server.token})
-        page = context.new_page()
-        for address in MAIN_SCREENS:
-            page.goto(f"{server.url}/ui/{address}")
-            page.wait_for_load_state("networkidle")
-            unlabelled = page.evaluate(
+        tab = Ui(context, server, tmp_path)
+        tab.login()
+        for address in addresses:
+            tab.open(address)
+            tab.page.wait_for_load_state("networkidle")
+            unlabelled = tab.page.evaluate(
                 """() => [...document.querySelectorAll('input, select, textarea, button')]
                     .filter((el) => !el.hidden && el.offsetParent !== null)
                     .filter((el) => !(el.labels && el.labels.length)
@@ -285,11 +316,13 @@ def test_every_screen_has_labelled_controls_fits_1024_px_and_follows_the_color_s
                     .map((el) => el.outerHTML)"""
             )
             assert unlabelled == [], address
-            width = page.evaluate("document.documentElement.scrollWidth")
+            width = tab.page.evaluate("document.documentElement.scrollWidth")
             assert width <= 1024, f"{address} is {width} px wide"
-            background = page.evaluate("getComputedStyle(document.body).backgroundImage")
+            background = tab.page.evaluate("getComputedStyle(document.body).backgroundImage")
             assert ("rgb(18, 21, 27)" in background) == dark, (address, background)
+        problems = tab.unexpected()
         context.close()
+        assert problems == [], scheme
 
 
 def test_keyboard_focus_is_visible(ui):
@@ -499,6 +532,7 @@ def test_assets_page_search_detail_and_signed_url(ui, tmp_path):
 
 def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     ui.allow(422, "POST", r"^/v1/assets/bulk-import$")
+    ada = create_entity(ui.server, "Ada Lovelace")
     folder = tmp_path / "shoot"
     (folder / "day2").mkdir(parents=True)
     for index in range(12):
@@ -511,6 +545,10 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     dialog.get_by_role("button", name="Start import").click()
     expect(dialog.locator("[data-field=path] .field-error")).to_contain_text("missing")
     dialog.get_by_label("Folder on the server").fill(str(folder))
+    picker = dialog.get_by_role("combobox", name="Link to entity (optional)")
+    picker.fill("ada")
+    dialog.get_by_role("option", name="Ada Lovelace").click()
+    dialog.get_by_label("Role").fill("frame")
     dialog.get_by_role("button", name="Start import").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("assets.bulk-import")
     expect(page.locator(".job-percent")).to_have_text("100 %", timeout=30_000)
@@ -519,6 +557,10 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     ui.screenshot("job-detail.png")
     job_id = page.url.rsplit("/", 1)[1]
     assert ui.server.client.get(f"/v1/jobs/{job_id}").data["result"]["imported"] == 12
+    linked = ui.server.client.get(f"/v1/entities/{ada['entity_id']}/assets").data["items"]
+    assert sorted((asset["filename"], asset["role"]) for asset in linked) == [
+        (f"frame{index:02}.bin", "frame") for index in range(12)
+    ]
     page.get_by_role("link", name="← All jobs").click()
     ui.heading("Jobs")
     expect(table_rows(ui)).to_contain_text("succeeded")

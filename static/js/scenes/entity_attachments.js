@@ -35,7 +35,7 @@ export function render(context) {
 		onUploaded: debounce(() => context.alive() && list.reset(), 300),
 	});
 	list.reset();
-	const importFolder = () => openBulkImportDialog({ entityId, entityName: context.entity.display_name });
+	const importFolder = () => openBulkImportDialog(context.entity);
 	return h(
 		"div.stack",
 		h(
