@@ -62,6 +62,7 @@ class Ui:
         self.error_responses: list[tuple[int, str, str]] = []
         self.allowed: list[tuple[int, str, re.Pattern]] = []
         self.reloading = False
+        self.aborts_allowed = False
         page = self.page
         page.set_default_timeout(10_000)
         page.on("console", self.on_console)
@@ -82,7 +83,8 @@ class Ui:
             self.problems.append(f"request left the server: {url}")
 
     def on_request_failed(self, request):
-        if not (self.reloading and request.failure == "net::ERR_ABORTED"):
+        aborted = request.failure == "net::ERR_ABORTED"
+        if not (aborted and (self.reloading or self.aborts_allowed)):
             self.problems.append(
                 f"request failed: {request.method} {request.url} {request.failure}"
             )
@@ -502,6 +504,30 @@ def test_upload_two_files_with_progress_then_download_one(ui, tmp_path):
         page.get_by_role("link", name="Download voice.bin").click()
     assert Path(download.value.path()).read_bytes() == second.read_bytes()
     assert download.value.suggested_filename == "voice.bin"
+
+
+def test_cancel_an_upload_in_flight(ui, tmp_path):
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(8 * 1024 * 1024))
+    entity = create_entity(ui.server, "Ada Lovelace")
+    page = ui.visit(f"#/entities/{entity['entity_id']}?tab=attachments")
+    network = ui.context.new_cdp_session(page)
+    network.send("Network.enable")
+    slow = {
+        "offline": False,
+        "latency": 0,
+        "downloadThroughput": -1,
+        "uploadThroughput": 256 * 1024,
+    }
+    network.send("Network.emulateNetworkConditions", slow)
+    ui.aborts_allowed = True  # the canceled upload is an aborted request, on purpose
+    page.locator("input[type=file]").set_input_files(str(big))
+    status = page.locator(".upload-item .status")
+    expect(status).to_contain_text("MB/s")
+    page.get_by_role("button", name="Cancel upload of big.bin").click()
+    expect(status).to_have_text("Upload canceled.")
+    expect(page.locator(".upload-item.failed")).to_have_count(1)
+    assert ui.server.client.get("/v1/assets").data["items"] == []
 
 
 def test_assets_page_search_detail_and_signed_url(ui, tmp_path):
