@@ -17,12 +17,18 @@ def fail(loc: tuple, msg: str, type_: str = "value_error"):
     raise ValidationError.field(loc, msg, type_)
 
 
+def not_json_constant(constant: str):
+    """Python's json accepts NaN and Infinity; JSON (and SQLite's JSON functions) do not."""
+    fail(("body",), f"{constant} is not valid JSON", "json_invalid")
+
+
 def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
     """A request body that must be one JSON object."""
     if not raw.strip():
         fail(loc, "a JSON object is required", "missing")
     try:
-        document = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        document = json.loads(text, parse_constant=not_json_constant)
     except UnicodeDecodeError:
         fail(loc, "body must be UTF-8", "json_invalid")
     except json.JSONDecodeError as error:
@@ -33,7 +39,19 @@ def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
         )
     if not isinstance(document, dict):
         fail(loc, "must be a JSON object", "type_error")
+    if "\\u" in text:
+        check_no_lone_surrogates(document, loc)
     return document
+
+
+def check_no_lone_surrogates(document: Any, loc: tuple) -> None:
+    """A `\\ud800`-style escape without its pair parses into a string that is not Unicode and
+    that nothing downstream (UTF-8, SQLite) can store. Only escapes can produce one, so only
+    bodies holding an escape pay for this check."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        fail(loc, "strings must not hold unpaired surrogate escapes", "json_invalid")
 
 
 def name(value: Any, loc: tuple) -> str:
@@ -96,11 +114,43 @@ def json_object(value: Any, loc: tuple) -> dict[str, Any]:
     return value
 
 
-def name_list(value: Any, loc: tuple) -> list[str]:
-    """A list of names, each trimmed and non-blank; duplicates collapsed, order kept."""
+def name_list(value: Any, loc: tuple, *, fold_case: bool = False) -> list[str]:
+    """A list of names, each trimmed and non-blank; duplicates collapsed (ignoring case when
+    `fold_case`), the first spelling and the order kept."""
     if not isinstance(value, list):
         fail(loc, "must be a list of strings", "type_error")
-    names: dict[str, None] = {}
+    names: dict[str, str] = {}
     for index, item in enumerate(value):
-        names.setdefault(name(item, (*loc, index)), None)
-    return list(names)
+        trimmed = name(item, (*loc, index))
+        names.setdefault(trimmed.casefold() if fold_case else trimmed, trimmed)
+    return list(names.values())
+
+
+def read_object(
+    body: Mapping[str, Any],
+    readers: Mapping[str, Any],
+    loc: tuple = ("body",),
+    *,
+    required: tuple[str, ...] = (),
+    null_allowed: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The keys of `body` that `readers` name, each passed through its reader
+    `reader(value, loc)`. Absent keys are left out, and so are null ones unless the key is in
+    `null_allowed` (then its reader gets the null); a key in `required` must be there and not
+    null. Every problem of the body is collected into one ValidationError."""
+    values: dict[str, Any] = {}
+    problems: list[dict] = []
+    for key, reader in readers.items():
+        value = body.get(key)
+        if value is None and key in required:
+            problems.append({"loc": [*loc, key], "msg": "field required", "type": "missing"})
+            continue
+        if key not in body or (value is None and key not in null_allowed):
+            continue
+        try:
+            values[key] = reader(value, (*loc, key))
+        except ValidationError as error:
+            problems.extend(error.details)
+    if problems:
+        raise ValidationError.many(problems)
+    return values

@@ -4,7 +4,10 @@
 -- anything soft-deleted can be created again. The runner wraps this file in one transaction.
 
 CREATE TABLE entities (
-    entity_id TEXT PRIMARY KEY,
+    -- Internal row number: the tie-breaker of keyset paging (every index below ends with it)
+    -- and the rowid of the entity's entity_search row. Never shown to clients.
+    entity_seq INTEGER PRIMARY KEY,
+    entity_id TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     aliases_json TEXT NOT NULL DEFAULT '[]',
     tags_json TEXT NOT NULL DEFAULT '[]',
@@ -16,31 +19,44 @@ CREATE TABLE entities (
     updated_at TEXT NOT NULL,
     deleted_at TEXT
 );
--- Keyset paging for each sort order: (sort column, entity_id) over live rows.
-CREATE INDEX entities_live_by_created ON entities (created_at, entity_id) WHERE deleted_at IS NULL;
-CREATE INDEX entities_live_by_updated ON entities (updated_at, entity_id) WHERE deleted_at IS NULL;
-CREATE INDEX entities_live_by_name ON entities (display_name, entity_id) WHERE deleted_at IS NULL;
+-- Keyset paging for each sort order over live rows: (sort column, entity_seq).
+CREATE INDEX entities_live_by_created ON entities (created_at) WHERE deleted_at IS NULL;
+CREATE INDEX entities_live_by_updated ON entities (updated_at) WHERE deleted_at IS NULL;
+CREATE INDEX entities_live_by_name ON entities (display_name COLLATE NOCASE)
+    WHERE deleted_at IS NULL;
 
--- One row per (source, id) pair of a live entity; bulk-upsert matches through it.
+-- The number of live entities, so an unfiltered page can report `total` without counting.
+CREATE TABLE entity_totals (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    live_count INTEGER NOT NULL CHECK (live_count >= 0)
+);
+INSERT INTO entity_totals (singleton, live_count) VALUES (1, 0);
+
+-- One row per (source, id) pair of a live entity; bulk-upsert matches through it, and a pair
+-- belongs to one live entity at a time.
 CREATE TABLE entity_external_ids (
     source TEXT NOT NULL,
     external_id TEXT NOT NULL,
-    entity_id TEXT NOT NULL REFERENCES entities (entity_id),
+    entity_seq INTEGER NOT NULL REFERENCES entities (entity_seq),
     PRIMARY KEY (source, external_id)
 ) WITHOUT ROWID;
-CREATE INDEX entity_external_ids_by_entity ON entity_external_ids (entity_id);
 
 -- One row per tag of a live entity, for exact case-insensitive `tag=` filtering.
+-- tag_key is the tag casefolded (Unicode-aware, unlike COLLATE NOCASE).
 CREATE TABLE entity_tags (
-    tag TEXT NOT NULL COLLATE NOCASE,
-    entity_id TEXT NOT NULL REFERENCES entities (entity_id),
-    PRIMARY KEY (tag, entity_id)
+    tag_key TEXT NOT NULL,
+    entity_seq INTEGER NOT NULL REFERENCES entities (entity_seq),
+    PRIMARY KEY (tag_key, entity_seq)
 ) WITHOUT ROWID;
-CREATE INDEX entity_tags_by_entity ON entity_tags (entity_id);
 
--- Substring search (`q=`) over names, aliases, tags and descriptor values of live entities.
--- rowid = entities.rowid; kept in sync by the domain code in the same transactions.
-CREATE VIRTUAL TABLE entity_search USING fts5 (search_text, tokenize = 'trigram');
+-- Substring search (`q=`) over names, aliases and tags (entity_text) and descriptor values
+-- (descriptor_text) of live entities; rowid = entities.entity_seq. The text is casefolded
+-- before it is stored, and so is every query: the tokenizer then compares exactly
+-- (case_sensitive 1), and a plain instr() over the same text serves queries shorter than a
+-- trigram. Kept in sync by faceforge/entity_store.py in the same transactions.
+CREATE VIRTUAL TABLE entity_search USING fts5 (
+    entity_text, descriptor_text, tokenize = 'trigram case_sensitive 1'
+);
 
 CREATE TABLE assets (
     asset_id TEXT PRIMARY KEY,
@@ -117,7 +133,9 @@ CREATE TABLE relationships (
     created_at TEXT NOT NULL,
     deleted_at TEXT
 );
-CREATE INDEX relationships_live_by_src ON relationships (src_entity_id) WHERE deleted_at IS NULL;
+-- One live relationship per (src, dst, type); the unique index also serves lookups by src.
+CREATE UNIQUE INDEX relationships_live
+    ON relationships (src_entity_id, dst_entity_id, relationship_type) WHERE deleted_at IS NULL;
 CREATE INDEX relationships_live_by_dst ON relationships (dst_entity_id) WHERE deleted_at IS NULL;
 CREATE INDEX relationships_live_by_type ON relationships (relationship_type)
     WHERE deleted_at IS NULL;

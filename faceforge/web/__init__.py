@@ -14,7 +14,7 @@ import bottle
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
-from faceforge.web import auth, docs, system, ui
+from faceforge.web import auth, descriptors, docs, entities, relationships, system, ui
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
@@ -55,6 +55,25 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/ping", system.ping),
     Route("GET", "/v1/system/info", system.info),
     Route("POST", "/v1/ui/login-link", ui.create_login_link),
+    Route("GET", "/v1/entities", entities.list_entities),
+    Route("POST", "/v1/entities", entities.create_entity),
+    Route("POST", "/v1/entities/bulk-upsert", entities.bulk_upsert_entities),
+    Route("GET", "/v1/entities/<entity_id>", entities.get_entity),
+    Route("PATCH", "/v1/entities/<entity_id>", entities.update_entity),
+    Route("DELETE", "/v1/entities/<entity_id>", entities.delete_entity),
+    Route("GET", "/v1/entities/<entity_id>/descriptors", descriptors.list_descriptors),
+    Route("POST", "/v1/entities/<entity_id>/descriptors", descriptors.create_descriptor),
+    Route("PATCH", "/v1/descriptors/<descriptor_id>", descriptors.update_descriptor),
+    Route("DELETE", "/v1/descriptors/<descriptor_id>", descriptors.delete_descriptor),
+    Route("GET", "/v1/admin/field-defs", descriptors.list_field_defs),
+    Route("POST", "/v1/admin/field-defs", descriptors.create_field_def),
+    Route("GET", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.get_field_def),
+    Route("PATCH", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.update_field_def),
+    Route("DELETE", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.delete_field_def),
+    Route("GET", "/v1/relationships", relationships.list_relationships),
+    Route("POST", "/v1/relationships", relationships.create_relationship),
+    Route("DELETE", "/v1/relationships/<relationship_id>", relationships.delete_relationship),
+    Route("GET", "/v1/relation-types", relationships.relation_types),
 )
 
 

@@ -1,0 +1,176 @@
+"""Entities: create, read, PATCH and delete (API.md §6). Listing and search live in
+entity_listing.py and bulk-upsert in bulk_upsert.py; all of them store through entity_store.
+
+Every change writes its event in the same transaction. Deleting an entity also soft-deletes,
+in that transaction, its asset links, its descriptors and its relationships (either side),
+with an event for each.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from faceforge import clock, descriptors, entity_store, events, ids, relationships
+from faceforge.entity_values import DEFAULTS, combine, read_values
+from faceforge.errors import Conflict, ValidationError
+from faceforge.field_defs import ENTITY_SCOPE, rules_for_scope
+from faceforge.field_values import FieldRule, fields_problems
+
+CHANGEABLE_KEYS = (
+    "display_name",
+    "aliases",
+    "tags",
+    "fields",
+    "external_ids",
+    "plugin_data",
+    "primary_thumbnail_asset_id",
+)
+
+
+def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | None]) -> set[str]:
+    """The ids among `asset_ids` that name no live asset."""
+    wanted = {asset_id for asset_id in asset_ids if asset_id is not None}
+    if not wanted:
+        return set()
+    found = connection.execute(
+        "SELECT asset_id FROM assets WHERE asset_id IN (SELECT value FROM json_each(?))"
+        " AND deleted_at IS NULL",
+        (json.dumps(sorted(wanted)),),
+    )
+    return wanted - {row[0] for row in found}
+
+
+def reference_problems(
+    rules: dict[str, FieldRule],
+    missing: set[str],
+    state: dict,
+    values: dict,
+    loc: tuple,
+    *,
+    creating: bool,
+) -> list[dict]:
+    """What the stored rules and rows say about an entity's new state: its fields against the
+    definitions of scope `entity` (when fields are given, and always on create) and its
+    thumbnail against the assets table."""
+    problems = []
+    if creating or "fields" in values:
+        problems += fields_problems(rules, state["fields"], (*loc, "fields"))
+    if values.get("primary_thumbnail_asset_id") in missing:
+        problems.append(
+            {
+                "loc": [*loc, "primary_thumbnail_asset_id"],
+                "msg": "no such asset",
+                "type": "value_error",
+            }
+        )
+    return problems
+
+
+def check_state(connection: sqlite3.Connection, state: dict, values: dict, *, creating: bool):
+    """Raise for a state that breaks a field definition, names a missing asset (422) or takes
+    an external id that belongs to another live entity (409)."""
+    problems = reference_problems(
+        rules_for_scope(connection, ENTITY_SCOPE),
+        missing_assets(connection, [values.get("primary_thumbnail_asset_id")]),
+        state,
+        values,
+        ("body",),
+        creating=creating,
+    )
+    if problems:
+        raise ValidationError.many(problems)
+    owners = entity_store.owners_of(connection, entity_store.external_pairs(state))
+    taken = [pair for pair, seq in owners.items() if seq != state["entity_seq"]]
+    if taken:
+        raise Conflict(
+            "external_ids: an id already belongs to another entity",
+            [{"source": source, "external_id": external_id} for source, external_id in taken],
+        )
+
+
+def changed_keys(old: dict, new: dict) -> list[str]:
+    return [key for key in CHANGEABLE_KEYS if old[key] != new[key]]
+
+
+def get_entity(db, entity_id: str) -> dict:
+    with db.read() as connection:
+        return entity_store.public(entity_store.load_live(connection, entity_id))
+
+
+def create_entity(db, body: dict) -> dict:
+    values = read_values(body, creating=True)
+    with db.write() as connection:
+        now = clock.now()
+        state = combine(
+            {
+                **DEFAULTS,
+                "entity_seq": entity_store.next_seq(connection),
+                "entity_id": ids.new_id(),
+                "created_at": now,
+                "updated_at": now,
+            },
+            values,
+        )
+        check_state(connection, state, values, creating=True)
+        entity_store.insert(connection, [state])
+        events.append(
+            connection,
+            "entity.created",
+            "entity",
+            state["entity_id"],
+            {"display_name": state["display_name"]},
+        )
+    return entity_store.public(state)
+
+
+def update_entity(db, entity_id: str, body: dict) -> dict:
+    """PATCH: the keys given replace the stored ones; a PATCH that changes nothing writes
+    nothing (no new updated_at, no event)."""
+    values = read_values(body, creating=False)
+    with db.write() as connection:
+        old = entity_store.load_live(connection, entity_id)
+        new = combine(old, values)
+        changed = changed_keys(old, new)
+        if not changed:
+            return entity_store.public(old)
+        check_state(connection, new, values, creating=False)
+        new["updated_at"] = clock.now()
+        entity_store.update(connection, [(old, new)])
+        events.append(connection, "entity.updated", "entity", entity_id, {"changed": changed})
+    return entity_store.public(new)
+
+
+def delete_entity(db, entity_id: str) -> dict:
+    with db.write() as connection:
+        state = entity_store.load_live(connection, entity_id)
+        now = clock.now()
+        entity_store.soft_delete(connection, state, now)
+        unlink_assets(connection, entity_id, now)
+        descriptors.delete_for_entity(connection, entity_id, now)
+        relationships.delete_for_entity(connection, entity_id, now)
+        events.append(
+            connection,
+            "entity.deleted",
+            "entity",
+            entity_id,
+            {"display_name": state["display_name"]},
+        )
+    return {"deleted": True}
+
+
+def unlink_assets(connection: sqlite3.Connection, entity_id: str, now: str) -> None:
+    links = connection.execute(
+        "SELECT asset_id, role FROM entity_assets WHERE entity_id = ? AND deleted_at IS NULL",
+        (entity_id,),
+    ).fetchall()
+    connection.execute(
+        "UPDATE entity_assets SET deleted_at = ? WHERE entity_id = ? AND deleted_at IS NULL",
+        (now, entity_id),
+    )
+    events.append_many(
+        connection,
+        (
+            ("asset.unlinked", "asset", asset_id, {"entity_id": entity_id, "role": role})
+            for asset_id, role in links
+        ),
+    )

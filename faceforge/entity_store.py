@@ -1,0 +1,278 @@
+"""Storing entities: the `entities` row and the rows derived from it, always written together.
+
+The derived rows keep reads fast at a million entities, and exist for live entities only:
+- `entity_tags`: one row per tag, casefolded, for `tag=`;
+- `entity_external_ids`: one row per (source, id), for bulk-upsert matching and to keep a pair
+  on one entity at a time;
+- `entity_search`: casefolded text of name, aliases and tags (`entity_text`) and of
+  descriptor values (`descriptor_text`), for `q=`;
+- `entity_totals.live_count`, so an unfiltered list reports `total` without counting.
+
+An entity travels as a "state" dict: the API keys plus `entity_seq`, the internal row number.
+Every function takes the connection of an open write transaction and a batch of states, so
+bulk-upsert writes thousands of entities with a handful of statements.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from faceforge.errors import NotFound
+
+# Between the values of one search column, so a match cannot span two of them: a phrase never
+# crosses a newline unless the query itself holds one.
+SEPARATOR = "\n"
+API_KEYS = (
+    "entity_id",
+    "display_name",
+    "aliases",
+    "tags",
+    "fields",
+    "external_ids",
+    "primary_thumbnail_asset_id",
+    "plugin_data",
+    "created_at",
+    "updated_at",
+)
+COLUMNS = (
+    "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
+    " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
+)
+INSERT_ENTITY = f"INSERT INTO entities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+UPDATE_ENTITY = (
+    "UPDATE entities SET display_name = ?, aliases_json = ?, tags_json = ?, fields_json = ?,"
+    " external_ids_json = ?, plugin_data_json = ?, primary_thumbnail_asset_id = ?,"
+    " updated_at = ? WHERE entity_seq = ?"
+)
+
+
+# One encoder for every column: json.dumps() with options builds a new encoder per call.
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value) -> str:
+    """Compact JSON text. Empty lists and objects, common in bulk data, skip the encoder."""
+    if value == []:
+        return "[]"
+    if value == {}:
+        return "{}"
+    return ENCODER.encode(value)
+
+
+DECODER = json.JSONDecoder()
+
+
+def parse(text: str):
+    """A JSON column as written by `dumps`. raw_decode skips json.loads' whitespace checks,
+    which cost more than the decoding itself for these short values (a page has 250)."""
+    return DECODER.raw_decode(text)[0]
+
+
+def from_row(row: sqlite3.Row) -> dict:
+    """A state from a row selected with COLUMNS."""
+    return {
+        "entity_seq": row[0],
+        "entity_id": row[1],
+        "display_name": row[2],
+        "aliases": parse(row[3]),
+        "tags": parse(row[4]),
+        "fields": parse(row[5]),
+        "external_ids": parse(row[6]),
+        "plugin_data": parse(row[7]),
+        "primary_thumbnail_asset_id": row[8],
+        "updated_at": row[9],
+        "created_at": row[10],
+    }
+
+
+def public(state: dict) -> dict:
+    """The Entity object of API.md §4."""
+    return {key: state[key] for key in API_KEYS}
+
+
+def load_live(connection: sqlite3.Connection, entity_id: str) -> dict:
+    """The live entity with this id, or NotFound (also for ids that are not ids)."""
+    row = connection.execute(
+        f"SELECT {COLUMNS} FROM entities WHERE entity_id = ? AND deleted_at IS NULL",
+        (entity_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound("Entity not found")
+    return from_row(row)
+
+
+def load_live_by(connection: sqlite3.Connection, column: str, values: Iterable) -> dict:
+    """Live entities whose `column` (entity_id or entity_seq) is among `values`, keyed by it;
+    values that match nothing are left out."""
+    assert column in ("entity_id", "entity_seq")
+    found = {}
+    for row in connection.execute(
+        f"SELECT {COLUMNS} FROM entities WHERE {column} IN (SELECT value FROM json_each(?))"
+        " AND deleted_at IS NULL",
+        (json.dumps(list(values)),),
+    ):
+        state = from_row(row)
+        found[state[column]] = state
+    return found
+
+
+def next_seq(connection: sqlite3.Connection) -> int:
+    """The row number the next new entity gets (the writer holds the database lock)."""
+    return connection.execute("SELECT coalesce(max(entity_seq), 0) + 1 FROM entities").fetchone()[0]
+
+
+def stored_values(state: dict) -> tuple:
+    """The changeable columns, in COLUMNS order (display_name .. updated_at)."""
+    return (
+        state["display_name"],
+        dumps(state["aliases"]),
+        dumps(state["tags"]),
+        dumps(state["fields"]),
+        dumps(state["external_ids"]),
+        dumps(state["plugin_data"]),
+        state["primary_thumbnail_asset_id"],
+        state["updated_at"],
+    )
+
+
+def tag_keys(state: dict) -> set[str]:
+    return {tag.casefold() for tag in state["tags"]}
+
+
+def external_pairs(state: dict) -> set[tuple[str, str]]:
+    return set(state["external_ids"].items())
+
+
+def entity_text(state: dict) -> str:
+    return SEPARATOR.join([state["display_name"], *state["aliases"], *state["tags"]]).casefold()
+
+
+def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
+    """New live entities with their derived rows. Each state carries its `entity_seq`."""
+    connection.executemany(
+        INSERT_ENTITY,
+        [
+            (state["entity_seq"], state["entity_id"], *stored_values(state), state["created_at"])
+            for state in states
+        ],
+    )
+    insert_tags(connection, ((key, s["entity_seq"]) for s in states for key in tag_keys(s)))
+    insert_pairs(
+        connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
+    )
+    connection.executemany(
+        "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES (?, ?, '')",
+        [(state["entity_seq"], entity_text(state)) for state in states],
+    )
+    adjust_live_count(connection, len(states))
+
+
+def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> None:
+    """Write `(old, new)` states of live entities; derived rows change only where needed."""
+    connection.executemany(
+        UPDATE_ENTITY, [(*stored_values(new), new["entity_seq"]) for _, new in changes]
+    )
+    delete_tags(
+        connection,
+        ((key, old["entity_seq"]) for old, new in changes for key in tag_keys(old) - tag_keys(new)),
+    )
+    insert_tags(
+        connection,
+        ((key, new["entity_seq"]) for old, new in changes for key in tag_keys(new) - tag_keys(old)),
+    )
+    delete_pairs(
+        connection,
+        (pair for old, new in changes for pair in external_pairs(old) - external_pairs(new)),
+    )
+    insert_pairs(
+        connection,
+        (
+            (*pair, new["entity_seq"])
+            for old, new in changes
+            for pair in external_pairs(new) - external_pairs(old)
+        ),
+    )
+    connection.executemany(
+        "UPDATE entity_search SET entity_text = ? WHERE rowid = ?",
+        [
+            (entity_text(new), new["entity_seq"])
+            for old, new in changes
+            if entity_text(new) != entity_text(old)
+        ],
+    )
+
+
+def soft_delete(connection: sqlite3.Connection, state: dict, deleted_at: str) -> None:
+    """Mark the entity deleted and drop its derived rows (its external ids become free)."""
+    connection.execute(
+        "UPDATE entities SET deleted_at = ?, updated_at = ? WHERE entity_seq = ?",
+        (deleted_at, deleted_at, state["entity_seq"]),
+    )
+    delete_tags(connection, ((key, state["entity_seq"]) for key in tag_keys(state)))
+    delete_pairs(connection, external_pairs(state))
+    connection.execute("DELETE FROM entity_search WHERE rowid = ?", (state["entity_seq"],))
+    adjust_live_count(connection, -1)
+
+
+def set_descriptor_text(connection: sqlite3.Connection, entity_seq: int, values: list) -> None:
+    """Make the searchable text of an entity's descriptors the given values."""
+    text = SEPARATOR.join(
+        value if isinstance(value, str) else dumps(value) for value in values
+    ).casefold()
+    connection.execute(
+        "UPDATE entity_search SET descriptor_text = ? WHERE rowid = ?", (text, entity_seq)
+    )
+
+
+def insert_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
+    connection.executemany("INSERT INTO entity_tags (tag_key, entity_seq) VALUES (?, ?)", rows)
+
+
+def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
+    connection.executemany("DELETE FROM entity_tags WHERE tag_key = ? AND entity_seq = ?", rows)
+
+
+def insert_pairs(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
+    connection.executemany(
+        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES (?, ?, ?)", rows
+    )
+
+
+def delete_pairs(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    connection.executemany(
+        "DELETE FROM entity_external_ids WHERE source = ? AND external_id = ?", pairs
+    )
+
+
+# Pairs per lookup statement: two parameters each, well under SQLite's parameter limit.
+PAIRS_PER_LOOKUP = 500
+
+
+def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict:
+    """`{(source, id): entity_seq}` for the pairs that belong to a live entity. The pairs are
+    bound as parameters, not passed as one JSON text: SQLite's JSON functions cut a string at
+    an escaped NUL character, and an id may hold one."""
+    pairs = list(pairs)
+    owners = {}
+    for start in range(0, len(pairs), PAIRS_PER_LOOKUP):
+        chunk = pairs[start : start + PAIRS_PER_LOOKUP]
+        rows = connection.execute(
+            "SELECT x.source, x.external_id, x.entity_seq"
+            f" FROM (VALUES {', '.join(['(?, ?)'] * len(chunk))}) AS wanted"
+            " JOIN entity_external_ids AS x"
+            " ON x.source = wanted.column1 AND x.external_id = wanted.column2",
+            [part for pair in chunk for part in pair],
+        )
+        owners.update({(source, external_id): seq for source, external_id, seq in rows})
+    return owners
+
+
+def adjust_live_count(connection: sqlite3.Connection, delta: int) -> None:
+    if delta:
+        connection.execute(
+            "UPDATE entity_totals SET live_count = live_count + ? WHERE singleton = 1", (delta,)
+        )
+
+
+def live_count(connection: sqlite3.Connection) -> int:
+    return connection.execute("SELECT live_count FROM entity_totals").fetchone()[0]

@@ -1,0 +1,28 @@
+"""Relationship routes (API.md §3, §6): parse, one domain call, a dict back."""
+
+from faceforge import relationships, validate
+from faceforge.web import params
+from faceforge.web.entities import json_body
+
+
+def list_relationships(services):
+    entity_id = validate.name(
+        validate.required(params.query(), "entity_id", ("query",)), ("query", "entity_id")
+    )
+    return relationships.list_relationships(services.db, entity_id)
+
+
+def create_relationship(services):
+    return relationships.create_relationship(services.db, json_body(services))
+
+
+def delete_relationship(services, relationship_id):
+    return relationships.delete_relationship(services.db, relationship_id)
+
+
+def relation_types(services):
+    query = params.query()
+    limit = 20
+    if query.get("limit", "") != "":
+        limit = validate.integer(query["limit"], ("query", "limit"), 1, 200)
+    return relationships.relation_types(services.db, query.get("query", "").strip(), limit)

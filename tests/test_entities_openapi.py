@@ -1,0 +1,67 @@
+"""The entity, descriptor, field-definition and relationship routes against openapi.json: each
+is documented, and fuzzing them never gets a 5xx or a reply the document does not describe."""
+
+import json
+import re
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from faceforge import resources
+from faceforge.web import ROUTES
+from tests.support import LiveServer
+
+OUR_PATHS = r"^/v1/(entities|descriptors|admin/field-defs|relationships|relation-types)"
+DOCUMENT = json.loads(resources.read_text("openapi.json"))
+schema = schemathesis.openapi.from_dict(DOCUMENT).include(path_regex=OUR_PATHS)
+
+
+def test_our_routes_and_the_document_agree():
+    routed = {
+        (route.method, re.sub(r"<([a-z_]+)>", r"{\1}", route.path))
+        for route in ROUTES
+        if re.match(OUR_PATHS, route.path)
+    }
+    documented = {
+        (method.upper(), path)
+        for path, item in DOCUMENT["paths"].items()
+        if re.match(OUR_PATHS, path)
+        for method in item
+    }
+    assert routed == documented
+    assert len(routed) == 19
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("fuzz") / "home")
+    # Something to find, so that paths with ids reach more than the 404 branch.
+    entity = server.client.post("/v1/entities", {"display_name": "Fuzzed"}).data
+    server.client.post("/v1/admin/field-defs", {"field_key": "k", "field_type": "json"})
+    server.entity_id = entity["entity_id"]
+    yield server
+    server.close()
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fuzzing_gets_no_server_error_and_only_documented_replies(case, live):
+    if "entity_id" in (case.path_parameters or {}):
+        case.path_parameters["entity_id"] = live.entity_id
+    case.call_and_validate(
+        base_url=live.url,
+        headers={"X-FaceForge-Token": live.token},
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
