@@ -11,7 +11,7 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, logs, runtime
+from faceforge import __version__, logs, maintenance, runtime
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
@@ -39,9 +39,9 @@ def serve(args) -> int:
         server = Server(app, config["network.bind_host"], port, config)
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: server.stop())
-        runtime.write_ports(
-            config.home, core=server.port, seaweed_s3=config["network.seaweed_s3_port"]
-        )
+        seaweed = app.services.storage.seaweed
+        seaweed_s3 = seaweed.s3_port if seaweed else config["network.seaweed_s3_port"]
+        runtime.write_ports(config.home, core=server.port, seaweed_s3=seaweed_s3)
         print(f"FaceForge listening on {server.url}", flush=True)
         server.serve()
     finally:
@@ -59,6 +59,26 @@ def migrate(args) -> int:
     config = home_settings(args)
     runtime.open_database(config).close()
     print(f"database {config.home.db_path} is up to date")
+    return 0
+
+
+def check(args) -> int:
+    """Compare asset rows with stored bytes; exit 1 when something does not match."""
+    config = home_settings(args)
+    db = runtime.open_database(config)
+    storage = runtime.open_storage_offline(config)
+    try:
+        problems = maintenance.check(db, storage, verify_hashes=not args.quick)
+    finally:
+        storage.close()
+        db.close()
+    for problem in problems:
+        print(problem)
+    hashed = "sizes" if args.quick else "sizes and SHA-256"
+    if problems:
+        print(f"{len(problems)} problem(s) found (checked {hashed})")
+        return 1
+    print(f"no problems: every asset row has its bytes and every stored file a row ({hashed})")
     return 0
 
 
@@ -140,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", serve, "run the server (the default)"),
         ("token", token, "print the install token"),
         ("migrate", migrate, "bring the database schema up to date"),
+        ("check", check, "report asset rows without bytes and stored files without rows"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
         ("release", release, "build dist/faceforge-<version>.pyz and dist/SHA256SUMS"),
@@ -159,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
                 dest="print_url",
                 action="store_true",
                 help="print the one-time link instead of opening a browser",
+            )
+        if name == "check":
+            command.add_argument(
+                "--quick", action="store_true", help="compare sizes only, skip hashing"
             )
     parser.set_defaults(handler=serve)
     return parser

@@ -144,6 +144,12 @@ SETTINGS: tuple[Setting, ...] = (
         "ExifTool executable; empty searches <home>/tools/exiftool, then PATH.",
     ),
     Setting(
+        "tools.exiftool_timeout_seconds",
+        60,
+        integer(1, 86_400),
+        "Longest ExifTool may take over one file before it is stopped (status failed).",
+    ),
+    Setting(
         "storage.routing.default_provider",
         "fs",
         one_of("fs", "s3"),

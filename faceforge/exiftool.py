@@ -1,12 +1,80 @@
-"""Finding ExifTool (API.md §5.2): `tools.exiftool_path`, then `<home>/tools/exiftool`
-(a file, or a folder holding `exiftool`), then the PATH."""
+"""ExifTool (API.md §5.2): finding it, the exact arguments, what is skipped and removed, and a
+`-stay_open` process that serves file after file.
 
+Found at `tools.exiftool_path`, then `<home>/tools/exiftool` (a file, or a folder holding
+`exiftool`), then the PATH. Arguments always travel as an argument file, one per line, fed to the
+long-lived `ExifToolProcess` as `-@ -` on stdin.
+"""
+
+import contextlib
 import functools
+import json
+import os
+import re
+import select
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 VERSION_TIMEOUT_SECONDS = 10
+CLOSE_TIMEOUT_SECONDS = 5
+READ_BYTES = 65536
+
+# API.md lists these followed by `--` (end of options). ExifTool reads everything after `--`
+# as a file name, `-executeN` included, so a `-stay_open` process never runs a command that
+# holds it. What `--` guards against, a file name starting with `-`, cannot happen here: the
+# path is always absolute.
+ARGUMENTS = (
+    "-quiet",
+    "-extractEmbedded3",
+    "-scanForXMP",
+    "-unknown2",
+    "-json",
+    "-G3:1",
+    "-struct",
+    "-b",
+    "-ignoreMinorErrors",
+    "-charset",
+    "filename=utf8",
+    "-api",
+    "requestall=3",
+    "-api",
+    "largefilesupport=1",
+)
+SKIPPED_NAMES = re.compile(
+    r"_(meta|directorymeta)\.json$"
+    r"|\.(cover|thumb|thumb(s|db|index|nail))$"
+    r"|^(thumb|thumb(s|db|index|nail))\.db$"
+    r"|\.(csv|html?|json|tsv|xml)$",
+    re.IGNORECASE,
+)
+REMOVED_KEYS = frozenset(
+    {
+        "ExifTool:ExifToolVersion",
+        "ExifTool:FileSequence",
+        "ExifTool:NewGUID",
+        "System:BaseName",
+        "System:Directory",
+        "System:FileBlockCount",
+        "System:FileBlockSize",
+        "System:FileDeviceID",
+        "System:FileDeviceNumber",
+        "System:FileGroupID",
+        "System:FileHardLinks",
+        "System:FileInodeNumber",
+        "System:FileName",
+        "System:FilePath",
+        "System:FilePermissions",
+        "System:FileUserID",
+        "SourceFile",
+    }
+)
+
+
+class ExifToolError(Exception):
+    """ExifTool failed, timed out or printed something that is not usable JSON."""
 
 
 def locate(config) -> Path | None:
@@ -37,3 +105,121 @@ def version_of(path: Path) -> str | None:
 def describe(config) -> dict:
     path = locate(config)
     return {"path": str(path) if path else None, "version": version_of(path) if path else None}
+
+
+def is_skipped(filename: str) -> bool:
+    return SKIPPED_NAMES.search(filename) is not None
+
+
+def argument_file(file_path: Path, sequence: int) -> bytes:
+    """The argument-file lines for one file, one argument per line, ending in -executeN."""
+    lines = [*ARGUMENTS, str(Path(file_path).absolute()), f"-execute{sequence}"]
+    if any("\n" in line or "\r" in line for line in lines):
+        raise ExifToolError("a path with a line break cannot go through an argument file")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def without_removed_keys(value: Any) -> Any:
+    """The output with REMOVED_KEYS dropped at every depth."""
+    if isinstance(value, dict):
+        return {k: without_removed_keys(v) for k, v in value.items() if k not in REMOVED_KEYS}
+    if isinstance(value, list):
+        return [without_removed_keys(item) for item in value]
+    return value
+
+
+def parse_output(stdout: bytes, stderr: bytes = b"") -> Any:
+    """ExifTool's JSON, cleaned; it must be valid and hold at least one non-empty object."""
+    reason = stderr.decode("utf-8", "replace").strip()[:500]
+    try:
+        document = json.loads(stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ExifToolError(f"ExifTool printed no valid JSON ({reason or 'no message'})") from None
+    cleaned = without_removed_keys(document)
+    if not isinstance(cleaned, list) or not any(isinstance(d, dict) and d for d in cleaned):
+        raise ExifToolError(f"ExifTool found no metadata ({reason or 'empty output'})")
+    return cleaned
+
+
+def entry(data: Any) -> dict[str, Any]:
+    """How an extraction is kept among the asset's metadata entries."""
+    return {
+        "Source": "ExifTool",
+        "Type": "JsonMetadata",
+        "Name": None,
+        "NameHashes": None,
+        "Data": data,
+    }
+
+
+class ExifToolProcess:
+    """One `exiftool -stay_open True -@ -` serving one file per `-executeN`, restarted after
+    a timeout or a crash. Not thread-safe: one per worker thread."""
+
+    def __init__(self, tool: Path):
+        self.tool = tool
+        self._process: subprocess.Popen | None = None
+        self._sequence = 0
+
+    def _started(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            try:
+                self._process = subprocess.Popen(
+                    [str(self.tool), "-stay_open", "True", "-@", "-"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            except OSError as error:
+                raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
+        return self._process
+
+    def run(self, file_path: Path, timeout: float) -> Any:
+        process = self._started()
+        self._sequence += 1
+        marker = f"{{ready{self._sequence}}}\n".encode()
+        try:
+            process.stdin.write(argument_file(file_path, self._sequence))
+            process.stdin.flush()
+        except OSError:
+            self.close(force=True)
+            raise ExifToolError("ExifTool exited unexpectedly") from None
+        stdout, stderr = self._read_until(process, marker, timeout)
+        return parse_output(stdout[: -len(marker)], stderr)
+
+    def _read_until(self, process, marker: bytes, timeout: float) -> tuple[bytes, bytes]:
+        """Both pipes are drained together, so a chatty stderr can never block ExifTool."""
+        out, err = bytearray(), bytearray()
+        buffers = {process.stdout.fileno(): out, process.stderr.fileno(): err}
+        deadline = time.monotonic() + timeout
+        while not out.endswith(marker):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close(force=True)
+                raise ExifToolError(f"ExifTool took longer than {timeout} s")
+            readable, _, _ = select.select(list(buffers), [], [], left)
+            for descriptor in readable:
+                data = os.read(descriptor, READ_BYTES)
+                if not data:
+                    self.close(force=True)
+                    raise ExifToolError("ExifTool exited unexpectedly")
+                buffers[descriptor] += data
+        return bytes(out), bytes(err)
+
+    def close(self, force: bool = False) -> None:
+        """Ask ExifTool to finish (unless `force`), kill it if it does not, free the pipes.
+        Never raises: the process may already be gone, its stdin broken."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if not force and process.poll() is None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                process.stdin.write(b"-stay_open\nFalse\n")
+                process.stdin.flush()
+                process.wait(CLOSE_TIMEOUT_SECONDS)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                pipe.close()

@@ -14,6 +14,7 @@ from faceforge import logs
 from faceforge.db import Database
 from faceforge.migrate import migrate
 from faceforge.storage import open_storage
+from faceforge.storage.seaweed import ManagedSeaweed, SeaweedError
 from faceforge.web import create_app
 
 log = logging.getLogger("faceforge")
@@ -47,12 +48,33 @@ def clear_tmp(config) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def start_seaweed(config) -> ManagedSeaweed | None:
+    """The managed SeaweedFS when `seaweed.enabled`. A failure to start it is logged, not
+    fatal: Core runs on, storing on the filesystem until S3 answers."""
+    if not config["seaweed.enabled"]:
+        return None
+    seaweed = ManagedSeaweed(config)
+    try:
+        seaweed.start()
+    except (SeaweedError, OSError) as error:
+        log.warning("SeaweedFS was not started: %s", error)
+    return seaweed
+
+
+def open_storage_offline(config):
+    """Storage for tools such as `check`, which must not start (or stop) a SeaweedFS that a
+    running server may own; a managed one is only located, for its address and keys."""
+    return open_storage(config, ManagedSeaweed(config) if config["seaweed.enabled"] else None)
+
+
 def build_app(config):
     """The WSGI app with its database and storage; `app.services.close()` releases them."""
     db = open_database(config)
     clear_tmp(config)
-    app = create_app(config, db, open_storage(config))
-    app.services.on_close.append(db.close)
+    storage = open_storage(config, start_seaweed(config))
+    app = create_app(config, db, storage)
+    # Closed last, after the workers that use them have stopped.
+    app.services.on_close[:0] = [db.close, storage.close]
     return app
 
 

@@ -3,8 +3,6 @@ reading the events table, whose feed route belongs to another module)."""
 
 import json
 
-from faceforge import clock
-
 
 def create(client, **body) -> dict:
     return client.post("/v1/entities", body).data
@@ -49,31 +47,22 @@ def event_count(server) -> int:
         return connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
-def insert_asset(server, asset_id: str, *, deleted: bool = False) -> None:
-    """An asset row as the upload route would write it (that route lives in another module)."""
-    now = clock.now()
-    with server.services.db.write() as connection:
-        connection.execute(
-            "INSERT INTO assets (asset_id, filename, content_hash, byte_size, storage_provider,"
-            " storage_key, created_at, updated_at, deleted_at)"
-            " VALUES (?, 'a.jpg', ?, 1, 'fs', ?, ?, ?, ?)",
-            (
-                asset_id,
-                asset_id,
-                f"files/{asset_id[:2]}/{asset_id}",
-                now,
-                now,
-                now if deleted else None,
-            ),
-        )
+def upload_asset(server, data: bytes = b"thumbnail bytes", *, deleted: bool = False) -> str:
+    """An asset uploaded through the API (optionally deleted again); returns its id."""
+    asset_id = server.client.request(
+        "POST",
+        "/v1/assets/upload?filename=thumb.jpg",
+        body=data,
+        headers={"Content-Type": "application/octet-stream"},
+    ).data["asset_id"]
+    if deleted:
+        assert server.client.delete(f"/v1/assets/{asset_id}").data == {"deleted": True}
+    return asset_id
 
 
 def link_asset(server, entity_id: str, asset_id: str, role: str = "photo") -> None:
-    with server.services.db.write() as connection:
-        connection.execute(
-            "INSERT INTO entity_assets (entity_id, asset_id, role, created_at) VALUES (?, ?, ?, ?)",
-            (entity_id, asset_id, role, clock.now()),
-        )
+    reply = server.client.post(f"/v1/entities/{entity_id}/assets/{asset_id}", {"role": role})
+    assert reply.data["linked"] is True
 
 
 def assert_validation_error(reply, *locs: list) -> dict:

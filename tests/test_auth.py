@@ -38,11 +38,14 @@ GUARDED_BY_THEIR_OWN_SECRET = {("GET", "/ui/login-link")}
 def test_every_protected_route_answers_401_without_or_with_a_wrong_token(server, method, path):
     missing = server.anonymous.request(method, concrete(path))
     assert missing.status == 401
-    assert missing.error == {"code": "unauthorized", "message": "Missing token", "details": None}
     wrong = server.anonymous.request(
         method, concrete(path), headers={"X-FaceForge-Token": "not-the-token"}
     )
     assert wrong.status == 401
+    if method == "HEAD":
+        assert missing.body == wrong.body == b"", "a HEAD reply has no body"
+        return
+    assert missing.error == {"code": "unauthorized", "message": "Missing token", "details": None}
     assert wrong.error["message"] == "Invalid token"
 
 

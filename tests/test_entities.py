@@ -7,9 +7,9 @@ from tests.entity_support import (
     create,
     event_count,
     events,
-    insert_asset,
     link_asset,
     listing,
+    upload_asset,
 )
 
 MISSING_ID = "f" * 64
@@ -102,14 +102,23 @@ def test_thumbnail_must_name_a_live_asset(server):
         ),
         ["body", "primary_thumbnail_asset_id"],
     )
-    deleted_asset = "d" * 64
-    insert_asset(server, deleted_asset, deleted=True)
+    deleted_asset = upload_asset(server, deleted=True)
     entity = create(server.client, display_name="B")
     reply = server.client.patch(
         f"/v1/entities/{entity['entity_id']}", {"primary_thumbnail_asset_id": deleted_asset}
     )
     assert_validation_error(reply, ["body", "primary_thumbnail_asset_id"])
     assert listing(server.client)["total"] == 1
+
+
+def test_thumbnail_can_name_an_uploaded_asset_and_be_cleared(server):
+    asset_id = upload_asset(server)
+    entity = create(server.client, display_name="Zoë", primary_thumbnail_asset_id=asset_id)
+    assert entity["primary_thumbnail_asset_id"] == asset_id
+    path = f"/v1/entities/{entity['entity_id']}"
+    assert server.client.get(path).data["primary_thumbnail_asset_id"] == asset_id
+    cleared = server.client.patch(path, {"primary_thumbnail_asset_id": None}).data
+    assert cleared["primary_thumbnail_asset_id"] is None
 
 
 @pytest.mark.parametrize("entity_id", [MISSING_ID, "not-an-id", "F" * 64])
@@ -254,8 +263,7 @@ def test_delete_cascades_to_links_descriptors_and_relationships(server):
     doomed = create(client, display_name="Doomed", tags=["gone"], external_ids={"s": "1"})
     friend = create(client, display_name="Friend")
     doomed_id, friend_id = doomed["entity_id"], friend["entity_id"]
-    asset_id = "a" * 64
-    insert_asset(server, asset_id)
+    asset_id = upload_asset(server)
     link_asset(server, doomed_id, asset_id)
     client.post("/v1/admin/field-defs", {"field_key": "mood", "field_type": "string"})
     descriptor = client.post(

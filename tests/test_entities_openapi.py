@@ -1,8 +1,8 @@
-"""The entity, descriptor, field-definition and relationship routes against openapi.json: each
-is documented, and fuzzing them never gets a 5xx or a reply the document does not describe."""
+"""Fuzzing the entity, descriptor, field-definition and relationship routes with a real entity
+to find (test_openapi.py fuzzes every route, but mostly reaches the 404 branch of id paths):
+no 5xx and no reply the document does not describe."""
 
 import json
-import re
 
 import pytest
 import schemathesis
@@ -15,28 +15,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from faceforge import resources
-from faceforge.web import ROUTES
 from tests.support import LiveServer
 
 OUR_PATHS = r"^/v1/(entities|descriptors|admin/field-defs|relationships|relation-types)"
 DOCUMENT = json.loads(resources.read_text("openapi.json"))
 schema = schemathesis.openapi.from_dict(DOCUMENT).include(path_regex=OUR_PATHS)
-
-
-def test_our_routes_and_the_document_agree():
-    routed = {
-        (route.method, re.sub(r"<([a-z_]+)>", r"{\1}", route.path))
-        for route in ROUTES
-        if re.match(OUR_PATHS, route.path)
-    }
-    documented = {
-        (method.upper(), path)
-        for path, item in DOCUMENT["paths"].items()
-        if re.match(OUR_PATHS, path)
-        for method in item
-    }
-    assert routed == documented
-    assert len(routed) == 19
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,20 @@ import bottle
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
-from faceforge.web import auth, descriptors, docs, entities, relationships, system, ui
+from faceforge.metadata import MetadataWorkers
+from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
 @dataclass
 class Services:
-    """What handlers need, built once per app: settings, database, byte storage."""
+    """What handlers need, built once per app: settings, database, byte storage, and the
+    ExifTool workers."""
 
     config: Config
     db: Database
     storage: object
+    metadata: MetadataWorkers | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -74,11 +77,27 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/relationships", relationships.create_relationship),
     Route("DELETE", "/v1/relationships/<relationship_id>", relationships.delete_relationship),
     Route("GET", "/v1/relation-types", relationships.relation_types),
+    Route("GET", "/v1/assets", assets.list_assets),
+    Route("POST", "/v1/assets/upload", assets.upload),
+    Route("GET", "/v1/assets/<asset_id>", assets.get_asset),
+    Route("PATCH", "/v1/assets/<asset_id>", assets.patch_asset),
+    Route("DELETE", "/v1/assets/<asset_id>", assets.delete_asset),
+    Route("GET", "/v1/assets/<asset_id>/download", assets.download),
+    Route("HEAD", "/v1/assets/<asset_id>/download", assets.download),
+    Route("POST", "/v1/assets/<asset_id>/download-url", assets.download_url),
+    Route("GET", "/v1/assets/<asset_id>/derived", assets.derived_assets),
+    Route("GET", "/v1/entities/<entity_id>/assets", assets.entity_assets),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>", assets.link),
+    Route("DELETE", "/v1/entities/<entity_id>/assets/<asset_id>", assets.unlink),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
+    Route("POST", "/v1/admin/purge", assets.purge),
 )
 
 
 def guard(services: Services) -> None:
-    """Before routing: Host check, then the token (unless the route is public)."""
+    """Before routing: Host check, then the token (unless the route is public, or the request
+    is a download carrying a signed URL's signature, which is checked instead)."""
     request = bottle.request
     environ = request.environ
     try:
@@ -87,7 +106,14 @@ def guard(services: Services) -> None:
             services.config["network.bind_host"],
             services.config["network.allowed_hosts"],
         )
-        if not auth.is_public(request.method, request.path):
+        if auth.is_public(request.method, request.path):
+            return
+        if not auth.signed_download(
+            request.method,
+            request.path,
+            environ.get("QUERY_STRING", ""),
+            services.config["auth.url_signing_key"],
+        ):
             auth.check_token(environ, services.config["auth.install_token"])
     except ApiError as error:
         raise api_error_response(error) from None
@@ -96,6 +122,9 @@ def guard(services: Services) -> None:
 def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
     """The WSGI app, built the same way by the CLI and by the tests."""
     services = Services(config=config, db=db, storage=storage)
+    services.metadata = MetadataWorkers(config, db, storage)
+    services.on_close.append(services.metadata.close)
+    services.metadata.resume_pending()
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)

@@ -3,15 +3,18 @@
 It runs before routing, so an unknown path without a token is 401 like any other. The token
 may come from three places with one fixed precedence (X-FaceForge-Token header, then
 `Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
-with a constant-time comparison.
+with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` that carries a
+`sig` is a signed URL: the signature is checked instead of a token (see `signing.py`).
 """
 
 import functools
 import hmac
 import ipaddress
+import re
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from faceforge import signing
 from faceforge.errors import Forbidden, Unauthorized
 
 COOKIE_NAME = "ff_token"
@@ -31,6 +34,7 @@ PUBLIC_EXACT = frozenset(
     }
 )
 PUBLIC_PREFIXES = ("/docs/assets/", "/ui/")
+SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/download")
 
 
 def is_public(method: str, path: str) -> bool:
@@ -39,6 +43,19 @@ def is_public(method: str, path: str) -> bool:
     if (method, path) in PUBLIC_EXACT:
         return True
     return method == "GET" and path.startswith(PUBLIC_PREFIXES)
+
+
+def signed_download(method: str, path: str, query_string: str, key: str) -> bool:
+    """True for a GET/HEAD of one asset's download carrying a valid signature; 401 when the
+    signature is there but wrong or expired; False (check the token) when there is none."""
+    match = SIGNED_DOWNLOAD_PATH.fullmatch(path)
+    if method not in ("GET", "HEAD") or match is None:
+        return False
+    query = parse_qs(query_string, keep_blank_values=True)
+    if "sig" not in query:
+        return False
+    signing.check(key, match.group(1), query.get("expires", [None])[0], query["sig"][0])
+    return True
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,118 @@
+"""Links between entities and assets (`entity_assets`), each with an optional role.
+
+Linking twice is harmless (the role is updated when one is given); unlinking something that is
+not linked answers `{"linked": false}` as well. Both ends must be live, else 404.
+"""
+
+import sqlite3
+from typing import Any
+
+from faceforge import clock, events
+from faceforge.assets import asset_from_row, entity_is_live, live_row
+from faceforge.errors import NotFound, ValidationError
+from faceforge.paging import Paging, cursor_values, encode_cursor, page
+
+MAX_ROLE_CHARS = 200
+KEEP_ROLE = object()
+
+
+def read_role(value: Any, loc: tuple) -> str | None:
+    """A role is optional: null or blank means none; otherwise trimmed text."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError.field(loc, "must be a string or null", "type_error")
+    role = value.strip()
+    if len(role) > MAX_ROLE_CHARS:
+        raise ValidationError.field(loc, f"must be at most {MAX_ROLE_CHARS} characters")
+    return role or None
+
+
+def require_live_entity(connection: sqlite3.Connection, entity_id: str) -> None:
+    if not entity_is_live(connection, entity_id):
+        raise NotFound("Entity not found")
+
+
+def live_link(connection: sqlite3.Connection, entity_id: str, asset_id: str) -> sqlite3.Row | None:
+    return connection.execute(
+        """SELECT rowid, role FROM entity_assets
+           WHERE entity_id = ? AND asset_id = ? AND deleted_at IS NULL""",
+        (entity_id, asset_id),
+    ).fetchone()
+
+
+def link(connection: sqlite3.Connection, entity_id: str, asset_id: str, role=KEEP_ROLE) -> None:
+    """Make (or re-role) the link, inside the caller's transaction; both ends checked live."""
+    existing = live_link(connection, entity_id, asset_id)
+    if existing is None:
+        new_role = None if role is KEEP_ROLE else role
+        connection.execute(
+            "INSERT INTO entity_assets (entity_id, asset_id, role, created_at) VALUES (?, ?, ?, ?)",
+            (entity_id, asset_id, new_role, clock.now()),
+        )
+    elif role is KEEP_ROLE or role == existing["role"]:
+        return
+    else:
+        new_role = role
+        connection.execute(
+            "UPDATE entity_assets SET role = ? WHERE rowid = ?", (new_role, existing["rowid"])
+        )
+    events.append(
+        connection, "asset.linked", "asset", asset_id, {"entity_id": entity_id, "role": new_role}
+    )
+
+
+def link_asset(db, entity_id: str, asset_id: str, body: dict[str, Any]) -> dict[str, bool]:
+    role = read_role(body["role"], ("body", "role")) if "role" in body else KEEP_ROLE
+    with db.write() as connection:
+        require_live_entity(connection, entity_id)
+        live_row(connection, asset_id)
+        link(connection, entity_id, asset_id, role)
+    return {"linked": True}
+
+
+def unlink_asset(db, entity_id: str, asset_id: str) -> dict[str, bool]:
+    with db.write() as connection:
+        require_live_entity(connection, entity_id)
+        live_row(connection, asset_id)
+        existing = live_link(connection, entity_id, asset_id)
+        if existing is not None:
+            connection.execute(
+                "UPDATE entity_assets SET deleted_at = ? WHERE rowid = ?",
+                (clock.now(), existing["rowid"]),
+            )
+            events.append(connection, "asset.unlinked", "asset", asset_id, {"entity_id": entity_id})
+    return {"linked": False}
+
+
+def entity_assets(db, entity_id: str, kind: str | None, paging: Paging) -> dict[str, Any]:
+    """The entity's live assets, most recently linked first, each with `role` and `linked_at`."""
+    clauses = ["l.entity_id = ?", "l.deleted_at IS NULL", "a.deleted_at IS NULL"]
+    values: list = [entity_id]
+    if kind is not None:
+        clauses.append("a.kind = ?")
+        values.append(kind)
+    where = " AND ".join(clauses)
+    keyset, keyset_values = "", []
+    if paging.cursor is not None:
+        keyset, keyset_values = (
+            " AND (l.created_at, l.asset_id) < (?, ?)",
+            cursor_values(paging.cursor, str, str),
+        )
+    joined = "FROM entity_assets l JOIN assets a ON a.asset_id = l.asset_id"
+    with db.read() as connection:
+        require_live_entity(connection, entity_id)
+        total = connection.execute(f"SELECT count(*) {joined} WHERE {where}", values).fetchone()
+        rows = connection.execute(
+            f"""SELECT a.*, l.role AS role, l.created_at AS linked_at {joined}
+                WHERE {where}{keyset} ORDER BY l.created_at DESC, l.asset_id DESC
+                LIMIT ? OFFSET ?""",
+            (*values, *keyset_values, paging.limit + 1, paging.offset),
+        ).fetchall()
+    items = [
+        {**asset_from_row(row), "role": row["role"], "linked_at": row["linked_at"]}
+        for row in rows[: paging.limit]
+    ]
+    more = len(rows) > paging.limit
+    next_cursor = encode_cursor([items[-1]["linked_at"], items[-1]["asset_id"]]) if more else None
+    return page(items, total[0], paging, next_cursor)

@@ -1,0 +1,329 @@
+"""Asset rows: reading, listing, editing, soft delete, dedupe/restore and provenance.
+
+An asset's id is the SHA-256 of its bytes, so one row exists per distinct content, live or
+soft-deleted. Deleting keeps the bytes (a purge removes them later, see `maintenance.py`);
+ingesting the same bytes again brings the row back. Events are written in the same
+transaction as the change they describe.
+"""
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+from faceforge import clock, events, ids, validate
+from faceforge.errors import NotFound, ValidationError
+from faceforge.paging import Paging, cursor_values, encode_cursor, page
+
+MAX_FILENAME_CHARS = 1024
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+ASSET_LIST_ORDER = "ORDER BY created_at DESC, asset_id DESC"
+
+
+def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "asset_id": row["asset_id"],
+        "kind": row["kind"],
+        "filename": row["filename"],
+        "content_hash": row["content_hash"],
+        "byte_size": row["byte_size"],
+        "mime_type": row["mime_type"],
+        "storage_provider": row["storage_provider"],
+        "storage_key": row["storage_key"],
+        "meta": json.loads(row["meta_json"]),
+        "derived_from_asset_id": row["derived_from_asset_id"],
+        "user_metadata": json.loads(row["user_metadata_json"]),
+        "metadata_status": row["metadata_status"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def plain_filename(value: Any, loc: tuple) -> str:
+    """The last component of whatever path the client sent (`../../x.jpg`, `C:\\a\\x.jpg` →
+    `x.jpg`), control characters replaced by `_`. It is only ever a label, never a path."""
+    if not isinstance(value, str):
+        validate.fail(loc, "must be a string", "type_error")
+    name = CONTROL_CHARACTERS.sub("_", re.split(r"[/\\]", value)[-1]).strip()
+    if name in ("", ".", ".."):
+        validate.fail(loc, "a file name is required", "missing")
+    if len(name) > MAX_FILENAME_CHARS:
+        validate.fail(loc, f"must be at most {MAX_FILENAME_CHARS} characters", "value_error")
+    return name
+
+
+def live_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row:
+    """The live row, or 404 (a malformed id is a 404 too)."""
+    row = None
+    if ids.is_id(asset_id):
+        row = connection.execute(
+            "SELECT * FROM assets WHERE asset_id = ? AND deleted_at IS NULL", (asset_id,)
+        ).fetchone()
+    if row is None:
+        raise NotFound("Asset not found")
+    return row
+
+
+def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None:
+    return connection.execute("SELECT * FROM assets WHERE asset_id = ?", (asset_id,)).fetchone()
+
+
+def get(db, asset_id: str) -> dict[str, Any]:
+    with db.read() as connection:
+        return asset_from_row(live_row(connection, asset_id))
+
+
+def entity_is_live(connection: sqlite3.Connection, entity_id: str) -> bool:
+    return ids.is_id(entity_id) and (
+        connection.execute(
+            "SELECT 1 FROM entities WHERE entity_id = ? AND deleted_at IS NULL", (entity_id,)
+        ).fetchone()
+        is not None
+    )
+
+
+def check_references(
+    connection: sqlite3.Connection, entity_id: str | None, derived_from: str | None, loc: tuple
+) -> None:
+    """422 naming the field when `entity_id` or `derived_from` names nothing live."""
+    problems = []
+    if entity_id is not None and not entity_is_live(connection, entity_id):
+        problems.append({"loc": [*loc, "entity_id"], "msg": "no such entity", "type": "not_found"})
+    if derived_from is not None:
+        found = (
+            ids.is_id(derived_from)
+            and connection.execute(
+                "SELECT 1 FROM assets WHERE asset_id = ? AND deleted_at IS NULL", (derived_from,)
+            ).fetchone()
+        )
+        if not found:
+            problems.append(
+                {"loc": [*loc, "derived_from"], "msg": "no such asset", "type": "not_found"}
+            )
+    if problems:
+        raise ValidationError.many(problems)
+
+
+def insert(connection: sqlite3.Connection, fields: dict[str, Any]) -> None:
+    now = clock.now()
+    connection.execute(
+        """INSERT INTO assets (asset_id, kind, filename, content_hash, byte_size, mime_type,
+               meta_json, storage_provider, storage_key, derived_from_asset_id,
+               metadata_status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            fields["asset_id"],
+            fields["kind"],
+            fields["filename"],
+            fields["asset_id"],
+            fields["byte_size"],
+            fields["mime_type"],
+            json.dumps({"metadata": fields["metadata"]}, ensure_ascii=False),
+            fields["storage_provider"],
+            fields["storage_key"],
+            fields["derived_from"],
+            fields["metadata_status"],
+            now,
+            now,
+        ),
+    )
+    events.append(
+        connection,
+        "asset.created",
+        "asset",
+        fields["asset_id"],
+        {"kind": fields["kind"], "filename": fields["filename"], "byte_size": fields["byte_size"]},
+    )
+
+
+def refresh(connection: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, Any]) -> None:
+    """Bytes seen again: bring a deleted row back, point it at re-stored bytes, attach a
+    sidecar it does not hold yet, record provenance it lacks, retry a failed extraction."""
+    meta = json.loads(row["meta_json"])
+    changes = {}
+    if row["deleted_at"] is not None:
+        changes["deleted_at"] = None
+    if (row["storage_provider"], row["storage_key"]) != (
+        fields["storage_provider"],
+        fields["storage_key"],
+    ):
+        changes["storage_provider"] = fields["storage_provider"]
+        changes["storage_key"] = fields["storage_key"]
+    held = {
+        (entry.get("Source"), json.dumps(entry.get("Data"), sort_keys=True))
+        for entry in meta["metadata"]
+    }
+    new_entries = [
+        entry
+        for entry in fields["metadata"]
+        if (entry["Source"], json.dumps(entry["Data"], sort_keys=True)) not in held
+    ]
+    if new_entries:
+        changes["meta_json"] = json.dumps(
+            {"metadata": meta["metadata"] + new_entries}, ensure_ascii=False
+        )
+    if fields["derived_from"] is not None and row["derived_from_asset_id"] is None:
+        changes["derived_from_asset_id"] = fields["derived_from"]
+    if row["metadata_status"] == "failed" and fields["metadata_status"] == "pending":
+        changes["metadata_status"] = "pending"
+    if not changes:
+        return
+    write_changes(connection, row["asset_id"], changes)
+    if "deleted_at" in changes:
+        events.append(connection, "asset.created", "asset", row["asset_id"], {"restored": True})
+    else:
+        events.append(
+            connection, "asset.updated", "asset", row["asset_id"], {"fields": sorted(changes)}
+        )
+
+
+def write_changes(connection: sqlite3.Connection, asset_id: str, changes: dict[str, Any]) -> None:
+    """UPDATE the given columns (names come from this module, never from a request)."""
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    connection.execute(
+        f"UPDATE assets SET {assignments}, updated_at = ? WHERE asset_id = ?",
+        (*changes.values(), clock.now(), asset_id),
+    )
+
+
+def record(connection: sqlite3.Connection, fields: dict[str, Any]) -> bool:
+    """Insert the row of newly stored bytes, or refresh the row that already has them.
+    True when the row is new."""
+    row = any_row(connection, fields["asset_id"])
+    if row is None:
+        insert(connection, fields)
+        return True
+    refresh(connection, row, fields)
+    return False
+
+
+def read_patch(body: dict[str, Any]) -> dict[str, Any]:
+    """The columns a PATCH body changes: `kind`, `filename`, `user_metadata`."""
+    changes: dict[str, Any] = {}
+    if "kind" in body:
+        changes["kind"] = validate.name(body["kind"], ("body", "kind"))
+    if "filename" in body:
+        changes["filename"] = plain_filename(body["filename"], ("body", "filename"))
+    if "user_metadata" in body:
+        metadata = validate.json_object(body["user_metadata"], ("body", "user_metadata"))
+        changes["user_metadata_json"] = json.dumps(metadata, ensure_ascii=False)
+    return changes
+
+
+def update(db, asset_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    changes = read_patch(body)
+    with db.write() as connection:
+        row = live_row(connection, asset_id)
+        changed = {column: value for column, value in changes.items() if row[column] != value}
+        if changed:
+            write_changes(connection, asset_id, changed)
+            fields = sorted(column.removesuffix("_json") for column in changed)
+            events.append(connection, "asset.updated", "asset", asset_id, {"fields": fields})
+        return asset_from_row(live_row(connection, asset_id))
+
+
+def delete(db, asset_id: str) -> dict[str, bool]:
+    """Soft-delete the row and its links; the bytes stay until a purge."""
+    with db.write() as connection:
+        live_row(connection, asset_id)
+        now = clock.now()
+        linked = connection.execute(
+            "SELECT entity_id FROM entity_assets WHERE asset_id = ? AND deleted_at IS NULL",
+            (asset_id,),
+        ).fetchall()
+        connection.execute(
+            "UPDATE entity_assets SET deleted_at = ? WHERE asset_id = ? AND deleted_at IS NULL",
+            (now, asset_id),
+        )
+        for link in linked:
+            events.append(
+                connection, "asset.unlinked", "asset", asset_id, {"entity_id": link["entity_id"]}
+            )
+        connection.execute(
+            "UPDATE assets SET deleted_at = ?, updated_at = ? WHERE asset_id = ?",
+            (now, now, asset_id),
+        )
+        events.append(connection, "asset.deleted", "asset", asset_id)
+    return {"deleted": True}
+
+
+def derived(db, asset_id: str) -> dict[str, list]:
+    """Live assets whose `derived_from_asset_id` is this one, oldest first."""
+    with db.read() as connection:
+        live_row(connection, asset_id)
+        rows = connection.execute(
+            """SELECT * FROM assets WHERE derived_from_asset_id = ? AND deleted_at IS NULL
+               ORDER BY created_at, asset_id""",
+            (asset_id,),
+        ).fetchall()
+    return {"items": [asset_from_row(row) for row in rows]}
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern for `text*` in which `%`, `_` and `\\` are literal."""
+    return re.sub(r"([%_\\])", r"\\\1", text) + "%"
+
+
+def list_assets(db, filters: dict[str, str | None], paging: Paging) -> dict[str, Any]:
+    """Live assets, newest first, filtered by kind, filename substring (`q`, case-insensitive),
+    linked entity and MIME prefix."""
+    clauses, values = ["deleted_at IS NULL"], []
+    if filters.get("kind") is not None:
+        clauses.append("kind = ?")
+        values.append(filters["kind"])
+    if filters.get("q") is not None:
+        clauses.append("instr(lower(filename), lower(?)) > 0")
+        values.append(filters["q"])
+    if filters.get("mime_prefix") is not None:
+        clauses.append("mime_type LIKE ? ESCAPE '\\'")
+        values.append(like_prefix(filters["mime_prefix"]))
+    if filters.get("entity_id") is not None:
+        clauses.append(
+            "asset_id IN (SELECT asset_id FROM entity_assets"
+            " WHERE entity_id = ? AND deleted_at IS NULL)"
+        )
+        values.append(filters["entity_id"])
+    where = " AND ".join(clauses)
+    keyset, keyset_values = "", []
+    if paging.cursor is not None:
+        keyset, keyset_values = (
+            " AND (created_at, asset_id) < (?, ?)",
+            cursor_values(paging.cursor, str, str),
+        )
+    with db.read() as connection:
+        total = connection.execute(f"SELECT count(*) FROM assets WHERE {where}", values).fetchone()
+        rows = connection.execute(
+            f"SELECT * FROM assets WHERE {where}{keyset} {ASSET_LIST_ORDER} LIMIT ? OFFSET ?",
+            (*values, *keyset_values, paging.limit + 1, paging.offset),
+        ).fetchall()
+    items = [asset_from_row(row) for row in rows[: paging.limit]]
+    more = len(rows) > paging.limit
+    next_cursor = encode_cursor([items[-1]["created_at"], items[-1]["asset_id"]]) if more else None
+    return page(items, total[0], paging, next_cursor)
+
+
+def set_metadata_result(db, asset_id: str, status: str, entry: dict | None) -> None:
+    """Record an extraction's outcome; an `entry` replaces any earlier one from its Source."""
+    with db.write() as connection:
+        row = any_row(connection, asset_id)
+        if row is None:
+            return
+        changes: dict[str, Any] = {"metadata_status": status}
+        if entry is not None:
+            kept = [
+                old
+                for old in json.loads(row["meta_json"])["metadata"]
+                if old.get("Source") != entry["Source"]
+            ]
+            changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
+        write_changes(connection, asset_id, changes)
+        events.append(connection, "asset.updated", "asset", asset_id, {"metadata_status": status})
+
+
+def pending_extractions(db) -> list[str]:
+    """Assets still waiting for ExifTool (e.g. the server stopped before it ran)."""
+    with db.read() as connection:
+        rows = connection.execute(
+            "SELECT asset_id FROM assets WHERE metadata_status = 'pending' AND deleted_at IS NULL"
+        ).fetchall()
+    return [row["asset_id"] for row in rows]

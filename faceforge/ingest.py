@@ -1,0 +1,233 @@
+"""Taking bytes in: stream them to `tmp/` while hashing, fsync, move them into the store, and
+record the row, its sidecar, its link and its events.
+
+Shared by the upload route and by bulk import (which calls `ingest_file` from a worker
+thread), so nothing here knows about HTTP. Whatever goes wrong, the outcome is either a
+committed row with its bytes in place, or nothing: no row, no stored file, no temp file.
+No database lock is held while bytes move; a per-hash lock keeps two ingests of the same bytes
+(or an ingest and a purge) from interleaving.
+"""
+
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from faceforge import asset_links, assets
+from faceforge.errors import PayloadTooLarge, ValidationError
+from faceforge.storage.errors import StorageUnavailable
+
+log = logging.getLogger("faceforge.ingest")
+
+CHUNK_BYTES = 1024 * 1024
+DEFAULT_MIME_TYPE = "application/octet-stream"
+SIDECAR_LOC = ("body", "meta")
+
+
+@dataclass
+class StagedFile:
+    """Bytes written to a temp file under tmp/ and fsynced, with their hash and size.
+    As a context manager it removes the temp file if nobody moved it into the store."""
+
+    temp_path: Path
+    sha256: str
+    byte_size: int
+
+    def __enter__(self) -> "StagedFile":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.temp_path.unlink(missing_ok=True)
+
+
+def stage_chunks(chunks: Iterable[bytes], tmp_dir: Path, limit: int) -> StagedFile:
+    """Write `chunks` to a new temp file while hashing; 413 as soon as `limit` is passed
+    (nothing more is read and the temp file is removed)."""
+    temp_path = tmp_dir / f"ingest-{secrets.token_hex(8)}.part"
+    digest = hashlib.sha256()
+    byte_size = 0
+    try:
+        with open(temp_path, "xb") as handle:
+            for chunk in chunks:
+                byte_size += len(chunk)
+                if byte_size > limit:
+                    raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
+                digest.update(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    return StagedFile(temp_path, digest.hexdigest(), byte_size)
+
+
+def read_chunks(stream: BinaryIO, length: int | None = None) -> Iterable[bytes]:
+    """A binary stream as chunks, stopping after `length` bytes when it is given."""
+    while length is None or length > 0:
+        chunk = stream.read(CHUNK_BYTES if length is None else min(CHUNK_BYTES, length))
+        if not chunk:
+            return
+        if length is not None:
+            length -= len(chunk)
+        yield chunk
+
+
+def stage_source(source: Path | BinaryIO, tmp_dir: Path, limit: int) -> StagedFile:
+    """A path (copied, never linked or moved) or a readable binary stream."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            return stage_chunks(read_chunks(stream), tmp_dir, limit)
+    return stage_chunks(read_chunks(source), tmp_dir, limit)
+
+
+def sidecar_problem(message: str, loc: tuple) -> ValidationError:
+    return ValidationError(message, [{"loc": list(loc), "msg": message, "type": "value_error"}])
+
+
+def refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_sidecar(raw: bytes, loc: tuple) -> Any:
+    """The companion `_meta.json`: UTF-8, valid JSON, and not null or ""."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise sidecar_problem("_meta.json must be UTF-8", loc) from None
+    if not text.strip():
+        raise sidecar_problem("_meta.json must be non-empty", loc)
+    try:
+        document = json.loads(text, parse_constant=refuse_constant)
+    except ValueError:
+        raise sidecar_problem("_meta.json must be valid JSON", loc) from None
+    if document is None or document == "":
+        raise sidecar_problem("_meta.json must be non-empty", loc)
+    return document
+
+
+def sidecar_entry(raw: bytes, name: str | None, loc: tuple) -> dict[str, Any]:
+    return {
+        "Source": "UserSidecar",
+        "Type": "JsonMetadata",
+        "Name": name,
+        "NameHashes": None,
+        "Data": parse_sidecar(raw, loc),
+    }
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the caller asks for besides the bytes. `loc` prefixes field names in errors
+    (("query",) for the upload route, ("body",) for a bulk-import job's input)."""
+
+    filename: str
+    kind: str = "file"
+    mime_type: str | None = None
+    sidecar: bytes | None = None
+    sidecar_name: str | None = None
+    entity_id: str | None = None
+    role: str | None = None
+    derived_from: str | None = None
+    loc: tuple = ("query",)
+
+
+def check_request(db, request: Request) -> None:
+    """Refuse what can be refused before any byte is read: unknown entity or source asset."""
+    with db.read() as connection:
+        assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
+
+
+def place_bytes(storage, staged: StagedFile, kind: str, row) -> tuple[Any, str, bool]:
+    """(provider, key, placed): reuse the bytes an existing row points at when they are
+    there, else store the temp file where routing says (the filesystem if S3 fails)."""
+    if row is not None:
+        try:
+            provider = storage.provider(row["storage_provider"])
+            if provider.exists(row["storage_key"]):
+                return provider, row["storage_key"], False
+        except StorageUnavailable:
+            # Cannot look; the row's bytes are most likely still there.
+            return None, row["storage_key"], False
+    provider = storage.choose(kind, staged.byte_size)
+    try:
+        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+    except StorageUnavailable as error:
+        log.warning(
+            "storing %s on %s failed (%s); using the filesystem",
+            staged.sha256,
+            provider.name,
+            error.message,
+        )
+        provider = storage.provider("fs")
+        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+    return provider, provider.key_for(staged.sha256), True
+
+
+def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
+    """Store staged bytes and record them; returns (asset, created). Consumes `staged`."""
+    with staged:
+        metadata = []
+        if request.sidecar is not None:
+            metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
+        filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
+        if staged.byte_size == 0:
+            raise sidecar_problem("Uploaded file was empty", ("body", "file"))
+        mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
+        storage = services.storage
+        with storage.locks.hold(staged.sha256):
+            with services.db.read() as connection:
+                row = assets.any_row(connection, staged.sha256)
+            provider, key, placed = place_bytes(storage, staged, request.kind, row)
+            fields = {
+                "asset_id": staged.sha256,
+                "kind": request.kind,
+                "filename": filename,
+                "byte_size": staged.byte_size,
+                "mime_type": mime_type,
+                "metadata": metadata,
+                "storage_provider": provider.name if provider else row["storage_provider"],
+                "storage_key": key,
+                "derived_from": request.derived_from,
+                "metadata_status": services.metadata.status_for(filename),
+            }
+            try:
+                with services.db.write() as connection:
+                    created = record_in_transaction(connection, fields, request)
+                    asset = assets.asset_from_row(assets.any_row(connection, staged.sha256))
+            except BaseException:
+                if placed and (row is None or row["storage_key"] != key):
+                    provider.delete(key)
+                raise
+    if asset["metadata_status"] == "pending":
+        services.metadata.submit(asset["asset_id"])
+    return asset, created
+
+
+def record_in_transaction(connection, fields: dict[str, Any], request: Request) -> bool:
+    assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
+    if request.derived_from == fields["asset_id"]:
+        raise ValidationError.field(
+            (*request.loc, "derived_from"), "an asset cannot derive from itself"
+        )
+    created = assets.record(connection, fields)
+    if request.entity_id is not None:
+        role = asset_links.KEEP_ROLE if request.role is None else request.role
+        asset_links.link(connection, request.entity_id, fields["asset_id"], role)
+    return created
+
+
+def ingest_file(services, source: Path | BinaryIO, request: Request) -> tuple[dict[str, Any], bool]:
+    """Ingest a file from a path (copied) or a binary stream; returns (asset, created).
+    Safe to call from any thread; used by bulk import."""
+    check_request(services.db, request)
+    staged = stage_source(
+        source, services.config.home.tmp_dir, services.config["limits.max_upload_bytes"]
+    )
+    return ingest_staged(services, staged, request)

@@ -1,0 +1,127 @@
+"""Looking after stored bytes: the purge of long-deleted assets, and `faceforge check`.
+
+Deleting an asset keeps its bytes, so a mistake can be undone by uploading nothing at all
+(well: by restoring). A purge is the explicit admin action that removes the rows and bytes of
+assets deleted more than N days ago that nothing refers to any more: no live link, no live
+entity thumbnail, no asset derived from them. Each asset goes in its own transaction, under
+its hash lock, with the bytes deleted before the commit: a failure leaves the row in place.
+"""
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from faceforge import clock
+from faceforge.errors import ApiError
+
+log = logging.getLogger("faceforge.maintenance")
+
+DEFAULT_PURGE_DAYS = 30
+HASH_CHUNK_BYTES = 1024 * 1024
+
+PURGEABLE = """
+    SELECT * FROM assets a
+    WHERE a.deleted_at IS NOT NULL AND a.deleted_at < :cutoff
+      AND NOT EXISTS (SELECT 1 FROM entity_assets l
+                      WHERE l.asset_id = a.asset_id AND l.deleted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM entities e
+                      WHERE e.primary_thumbnail_asset_id = a.asset_id AND e.deleted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM assets c WHERE c.derived_from_asset_id = a.asset_id)
+"""
+
+
+def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
+    """Remove one asset's row, dead links and bytes, if it is still purgeable."""
+    with storage.locks.hold(asset_id), db.write() as connection:
+        row = connection.execute(
+            PURGEABLE + " AND a.asset_id = :asset_id", {"cutoff": cutoff, "asset_id": asset_id}
+        ).fetchone()
+        if row is None:
+            return None
+        connection.execute("DELETE FROM entity_assets WHERE asset_id = ?", (asset_id,))
+        connection.execute("DELETE FROM assets WHERE asset_id = ?", (asset_id,))
+        storage.provider(row["storage_provider"]).delete(row["storage_key"])
+    return {
+        "asset_id": asset_id,
+        "filename": row["filename"],
+        "byte_size": row["byte_size"],
+        "storage_provider": row["storage_provider"],
+    }
+
+
+def purge(db, storage, older_than_days: int) -> dict:
+    """Purge in rounds: removing a derived asset can make its source purgeable in turn."""
+    cutoff = clock.format_time(datetime.now(UTC) - timedelta(days=older_than_days))
+    purged, failed = [], set()
+    while True:
+        with db.read() as connection:
+            candidates = [
+                row["asset_id"]
+                for row in connection.execute(PURGEABLE, {"cutoff": cutoff}).fetchall()
+                if row["asset_id"] not in failed
+            ]
+        if not candidates:
+            break
+        for asset_id in candidates:
+            try:
+                removed = purge_one(db, storage, asset_id, cutoff)
+            except (ApiError, OSError) as error:
+                log.warning("purge of %s failed: %s", asset_id, getattr(error, "message", error))
+                failed.add(asset_id)
+                continue
+            if removed is not None:
+                purged.append(removed)
+    log.info("purged %d assets deleted before %s", len(purged), cutoff)
+    return {
+        "purged": purged,
+        "count": len(purged),
+        "bytes_freed": sum(item["byte_size"] for item in purged),
+        "failed": sorted(failed),
+    }
+
+
+def stored_hash(provider, key: str, byte_size: int) -> str:
+    digest = hashlib.sha256()
+    for chunk in provider.read_range(key, 0, byte_size):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_row(storage, row, verify_hashes: bool) -> str | None:
+    """What is wrong with one row's bytes, or None."""
+    provider = storage.providers.get(row["storage_provider"])
+    if provider is None:
+        return f"stored on {row['storage_provider']!r}, which is not configured"
+    try:
+        size = provider.size(row["storage_key"])
+        if size is None:
+            return "bytes are missing"
+        if size != row["byte_size"]:
+            return f"size is {size} bytes, the row says {row['byte_size']}"
+        if verify_hashes and stored_hash(provider, row["storage_key"], size) != row["asset_id"]:
+            return "content no longer matches its SHA-256"
+    except (ApiError, OSError) as error:
+        return f"cannot be read: {getattr(error, 'message', error)}"
+    return None
+
+
+def check(db, storage, verify_hashes: bool = True) -> list[str]:
+    """Problems between rows and stored bytes, one sentence each; [] when all is well.
+    Deleted rows count too: they own their bytes until a purge."""
+    problems = []
+    owned: dict[str, set[str]] = {}
+    with db.read() as connection:
+        rows = connection.execute("SELECT * FROM assets ORDER BY created_at").fetchall()
+    for row in rows:
+        owned.setdefault(row["storage_provider"], set()).add(row["storage_key"])
+        problem = check_row(storage, row, verify_hashes)
+        if problem:
+            problems.append(f"asset {row['asset_id']} ({row['filename']}): {problem}")
+    for name, provider in storage.providers.items():
+        try:
+            for key, _size in provider.stored_files():
+                if key not in owned.get(name, set()):
+                    problems.append(f"{name}:{key} is stored but no asset row owns it")
+        except (ApiError, OSError) as error:
+            problems.append(f"cannot list {name}: {getattr(error, 'message', error)}")
+    return problems

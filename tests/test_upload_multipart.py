@@ -1,0 +1,116 @@
+"""The streaming multipart reader on its own: every way a body can be cut into reads, near
+misses of the boundary inside data, and the header forms browsers and curl send."""
+
+import io
+
+import pytest
+
+from faceforge.errors import ValidationError
+from faceforge.web.multipart import MultipartReader, boundary_of, header_parameters
+from tests.assets_support import BOUNDARY, multipart_body
+
+
+class TrickleStream(io.RawIOBase):
+    """Hands out at most `step` bytes per read, as a slow socket would."""
+
+    def __init__(self, data: bytes, step: int):
+        self.data, self.position, self.step = data, 0, step
+
+    def read(self, size=-1):
+        end = self.position + min(self.step, size if size >= 0 else self.step)
+        chunk = self.data[self.position : end]
+        self.position += len(chunk)
+        return chunk
+
+
+def read_parts(body: bytes, step: int = 10**9, boundary: str = BOUNDARY):
+    reader = MultipartReader(TrickleStream(body, step), boundary.encode(), len(body))
+    return [(p.name, p.filename, p.content_type, b"".join(p.chunks)) for p in reader.parts()]
+
+
+NEAR_MISS = (
+    b"data\r\n--faceforge-test-boundar\r\n-faceforge-test-boundary"
+    b"--faceforge-test-boundary\n--faceforge-test-boundary\r\n-"
+)
+PARTS = [
+    ("meta", None, None, b'{"a": 1}'),
+    ("file", "x.bin", "application/octet-stream", NEAR_MISS),
+    ("empty", "e.txt", "text/plain", b""),
+]
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 64, 10**9])
+def test_parts_survive_any_read_size(step):
+    assert read_parts(multipart_body(PARTS), step) == PARTS
+
+
+def test_preamble_epilogue_and_transport_padding_are_ignored():
+    body = (
+        b"preamble text\r\n--B  \t\r\nContent-Disposition: form-data; name=f\r\n\r\nv"
+        b"\r\n--B--\r\nepilogue"
+    )
+    assert read_parts(body, 3, "B") == [("f", None, None, b"v")]
+
+
+def test_unconsumed_parts_are_skipped():
+    reader = MultipartReader(io.BytesIO(multipart_body(PARTS)), BOUNDARY.encode(), None)
+    assert [part.name for part in reader.parts()] == ["meta", "file", "empty"]
+
+
+def test_content_length_bounds_the_read():
+    body = multipart_body(PARTS)
+    reader = MultipartReader(io.BytesIO(body + b"trailing junk"), BOUNDARY.encode(), len(body))
+    assert len(list(reader.parts())) == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        multipart_body(PARTS)[:-10],
+        multipart_body(PARTS)[:40],
+        b"",
+        b"--faceforge-test-boundary\r\n" + b"X" * 20000,
+    ],
+    ids=["cut-before-close", "cut-in-headers", "empty", "endless-headers"],
+)
+def test_truncated_bodies_are_malformed(body):
+    with pytest.raises(ValidationError) as raised:
+        read_parts(body, 5)
+    assert raised.value.details[0]["type"] == "multipart_invalid"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('form-data; name="file"; filename="a.jpg"', {"name": "file", "filename": "a.jpg"}),
+        ("form-data; name=file; filename=a.jpg", {"name": "file", "filename": "a.jpg"}),
+        (
+            r'form-data; name="f"; filename="say \"hi\".txt"',
+            {"name": "f", "filename": 'say "hi".txt'},
+        ),
+        ('form-data; name="f"; filename="a;b.txt"', {"name": "f", "filename": "a;b.txt"}),
+        (
+            'form-data; name="f"; filename="fallback"; filename*=UTF-8\'\'Zo%C3%AB.png',
+            {"name": "f", "filename": "Zoë.png"},
+        ),
+        ('form-data; NAME="f"', {"name": "f"}),
+    ],
+)
+def test_content_disposition_parameters(value, expected):
+    assert header_parameters(value) == ("form-data", expected)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "boundary"),
+    [
+        ("multipart/form-data; boundary=abc", b"abc"),
+        ('multipart/form-data; boundary="a b:c"', b"a b:c"),
+        ("Multipart/Form-Data; charset=utf-8; boundary=xyz", b"xyz"),
+        ("multipart/form-data", None),
+        ("multipart/mixed; boundary=abc", None),
+        ("multipart/form-data; boundary=" + "x" * 71, None),
+        ("application/json", None),
+    ],
+)
+def test_boundary_of(content_type, boundary):
+    assert boundary_of(content_type) == boundary
