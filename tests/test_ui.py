@@ -141,27 +141,41 @@ class Ui:
     def notice(self, text: str):
         expect(self.page.locator("#notices")).to_contain_text(text)
 
+    def settle(self) -> None:
+        """Wait until the screen shows what it loads: no "Loading…" left, images decoded."""
+        expect(self.page.locator("body")).not_to_contain_text("Loading…")
+        # (wait_for_function evaluates a string, which the UI's CSP rightly refuses)
+        wait_until(lambda: self.page.evaluate("[...document.images].every((i) => i.complete)"))
+
     def screenshot(self, name: str) -> None:
-        self.page.wait_for_load_state("networkidle")
+        """The page as a person sees it once everything loaded (passing messages removed)."""
+        self.settle()
+        self.page.evaluate("document.getElementById('notices').replaceChildren()")
         self.page.screenshot(path=str(self.shots / name))
+
+
+def screenshot_folder(tmp_path: Path) -> Path:
+    """docs/screenshots/ when asked to update them, else the test's own temp folder."""
+    folder = SCREENSHOTS if os.environ.get("FACEFORGE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
 def ui(browser, server, tmp_path):
-    shots = SCREENSHOTS if os.environ.get("FACEFORGE_UPDATE_SCREENSHOTS") == "1" else tmp_path
-    shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    tab = Ui(context, server, shots)
+    tab = Ui(context, server, screenshot_folder(tmp_path))
     yield tab
     problems = tab.unexpected()
     context.close()
     assert problems == []
 
 
-def png_bytes(width: int, height: int) -> bytes:
+def png_bytes(width: int, height: int, blue: int = 160) -> bytes:
     """A real (uncompressed, so big) PNG: a colour gradient, so previews show a picture."""
     rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 160))
+        b"\x00"
+        + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, blue))
         for y in range(height)
     )
 
@@ -215,7 +229,6 @@ def test_login_with_the_token_then_logout(ui):
     ui.open("#/system")
     page = ui.page
     ui.heading("Log in")
-    ui.screenshot("login.png")
     page.get_by_label("Install token").fill("not-the-token")
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".login")).to_contain_text("Invalid token")
@@ -224,7 +237,6 @@ def test_login_with_the_token_then_logout(ui):
     ui.heading("System")  # the address asked for before logging in
     expect(page.locator("main")).to_contain_text(str(ui.server.home))
     expect(page.locator("main")).to_contain_text("Entities")
-    ui.screenshot("system.png")
     page.get_by_role("button", name="Log out").click()
     ui.heading("Log in")
     assert ui.server.anonymous.get("/v1/ping").status == 401
@@ -268,47 +280,141 @@ def test_a_401_sends_to_login_and_back_to_the_same_address(ui):
     assert page.url.endswith(f"/ui/#/entities/{entity['entity_id']}?tab=descriptors")
 
 
-def populate(server, tmp_path) -> list[str]:
-    """Something on every screen; the addresses of all of them, detail pages and tabs included."""
+def wav_bytes(seconds: int = 1, rate: int = 8000) -> bytes:
+    """A real WAV file (silence), so the audio player appears."""
+    frames = b"\x00\x00" * rate * seconds
+    fmt = struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    data = b"data" + struct.pack("<I", len(frames)) + frames
+    return b"RIFF" + struct.pack("<I", 36 + len(frames)) + b"WAVEfmt " + fmt + data
+
+
+PEOPLE = [
+    ("Ada Lovelace", ["math", "poet"], ["Countess of Lovelace"], 220),
+    ("Charles Babbage", ["engine", "math"], [], 90),
+    ("Alan Turing", ["logic", "computing"], [], 20),
+    ("Grace Hopper", ["navy", "computing"], ["Amazing Grace"], 140),
+    ("Kurt Gödel", ["logic"], [], None),
+    ("Hedy Lamarr", ["film", "radio"], [], 250),
+]
+
+
+def upload(server, body: bytes, **query) -> dict:
+    headers = {"Content-Type": "application/octet-stream"}
+    reply = server.client.post("/v1/assets/upload", body=body, headers=headers, query=query)
+    return reply.data
+
+
+def populate(server, tmp_path) -> dict:
+    """Something on every screen: people with pictures, files, definitions, descriptors, a
+    relationship, a configured plugin and a finished import. Returns ids and every address."""
     client = server.client
-    ada = create_entity(server, "Ada Lovelace", tags=["math"])
-    babbage = create_entity(server, "Charles Babbage")
-    picture = client.post(
-        "/v1/assets/upload",
-        body=png_bytes(64, 48),
-        headers={"Content-Type": "application/octet-stream"},
-        query={"filename": "ada.png", "kind": "image", "entity_id": ada["entity_id"]},
-    ).data
-    relationship = {"src_entity_id": ada["entity_id"], "dst_entity_id": babbage["entity_id"]}
+    people = {}
+    for name, tags, aliases, blue in PEOPLE:
+        entity = create_entity(server, name, tags=tags, aliases=aliases)
+        people[name] = entity["entity_id"]
+        if blue is not None:
+            filename = name.split()[0].lower() + ".png"
+            upload(
+                server,
+                png_bytes(160, 120, blue),
+                filename=filename,
+                kind="image",
+                entity_id=entity["entity_id"],
+                role="portrait",
+            )
+    ada = people["Ada Lovelace"]
+    picture = client.get(f"/v1/entities/{ada}/assets").data["items"][0]
+    upload(server, wav_bytes(), filename="voice.wav", kind="audio", entity_id=ada)
+    upload(
+        server,
+        b"Notes on the Analytical Engine\n" * 40,
+        filename="notes.txt",
+        kind="document",
+        entity_id=ada,
+        role="notes",
+    )
+    client.post(
+        "/v1/admin/field-defs",
+        {"scope": "entity", "field_key": "born", "field_type": "int", "options": {"min": 0}},
+    )
+    eyes = {"options": ["blue", "green", "brown"]}
+    client.post(
+        "/v1/admin/field-defs",
+        {"scope": "descriptor", "field_key": "eye_color", "field_type": "enum", "options": eyes},
+    )
+    client.patch(f"/v1/entities/{ada}", {"fields": {"born": 1815}})
+    client.post(f"/v1/entities/{ada}/descriptors", {"field_key": "eye_color", "value": "green"})
+    relationship = {"src_entity_id": ada, "dst_entity_id": people["Charles Babbage"]}
     client.post("/v1/relationships", {**relationship, "relationship_type": "coworker"})
-    definition = {"scope": "descriptor", "field_key": "code", "field_type": "string"}
-    client.post("/v1/admin/field-defs", definition)
     write_plugin(server.home)
-    folder = tmp_path / "import"
+    client.post("/v1/plugins/greeter/enable")
+    client.put("/v1/plugins/greeter/config", {"config": {"greeting": "Hello", "times": 2}})
+    folder = tmp_path / "navy-archive"
     folder.mkdir()
-    (folder / "one.txt").write_text("one", encoding="utf-8")
-    job = client.post("/v1/assets/bulk-import", {"path": str(folder)}).data
+    for index in range(6):
+        (folder / f"log-{index}.txt").write_text(f"entry {index}\n" * 50, encoding="utf-8")
+    body = {"path": str(folder), "kind": "document", "entity_id": people["Grace Hopper"]}
+    job = client.post("/v1/assets/bulk-import", body).data
     wait_until(lambda: client.get(f"/v1/jobs/{job['job_id']}").data["status"] == "succeeded")
     tabs = ["overview", "descriptors", "attachments", "relationships", "plugins"]
-    return [
-        *MAIN_SCREENS,
-        *(f"#/entities/{ada['entity_id']}?tab={tab}" for tab in tabs),
-        f"#/assets/{picture['asset_id']}",
-        f"#/jobs/{job['job_id']}",
+    return {
+        "ada": ada,
+        "picture": picture["asset_id"],
+        "job": job["job_id"],
+        "addresses": [
+            *MAIN_SCREENS,
+            *(f"#/entities/{ada}?tab={tab}" for tab in tabs),
+            f"#/assets/{picture['asset_id']}",
+            f"#/jobs/{job['job_id']}",
+        ],
+    }
+
+
+def test_screenshots_of_every_main_screen_for_the_user_guide(browser, server, tmp_path):
+    data = populate(server, tmp_path)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = Ui(context, server, screenshot_folder(tmp_path))
+    tab.allow(401, "GET", r"^/v1/system/info$")
+    tab.open()
+    tab.heading("Log in")
+    tab.screenshot("login.png")
+    tab.page.get_by_label("Install token").fill(server.token)
+    tab.page.keyboard.press("Enter")
+    tab.heading("Entities")
+    expect(tab.page.locator("#version-line")).to_have_text(re.compile(r"^Core "))
+    shots = [
+        ("entities.png", "#/entities", "Entities"),
+        ("entity-detail.png", f"#/entities/{data['ada']}?tab=attachments", "Ada Lovelace"),
+        ("assets.png", "#/assets", "Assets"),
+        ("jobs.png", "#/jobs", "Jobs"),
+        ("job-detail.png", f"#/jobs/{data['job']}", "assets.bulk-import succeeded"),
+        ("plugins.png", "#/plugins", "Plugins"),
+        ("field-defs.png", "#/field-defs", "Field definitions"),
+        ("system.png", "#/system", "System"),
     ]
+    for name, address, heading in shots:
+        tab.open(address)
+        tab.heading(heading)
+        if name == "plugins.png":
+            tab.page.locator("summary", has_text="Settings").click()
+        tab.screenshot(name)
+        assert (tab.shots / name).stat().st_size > 10_000
+    problems = tab.unexpected()
+    context.close()
+    assert problems == []
 
 
 def test_every_screen_loads_cleanly_is_labelled_fits_1024_px_and_follows_the_color_scheme(
     browser, server, tmp_path
 ):
-    addresses = populate(server, tmp_path)
+    addresses = populate(server, tmp_path)["addresses"]
     for scheme, dark in (("light", False), ("dark", True)):
         context = browser.new_context(viewport={"width": 1024, "height": 700}, color_scheme=scheme)
         tab = Ui(context, server, tmp_path)
         tab.login()
         for address in addresses:
             tab.open(address)
-            tab.page.wait_for_load_state("networkidle")
+            tab.settle()
             unlabelled = tab.page.evaluate(
                 """() => [...document.querySelectorAll('input, select, textarea, button')]
                     .filter((el) => !el.hidden && el.offsetParent !== null)
@@ -370,7 +476,6 @@ def test_create_edit_search_and_delete_an_entity(ui):
     ui.heading("Entities")
     rows = table_rows(ui)
     expect(rows).to_have_count(2)
-    ui.screenshot("entities.png")
     search_for(ui, "countess", 1)
     expect(rows.first).to_contain_text("Ada King")
     assert "q=countess" in page.url
@@ -470,7 +575,6 @@ def test_field_definitions_page(ui):
     dialog.get_by_label("Minimum", exact=True).fill("0")
     dialog.get_by_role("button", name="Create").click()
     expect(table_rows(ui)).to_have_count(2)
-    ui.screenshot("field-defs.png")
     definitions = ui.server.client.get("/v1/admin/field-defs").data["items"]
     assert {(d["scope"], d["field_key"], d["field_type"]) for d in definitions} == {
         ("descriptor", "eye_color", "enum"),
@@ -499,7 +603,6 @@ def test_upload_two_files_with_progress_then_download_one(ui, tmp_path):
     linked = page.get_by_role("region", name="Linked files").locator("tbody tr")
     expect(linked).to_have_count(2)
     expect(linked.filter(has_text="portrait.png")).to_contain_text("reference")
-    ui.screenshot("entity-detail.png")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download voice.bin").click()
     assert Path(download.value.path()).read_bytes() == second.read_bytes()
@@ -531,17 +634,10 @@ def test_cancel_an_upload_in_flight(ui, tmp_path):
 
 
 def test_assets_page_search_detail_and_signed_url(ui, tmp_path):
-    client = ui.server.client
     for name in ("alpha.txt", "beta.txt"):
-        client.post(
-            "/v1/assets/upload",
-            body=name.encode() * 10,
-            headers={"Content-Type": "application/octet-stream"},
-            query={"filename": name, "kind": "document"},
-        )
+        upload(ui.server, name.encode() * 10, filename=name, kind="document")
     page = ui.visit("#/assets", "Assets")
     expect(table_rows(ui)).to_have_count(2)
-    ui.screenshot("assets.png")
     search_for(ui, "bet", 1)
     page.get_by_role("link", name="beta.txt").click()
     ui.heading("beta.txt")
@@ -580,7 +676,6 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     expect(page.locator(".job-percent")).to_have_text("100 %", timeout=30_000)
     expect(page.get_by_role("heading", level=1)).to_contain_text("succeeded")
     expect(page.get_by_role("log")).to_contain_text("frame11.bin")
-    ui.screenshot("job-detail.png")
     job_id = page.url.rsplit("/", 1)[1]
     assert ui.server.client.get(f"/v1/jobs/{job_id}").data["result"]["imported"] == 12
     linked = ui.server.client.get(f"/v1/entities/{ada['entity_id']}/assets").data["items"]
@@ -590,7 +685,6 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     page.get_by_role("link", name="← All jobs").click()
     ui.heading("Jobs")
     expect(table_rows(ui)).to_contain_text("succeeded")
-    ui.screenshot("jobs.png")
 
 
 def write_plugin(home: Path) -> None:
@@ -633,7 +727,6 @@ def test_enable_a_plugin_and_save_an_invalid_then_a_valid_config(ui):
     card.get_by_role("button", name="Save settings").click()
     expect(card.locator("[data-field=greeting] .field-error")).not_to_be_empty()
     expect(card.locator("[data-field=times] .field-error")).not_to_be_empty()
-    ui.screenshot("plugins.png")
     card.get_by_label("greeting").fill("hello")
     card.get_by_label("times").fill("3")
     card.get_by_label("loud").check()

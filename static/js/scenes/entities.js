@@ -7,7 +7,7 @@ import { dangerButton, openDialog } from "../ui/dialog.js";
 import { button, debounce, empty, field, h, link, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
-import { isImage, setThumbnail, thumbnail } from "../ui/preview.js";
+import { showFirstImage, thumbnail } from "../ui/preview.js";
 import { Scene } from "./scene.js";
 
 /** @typedef {import("../api/v1.js").Entity} Entity */
@@ -61,6 +61,7 @@ export class EntitiesScene extends Scene {
 	bulkBar = h("div.bulk-bar", { role: "region", "aria-label": "Bulk actions", hidden: true });
 	results = h("div");
 	/** @type {HTMLElement} */ container = this.results;
+	/** @type {WeakMap<Element, Entity>} */ waitingForPicture = new WeakMap();
 	thumbObserver = new IntersectionObserver((entries) => this.findThumbnails(entries), { rootMargin: "200px" });
 
 	show(/** @type {HTMLElement} */ root) {
@@ -165,7 +166,7 @@ export class EntitiesScene extends Scene {
 	card(entity) {
 		const picture = thumbnail(entity.display_name, entity.primary_thumbnail_asset_id);
 		if (!entity.primary_thumbnail_asset_id) {
-			Object.assign(picture.dataset, { entityId: entity.entity_id, name: entity.display_name });
+			this.waitingForPicture.set(picture, entity);
 			this.thumbObserver.observe(picture);
 		}
 		const target = `#/entities/${entity.entity_id}`;
@@ -177,22 +178,12 @@ export class EntitiesScene extends Scene {
 		);
 	}
 
-	/**
-	 * A card without a chosen thumbnail shows the entity's first linked image, looked up only
-	 * when the card is about to scroll into view.
-	 * @param {IntersectionObserverEntry[]} entries
-	 */
+	/** Cards without a chosen thumbnail get the first linked image once about to scroll into view. @param {IntersectionObserverEntry[]} entries */
 	findThumbnails(entries) {
 		for (const entry of entries.filter((item) => item.isIntersecting)) {
-			const box = /** @type {HTMLElement} */ (entry.target);
-			this.thumbObserver.unobserve(box);
-			entities
-				.assets(String(box.dataset.entityId), { limit: 20 })
-				.then((page) => {
-					const image = page.items.find(isImage);
-					if (image && this.active) setThumbnail(box, String(box.dataset.name), image.asset_id);
-				})
-				.catch((error) => showError(error, "Loading a thumbnail"));
+			this.thumbObserver.unobserve(entry.target);
+			const entity = this.waitingForPicture.get(entry.target);
+			if (entity) showFirstImage(/** @type {HTMLElement} */ (entry.target), entity);
 		}
 	}
 

@@ -17,7 +17,7 @@ export function h(tag, props = {}, ...children) {
 	}
 	const [name, ...classes] = tag.split(".");
 	const element = /** @type {HTMLElementTagNameMap[K]} */ (document.createElement(name));
-	element.className = classes.join(" ");
+	if (classes.length) element.className = classes.join(" ");
 	for (const [key, value] of Object.entries(/** @type {Record<string, any>} */ (props))) {
 		if (value === undefined || value === null || value === false) continue;
 		if (key === "class") element.className = value;

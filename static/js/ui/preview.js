@@ -1,7 +1,8 @@
 /** Asset previews (image, audio, video; players fetch nothing until played), thumbnails, download links. */
 
-import { assets } from "../api/v1.js";
+import { assets, entities } from "../api/v1.js";
 import { h, initials, link, muted } from "./dom.js";
+import { showError } from "./notices.js";
 
 /** @param {{mime_type: string | null}} asset */
 export const isImage = (asset) => (asset.mime_type || "").startsWith("image/");
@@ -47,3 +48,17 @@ export function setThumbnail(box, name, assetId) {
 
 /** The first cells of an asset's table row: preview, file name (to its page), kind. @param {import("../api/v1.js").Asset} asset */
 export const assetCells = (asset) => [h("td", preview(asset) || muted("—")), h("td", link(`#/assets/${asset.asset_id}`, asset.filename)), h("td", { text: asset.kind })];
+
+/**
+ * Put the entity's first linked image in `box` (for entities without a primary thumbnail).
+ * @param {HTMLElement} box @param {import("../api/v1.js").Entity} entity
+ */
+export function showFirstImage(box, entity) {
+	entities
+		.assets(entity.entity_id, { limit: 20 })
+		.then((page) => {
+			const image = page.items.find(isImage);
+			if (image && box.isConnected) setThumbnail(box, entity.display_name, image.asset_id);
+		})
+		.catch((error) => showError(error, "Loading a picture"));
+}
