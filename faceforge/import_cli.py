@@ -179,12 +179,17 @@ class ProgressBar:
         self.stream.flush()
 
 
-def follow(jobs, job_id: str, bar: ProgressBar) -> dict:
-    """Follow the job until it ends, drawing progress and noting failed files."""
+def follow(jobs, job_id: str, bar: ProgressBar, announcement: str) -> dict:
+    """Announce the job, then follow it until it ends, drawing progress and noting failed files.
+    The announcement is printed inside the Ctrl-C handling: a user who presses Ctrl-C as soon
+    as it appears must cancel the job, not meet a traceback."""
     after_id, done, total = 0, 0, 0
     canceling = False
     while True:
         try:
+            if announcement:
+                message, announcement = announcement, ""
+                print(message, file=sys.stderr, flush=True)
             # The status first: once it says finished, the log lines read next are all there.
             job = jobs.job(job_id)
             while True:
@@ -226,10 +231,10 @@ def run(args, config) -> int:
     where = "the running server" if isinstance(jobs, ServerJobs) else "this process"
     try:
         job = jobs.submit(job_input)
-        print(f"Importing {folder} in {where} (job {job['job_id']})", file=sys.stderr)
         bar = ProgressBar()
         try:
-            job = follow(jobs, job["job_id"], bar)
+            announcement = f"Importing {folder} in {where} (job {job['job_id']})"
+            job = follow(jobs, job["job_id"], bar, announcement)
         finally:
             bar.finish()
     finally:

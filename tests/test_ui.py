@@ -377,25 +377,25 @@ def test_screenshots_of_every_main_screen_for_the_user_guide(browser, server, tm
     tab.allow(401, "GET", r"^/v1/system/info$")
     tab.open()
     tab.heading("Log in")
-    tab.screenshot("login.png")
+    tab.screenshot("ui-login.png")
     tab.page.get_by_label("Install token").fill(server.token)
     tab.page.keyboard.press("Enter")
     tab.heading("Entities")
     expect(tab.page.locator("#version-line")).to_have_text(re.compile(r"^Core "))
     shots = [
-        ("entities.png", "#/entities", "Entities"),
-        ("entity-detail.png", f"#/entities/{data['ada']}?tab=attachments", "Ada Lovelace"),
-        ("assets.png", "#/assets", "Assets"),
-        ("jobs.png", "#/jobs", "Jobs"),
-        ("job-detail.png", f"#/jobs/{data['job']}", "assets.bulk-import succeeded"),
-        ("plugins.png", "#/plugins", "Plugins"),
-        ("field-defs.png", "#/field-defs", "Field definitions"),
-        ("system.png", "#/system", "System"),
+        ("ui-entities.png", "#/entities", "Entities"),
+        ("ui-entity-detail.png", f"#/entities/{data['ada']}?tab=attachments", "Ada Lovelace"),
+        ("ui-assets.png", "#/assets", "Assets"),
+        ("ui-jobs.png", "#/jobs", "Jobs"),
+        ("ui-job-detail.png", f"#/jobs/{data['job']}", "assets.bulk-import succeeded"),
+        ("ui-plugins.png", "#/plugins", "Plugins"),
+        ("ui-field-definitions.png", "#/field-defs", "Field definitions"),
+        ("ui-system.png", "#/system", "System"),
     ]
     for name, address, heading in shots:
         tab.open(address)
         tab.heading(heading)
-        if name == "plugins.png":
+        if name == "ui-plugins.png":
             tab.page.locator("summary", has_text="Settings").click()
         tab.screenshot(name)
         assert (tab.shots / name).stat().st_size > 10_000
