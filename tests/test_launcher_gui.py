@@ -1,8 +1,9 @@
 """The launcher's window for real, under Xvfb: the wizard driven by Tk events, Core started
 and healthy, Open UI, Stop; closing with "keep running" and a later launcher attaching.
 
-Screenshots of each screen are written to docs/screenshots/ for the user guide (ImageMagick's
-`import`; skipped with a reason when it is missing, the rest of the test still runs).
+Screenshots of each screen (ImageMagick's `import`; without it the rest still runs) go to
+docs/screenshots/ for the user guide when FACEFORGE_UPDATE_SCREENSHOTS=1, else to a temp folder,
+so that test runs do not dirty the checkout.
 """
 
 import contextlib
@@ -12,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +29,11 @@ from tests.tk_driving import click, pump, type_into, xvfb
 
 tkinter = pytest.importorskip("tkinter", reason="tkinter is not installed (python3-tk)")
 
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+SCREENSHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("FACEFORGE_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "faceforge-launcher-screenshots"
+)
 
 
 @pytest.fixture(scope="module")

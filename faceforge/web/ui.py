@@ -8,6 +8,13 @@ from faceforge.errors import Forbidden, Unauthorized, ValidationError
 from faceforge.web import auth, params, static
 
 LOGIN_FORM_LIMIT = 64 * 1024
+# The shell loads only its own files and talks only to this server: the browser enforces that
+# nothing (script, style, image, request) comes from or goes to anywhere else, and that no
+# other site frames the UI.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 LOGIN_LINK_PATH = "/ui/login-link"
 # The access log masks this query key (web/access_log.py SECRET_QUERY_KEYS).
 LOGIN_LINK_QUERY_KEY = "code"
@@ -17,12 +24,18 @@ def root(services):
     return bottle.HTTPResponse(status=302, headers={"Location": "/ui/"})
 
 
+def shell_file(path: str) -> bottle.HTTPResponse:
+    response = static.file_response(resources.static_folder(), path)
+    response.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
 def shell(services):
-    return static.file_response(resources.static_folder(), "index.html")
+    return shell_file("index.html")
 
 
 def static_file(services, path):
-    return static.file_response(resources.static_folder(), path)
+    return shell_file(path)
 
 
 def wants_redirect() -> bool:

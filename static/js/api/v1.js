@@ -1,0 +1,115 @@
+/**
+ * The /v1 API, one function per route (API.md is the contract); each resolves to the envelope's `data`,
+ * shaped as the typedefs below say.
+ */
+
+import { request, upload } from "./client.js";
+
+/**
+ * @typedef {{entity_id: string, display_name: string, aliases: string[], tags: string[], fields: Record<string, any>,
+ *   external_ids: Record<string, string>, primary_thumbnail_asset_id: string | null, plugin_data: Record<string, any>,
+ *   created_at: string, updated_at: string}} Entity
+ * @typedef {{asset_id: string, kind: string, filename: string, byte_size: number, mime_type: string | null,
+ *   storage_provider: string, storage_key: string, meta: {metadata?: any[]}, derived_from_asset_id: string | null,
+ *   user_metadata: Record<string, any>, metadata_status: string, created_at: string, updated_at: string,
+ *   role?: string | null, linked_at?: string}} Asset  (`role`, `linked_at`: in an entity's asset list)
+ * @typedef {{field_def_id: string, scope: string, field_key: string, field_type: string, required: boolean,
+ *   options: any, regex: string | null}} FieldDef
+ * @typedef {{descriptor_id: string, scope: string, field_key: string, value: any}} Descriptor
+ * @typedef {{relationship_id: string, src_entity_id: string, dst_entity_id: string, relationship_type: string,
+ *   created_at: string}} Relationship
+ * @typedef {{job_id: string, job_type: string, status: string, progress_percent: number, progress_step: string | null,
+ *   input: any, result: any, error: {code: string, message: string} | null, cancel_requested_at: string | null,
+ *   created_at: string, started_at: string | null, finished_at: string | null}} Job
+ * @typedef {{job_log_id: number, ts: string, level: string, message: string, data: any}} JobLog
+ * @typedef {{plugin_id: string, name: string | null, version: string | null, enabled: boolean, discovered: boolean,
+ *   config: any, config_schema: any, capabilities: string[], job_types: string[], permissions: string[],
+ *   error: string | null, entrypoints: any}} Plugin
+ * @typedef {{event_id: number, ts: string, type: string, subject_type: string, subject_id: string, data: any}} Event
+ * @typedef {Record<string, any>} Query
+ */
+/** @template T @typedef {{items: T[], total?: number, offset?: number, next_cursor?: string | null}} Page */
+
+const at = encodeURIComponent;
+
+export const system = {
+	info: () => request("GET", "/v1/system/info"),
+};
+
+export const session = {
+	login: (token) => request("POST", "/ui/login", { body: { token }, report401: false }),
+	logout: () => request("POST", "/ui/logout", { report401: false }),
+};
+
+export const entities = {
+	/** @returns {Promise<Page<Entity>>} */
+	list: (query) => request("GET", "/v1/entities", { query }),
+	/** @returns {Promise<Entity>} */
+	get: (id) => request("GET", `/v1/entities/${at(id)}`),
+	create: (body) => request("POST", "/v1/entities", { body }),
+	update: (id, body) => request("PATCH", `/v1/entities/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/entities/${at(id)}`),
+	/** @returns {Promise<Page<Asset>>} */
+	assets: (id, query) => request("GET", `/v1/entities/${at(id)}/assets`, { query }),
+	link: (id, assetId, role) => request("POST", `/v1/entities/${at(id)}/assets/${at(assetId)}`, { body: role ? { role } : {} }),
+	unlink: (id, assetId) => request("DELETE", `/v1/entities/${at(id)}/assets/${at(assetId)}`),
+};
+
+export const descriptors = {
+	list: (entityId) => request("GET", `/v1/entities/${at(entityId)}/descriptors`),
+	create: (entityId, /** @type {{scope: string, field_key: string, value: any}} */ body) => request("POST", `/v1/entities/${at(entityId)}/descriptors`, { body }),
+	update: (id, value) => request("PATCH", `/v1/descriptors/${at(id)}`, { body: { value } }),
+	remove: (id) => request("DELETE", `/v1/descriptors/${at(id)}`),
+};
+
+export const fieldDefs = {
+	list: (scope) => request("GET", "/v1/admin/field-defs", { query: { scope } }),
+	create: (body) => request("POST", "/v1/admin/field-defs", { body }),
+	update: (id, body) => request("PATCH", `/v1/admin/field-defs/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/admin/field-defs/${at(id)}`),
+};
+
+export const relationships = {
+	list: (entityId) => request("GET", "/v1/relationships", { query: { entity_id: entityId } }),
+	create: (body) => request("POST", "/v1/relationships", { body }),
+	remove: (id) => request("DELETE", `/v1/relationships/${at(id)}`),
+	types: (query) => request("GET", "/v1/relation-types", { query: { query, limit: 20 } }),
+};
+
+export const assets = {
+	/** @returns {Promise<Page<Asset>>} */
+	list: (query) => request("GET", "/v1/assets", { query }),
+	/** @returns {Promise<Asset>} */
+	get: (id) => request("GET", `/v1/assets/${at(id)}`),
+	update: (id, body) => request("PATCH", `/v1/assets/${at(id)}`, { body }),
+	remove: (id) => request("DELETE", `/v1/assets/${at(id)}`),
+	derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
+	signedUrl: (id, seconds) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: seconds } }),
+	downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
+	upload: (file, query, onProgress) =>
+		upload("/v1/assets/upload", query, file, onProgress),
+	bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
+};
+
+export const jobs = {
+	/** @returns {Promise<Page<Job>>} */
+	list: (query) => request("GET", "/v1/jobs", { query }),
+	/** @returns {Promise<Job>} */
+	get: (id) => request("GET", `/v1/jobs/${at(id)}`),
+	create: (/** @type {{job_type: string, input: any}} */ body) => request("POST", "/v1/jobs", { body }),
+	log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
+	cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
+	retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
+};
+
+export const events = {
+	list: (query) => request("GET", "/v1/events", { query }),
+};
+
+export const plugins = {
+	/** @returns {Promise<{items: Plugin[]}>} */
+	list: () => request("GET", "/v1/plugins"),
+	enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
+	disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
+	saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
+};

@@ -1,0 +1,88 @@
+/** Plugins: state badges, enable/disable, and a settings form built from `config_schema`. */
+
+import { plugins } from "../api/v1.js";
+import { badge, empty, facts, h, submitButton } from "../ui/dom.js";
+import { actionForm } from "../ui/form.js";
+import { showError, showSuccess } from "../ui/notices.js";
+import { schemaForm } from "../ui/schema_form.js";
+import { Scene } from "./scene.js";
+
+/** @typedef {import("../api/v1.js").Plugin} Plugin */
+
+/** @param {string[] | undefined} values */
+const codeList = (values) => (values?.length ? h("span.chips", values.map((text) => h("code.chip", { text }))) : "—");
+
+const titleOf = (plugin) => plugin.name || plugin.plugin_id;
+
+/** The settings form of a plugin. @param {Plugin} plugin */
+function settingsForm(plugin) {
+	const settings = schemaForm(plugin.config_schema, plugin.config);
+	return actionForm(
+		{ "aria-label": `Settings of ${titleOf(plugin)}` },
+		async () => {
+			const read = settings.read();
+			if (!read.ok) return;
+			await plugins.saveConfig(plugin.plugin_id, read.value);
+			showSuccess(`Settings of ${titleOf(plugin)} saved.`);
+		},
+		[settings.element, submitButton("Save settings")],
+		"config",
+	);
+}
+
+export class PluginsScene extends Scene {
+	list = h("div.stack");
+
+	show(/** @type {HTMLElement} */ root) {
+		super.show(root);
+		this.setTitle("Plugins");
+		root.append(h("h1", { text: "Plugins" }), h("p.hint", { text: "Plugins live in folders under plugins/ in the FaceForge home, each with a plugin.json manifest." }), this.list);
+		this.load();
+	}
+
+	load() {
+		return this.fill(this.list, "Loading the plugins", async () => {
+			const { items } = await plugins.list();
+			window.dispatchEvent(new CustomEvent("ff:plugins-changed", { detail: items }));
+			return items.length ? items.map((plugin) => this.card(plugin)) : empty("No plugins found. Put a plugin's folder in plugins/ and reload.");
+		});
+	}
+
+	card(plugin) {
+		const verb = plugin.enabled ? "Disable" : "Enable";
+		const toggle = h("button", { type: "button", class: plugin.enabled ? undefined : "primary", text: verb, "aria-label": `${verb} ${titleOf(plugin)}` });
+		toggle.addEventListener("click", async () => {
+			toggle.disabled = true;
+			try {
+				await (plugin.enabled ? plugins.disable(plugin.plugin_id) : plugins.enable(plugin.plugin_id));
+				showSuccess(`${titleOf(plugin)} ${plugin.enabled ? "disabled" : "enabled"}.`);
+				this.load();
+			} catch (error) {
+				toggle.disabled = false;
+				showError(error, `${verb} ${titleOf(plugin)}`);
+			}
+		});
+		const headingId = `plugin-${plugin.plugin_id}`;
+		return h(
+			"article.card.plugin-card",
+			{ "aria-labelledby": headingId, dataset: { plugin: plugin.plugin_id } },
+			h(
+				"header.page-head",
+				h("h2", { id: headingId, text: titleOf(plugin) }),
+				h("span.muted", { text: plugin.version || "" }),
+				plugin.enabled ? badge("enabled", "good") : badge("disabled"),
+				plugin.discovered ? badge("discovered", "info") : badge("missing", "warn"),
+				plugin.error && badge("error", "bad"),
+				h("div.actions", toggle),
+			),
+			plugin.error && h("p.error-block", { text: `Manifest problem: ${plugin.error}` }),
+			facts([
+				["Id", h("code", { text: plugin.plugin_id })],
+				["Capabilities", codeList(plugin.capabilities)],
+				["Job types", codeList(plugin.job_types)],
+				["Permissions", codeList(plugin.permissions)],
+			]),
+			h("details", h("summary", { text: "Settings" }), plugin.discovered && !plugin.error ? settingsForm(plugin) : h("p.muted", { text: "Settings need the plugin's folder and a valid manifest." })),
+		);
+	}
+}

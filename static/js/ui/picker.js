@@ -1,0 +1,91 @@
+/** Search-as-you-type picking (ARIA combobox + listbox): type, arrow keys, Enter or click. */
+
+import { debounce, field, h, textInput, uniqueId } from "./dom.js";
+import { showError } from "./notices.js";
+
+/**
+ * @template T
+ * @param {{label: string, path: string, hint: string, search: (text: string) => Promise<T[]>, describe: (item: T) => string}} options `describe` gives an option's text (and the input's once picked); `path` is the `data-field` for validation errors.
+ */
+export function picker(options) {
+	const listId = uniqueId("listbox");
+	const input = textInput("", { role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId });
+	const list = h("ul", { role: "listbox", id: listId, hidden: true, "aria-label": `${options.label} suggestions` });
+	/** @type {T[]} */ let results = [];
+	/** @type {T | null} */ let picked = null;
+	let active = -1;
+	let searchNumber = 0;
+
+	const close = () => {
+		list.hidden = true;
+		input.setAttribute("aria-expanded", "false");
+		input.removeAttribute("aria-activedescendant");
+		active = -1;
+	};
+	/** @param {number} index */
+	const highlight = (index) => {
+		active = index;
+		list.querySelectorAll("[role=option]").forEach((option, position) => {
+			option.setAttribute("aria-selected", String(position === index));
+			if (position !== index) return;
+			input.setAttribute("aria-activedescendant", option.id);
+			option.scrollIntoView({ block: "nearest" });
+		});
+	};
+	/** @param {T} item */
+	const choose = (item) => {
+		picked = item;
+		input.value = options.describe(item);
+		close();
+	};
+	const search = debounce(async () => {
+		const number = ++searchNumber;
+		try {
+			const found = await options.search(input.value.trim());
+			if (number !== searchNumber || document.activeElement !== input) return;
+			results = found;
+		} catch (error) {
+			return showError(error, "Searching");
+		}
+		const choices = results.map((item, index) =>
+			h("li", { role: "option", id: `${listId}-${index}`, "aria-selected": "false", text: options.describe(item), on: { mousedown: (/** @type {Event} */ event) => (event.preventDefault(), choose(item)) } }),
+		);
+		list.replaceChildren(...(choices.length ? choices : [h("li.muted", { text: "No matches" })]));
+		list.hidden = false;
+		input.setAttribute("aria-expanded", "true");
+		active = -1;
+	}, 200);
+
+	input.addEventListener("input", () => {
+		picked = null;
+		search();
+	});
+	input.addEventListener("focus", search);
+	input.addEventListener("blur", () => setTimeout(close, 100));
+	input.addEventListener("keydown", (event) => {
+		if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+			event.preventDefault();
+			if (list.hidden) return search();
+			highlight(Math.max(0, Math.min(results.length - 1, active + (event.key === "ArrowDown" ? 1 : -1))));
+		} else if (event.key === "Enter" && !list.hidden && active >= 0) {
+			event.preventDefault();
+			choose(results[active]);
+		} else if (event.key === "Escape" && !list.hidden) {
+			event.preventDefault();
+			close();
+		}
+	});
+	const element = field(options.label, input, { field: options.path, hint: options.hint });
+	const box = h("div.picker");
+	input.replaceWith(box);
+	box.append(input, list);
+	return {
+		element,
+		/** The picked item; null when nothing was picked or the text changed since. */
+		selected: () => picked,
+		clear: () => {
+			picked = null;
+			input.value = "";
+		},
+	};
+}
