@@ -83,6 +83,17 @@ def file_lines(client, job_id: str) -> list[dict]:
     return [line for line in lines if line["data"] and "file" in line["data"]]
 
 
+def settled_assets(client, contents) -> dict:
+    """The assets once ExifTool (which runs after the import job ends) is done with them."""
+
+    def all_settled():
+        assets = {data: client.get(f"/v1/assets/{sha256(data)}").data for data in contents}
+        pending = [a for a in assets.values() if a["metadata_status"] == "pending"]
+        return None if pending else assets
+
+    return wait_until(all_settled, timeout=30)
+
+
 def sidecars(asset: dict) -> list:
     return [e["Data"] for e in asset["meta"]["metadata"] if e["Source"] == "UserSidecar"]
 
@@ -135,7 +146,7 @@ def test_files_are_copied_never_linked(server, tmp_path):
 def test_running_the_import_again_adds_nothing(server, tmp_path):
     root = make_tree(tmp_path / "photos")
     run_import(server.client, path=str(root))
-    before = {data: server.client.get(f"/v1/assets/{sha256(data)}").data for data in (A, B, C, D)}
+    before = settled_assets(server.client, (A, B, C, D, NESTED, DEEP))
     events_before = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
     again = run_import(server.client, path=str(root))
     assert again["result"] == {
