@@ -28,6 +28,7 @@ class MetadataWorkers:
         self._local = threading.local()
         self._processes: list[exiftool.ExifToolProcess] = []
         self._lock = threading.Lock()
+        self._queued: dict[str, Future] = {}
         self._executor = (
             ThreadPoolExecutor(WORKERS, thread_name_prefix="exiftool") if self.tool else None
         )
@@ -37,10 +38,22 @@ class MetadataWorkers:
         return "skipped" if self.tool is None or exiftool.is_skipped(filename) else "pending"
 
     def submit(self, asset_id: str) -> Future | None:
-        """Queue an extraction; the Future resolves to the final status."""
+        """Queue an extraction; the Future resolves to the final status. An asset already
+        queued is not queued twice (the same bytes met twice in one import): two workers
+        would both see it `pending` and both run ExifTool on it."""
         if self._executor is None:
             return None
-        return self._executor.submit(self.extract, asset_id)
+        with self._lock:
+            future = self._queued.get(asset_id)
+            if future is not None:
+                return future
+            future = self._queued[asset_id] = self._executor.submit(self.extract, asset_id)
+        future.add_done_callback(lambda _: self._forget(asset_id))
+        return future
+
+    def _forget(self, asset_id: str) -> None:
+        with self._lock:
+            self._queued.pop(asset_id, None)
 
     def resume_pending(self) -> None:
         if self._executor is not None:

@@ -5,6 +5,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from tests.support import wait_until
+
 BOUNDARY = "faceforge-test-boundary"
 CHUNK = 1024 * 1024
 
@@ -87,6 +89,17 @@ def leftovers(server) -> dict:
 
 
 NOTHING = {"assets": [], "tmp": [], "rows": []}
+
+
+def settled(server, asset_id: str) -> dict:
+    """The asset once ExifTool is done with it (extraction runs after the upload returns, and
+    may hold a temporary copy under tmp/ meanwhile)."""
+
+    def done():
+        asset = server.client.get(f"/v1/assets/{asset_id}").data
+        return asset if asset["metadata_status"] != "pending" else None
+
+    return wait_until(done, timeout=30)
 
 
 def insert_entity(server, display_name: str = "Ann") -> str:

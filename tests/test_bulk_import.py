@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.assets_support import insert_entity, leftovers, sha256, upload
+from tests.assets_support import insert_entity, leftovers, settled, sha256, upload
+from tests.conftest import require_tool
 from tests.support import wait_until, write_core_json
 
 A, B, C, D = b"alpha bytes", b"bravo bytes", b"charlie bytes", b"delta bytes"
@@ -83,17 +84,6 @@ def file_lines(client, job_id: str) -> list[dict]:
     return [line for line in lines if line["data"] and "file" in line["data"]]
 
 
-def settled_assets(client, contents) -> dict:
-    """The assets once ExifTool (which runs after the import job ends) is done with them."""
-
-    def all_settled():
-        assets = {data: client.get(f"/v1/assets/{sha256(data)}").data for data in contents}
-        pending = [a for a in assets.values() if a["metadata_status"] == "pending"]
-        return None if pending else assets
-
-    return wait_until(all_settled, timeout=30)
-
-
 def sidecars(asset: dict) -> list:
     return [e["Data"] for e in asset["meta"]["metadata"] if e["Source"] == "UserSidecar"]
 
@@ -143,10 +133,22 @@ def test_files_are_copied_never_linked(server, tmp_path):
     assert (root / "a.jpg").read_bytes() == A
 
 
+def test_bytes_met_twice_in_one_import_are_read_by_exiftool_once(server, tmp_path):
+    require_tool("exiftool")
+    root = tmp_path / "twins"
+    root.mkdir()
+    for index in range(8):
+        (root / f"copy-{index}.txt").write_bytes(A)
+    run_import(server.client, path=str(root))
+    assert settled(server, sha256(A))["metadata_status"] == "done"
+    updates = server.client.get("/v1/events", query={"type": "asset.updated"}).data["items"]
+    assert [event["data"] for event in updates] == [{"metadata_status": "done"}]
+
+
 def test_running_the_import_again_adds_nothing(server, tmp_path):
     root = make_tree(tmp_path / "photos")
     run_import(server.client, path=str(root))
-    before = settled_assets(server.client, (A, B, C, D, NESTED, DEEP))
+    before = {data: settled(server, sha256(data)) for data in (A, B, C, D, NESTED, DEEP)}
     events_before = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
     again = run_import(server.client, path=str(root))
     assert again["result"] == {

@@ -12,9 +12,9 @@ import pytest
 
 from faceforge import exiftool
 from faceforge.metadata import WORKERS
-from tests.assets_support import child_processes, upload
+from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
-from tests.support import wait_until, write_core_json
+from tests.support import write_core_json
 
 
 def segment(marker: int, payload: bytes) -> bytes:
@@ -66,16 +66,6 @@ def with_exif(tmp_path: Path, name: str, data: bytes) -> bytes:
         check=True,
     )
     return path.read_bytes()
-
-
-def settled(server, asset_id: str) -> dict:
-    """The asset once its extraction has finished."""
-
-    def done():
-        asset = server.client.get(f"/v1/assets/{asset_id}").data
-        return asset if asset["metadata_status"] != "pending" else None
-
-    return wait_until(done, timeout=30)
 
 
 def exiftool_entry(asset: dict) -> dict:

@@ -11,7 +11,15 @@ import pytest
 
 from faceforge import runtime
 from faceforge.storage.seaweed import GRPC_OFFSET, ManagedSeaweed, find_weed
-from tests.assets_support import CHUNK, child_processes, patterned, sha256, upload, upload_raw
+from tests.assets_support import (
+    CHUNK,
+    child_processes,
+    patterned,
+    settled,
+    sha256,
+    upload,
+    upload_raw,
+)
 from tests.support import Client, ServerProcess, faceforge_command, wait_until, write_core_json
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is needed for S3 (pip install boto3)")
@@ -101,6 +109,7 @@ def test_kind_map_routes_to_s3_and_the_object_is_in_the_bucket(s3_server, bucket
     assert asset["storage_provider"] == "s3"
     assert asset["storage_key"] == f"{BUCKET}:assets/{asset['asset_id'][:2]}/{asset['asset_id']}"
     assert object_bytes(bucket_client, asset["storage_key"]) == data
+    settled(s3_server, asset["asset_id"])
     assert os.listdir(s3_server.config.home.tmp_dir) == []
     other = upload(s3_server.client, b"small file", "notes.txt").data
     assert other["storage_provider"] == "fs"
@@ -157,15 +166,7 @@ def test_reupload_after_the_object_vanished_stores_it_again(s3_server, bucket_cl
 
 def test_exiftool_reads_s3_assets_through_a_temp_copy(s3_server):
     asset = upload(s3_server.client, b"#!/bin/sh\necho hi\n", "run.sh", kind="lora").data
-    done = wait_until(
-        lambda: (
-            s3_server.client.get(f"/v1/assets/{asset['asset_id']}").data["metadata_status"]
-            != "pending"
-        ),
-        timeout=30,
-    )
-    assert done
-    assert s3_server.client.get(f"/v1/assets/{asset['asset_id']}").data["metadata_status"] == "done"
+    assert settled(s3_server, asset["asset_id"])["metadata_status"] == "done"
     assert os.listdir(s3_server.config.home.tmp_dir) == []
 
 
