@@ -63,6 +63,7 @@ FUZZ_CHECKS = ",".join(
         "content_type_conformance",
         "response_headers_conformance",
         "response_schema_conformance",
+        "unsupported_method",
     ]
 )
 
