@@ -10,7 +10,7 @@ from typing import Any
 from faceforge import clock, events
 from faceforge.assets import asset_from_row, entity_is_live, live_row
 from faceforge.errors import NotFound, ValidationError
-from faceforge.paging import Paging, cursor_values, encode_cursor, page
+from faceforge.paging import Paging, newest_first
 
 MAX_ROLE_CHARS = 200
 KEEP_ROLE = object()
@@ -92,27 +92,20 @@ def entity_assets(db, entity_id: str, kind: str | None, paging: Paging) -> dict[
     if kind is not None:
         clauses.append("a.kind = ?")
         values.append(kind)
-    where = " AND ".join(clauses)
-    keyset, keyset_values = "", []
-    if paging.cursor is not None:
-        keyset, keyset_values = (
-            " AND (l.created_at, l.asset_id) < (?, ?)",
-            cursor_values(paging.cursor, str, str),
-        )
-    joined = "FROM entity_assets l JOIN assets a ON a.asset_id = l.asset_id"
     with db.read() as connection:
         require_live_entity(connection, entity_id)
-        total = connection.execute(f"SELECT count(*) {joined} WHERE {where}", values).fetchone()
-        rows = connection.execute(
-            f"""SELECT a.*, l.role AS role, l.created_at AS linked_at {joined}
-                WHERE {where}{keyset} ORDER BY l.created_at DESC, l.asset_id DESC
-                LIMIT ? OFFSET ?""",
-            (*values, *keyset_values, paging.limit + 1, paging.offset),
-        ).fetchall()
-    items = [
-        {**asset_from_row(row), "role": row["role"], "linked_at": row["linked_at"]}
-        for row in rows[: paging.limit]
-    ]
-    more = len(rows) > paging.limit
-    next_cursor = encode_cursor([items[-1]["linked_at"], items[-1]["asset_id"]]) if more else None
-    return page(items, total[0], paging, next_cursor)
+        return newest_first(
+            connection,
+            "FROM entity_assets l JOIN assets a ON a.asset_id = l.asset_id",
+            " AND ".join(clauses),
+            values,
+            paging,
+            select="a.*, l.role AS role, l.created_at AS linked_at",
+            key=("l.created_at", "l.asset_id"),
+            cursor_key=("linked_at", "asset_id"),
+            item=lambda row: {
+                **asset_from_row(row),
+                "role": row["role"],
+                "linked_at": row["linked_at"],
+            },
+        )

@@ -13,11 +13,10 @@ from typing import Any
 
 from faceforge import clock, events, ids, validate
 from faceforge.errors import NotFound, ValidationError
-from faceforge.paging import Paging, cursor_values, encode_cursor, page
+from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-ASSET_LIST_ORDER = "ORDER BY created_at DESC, asset_id DESC"
 
 
 def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
@@ -283,23 +282,16 @@ def list_assets(db, filters: dict[str, str | None], paging: Paging) -> dict[str,
             " WHERE entity_id = ? AND deleted_at IS NULL)"
         )
         values.append(filters["entity_id"])
-    where = " AND ".join(clauses)
-    keyset, keyset_values = "", []
-    if paging.cursor is not None:
-        keyset, keyset_values = (
-            " AND (created_at, asset_id) < (?, ?)",
-            cursor_values(paging.cursor, str, str),
-        )
     with db.read() as connection:
-        total = connection.execute(f"SELECT count(*) FROM assets WHERE {where}", values).fetchone()
-        rows = connection.execute(
-            f"SELECT * FROM assets WHERE {where}{keyset} {ASSET_LIST_ORDER} LIMIT ? OFFSET ?",
-            (*values, *keyset_values, paging.limit + 1, paging.offset),
-        ).fetchall()
-    items = [asset_from_row(row) for row in rows[: paging.limit]]
-    more = len(rows) > paging.limit
-    next_cursor = encode_cursor([items[-1]["created_at"], items[-1]["asset_id"]]) if more else None
-    return page(items, total[0], paging, next_cursor)
+        return newest_first(
+            connection,
+            "FROM assets",
+            " AND ".join(clauses),
+            values,
+            paging,
+            key=("created_at", "asset_id"),
+            item=asset_from_row,
+        )
 
 
 def set_metadata_result(db, asset_id: str, status: str, entry: dict | None) -> None:

@@ -213,25 +213,16 @@ class Jobs:
         if job_type:
             conditions.append("job_type = ?")
             parameters.append(job_type)
-        where = " AND ".join(conditions) or "1"
-        keyset, key_parameters = "", []
-        if page.cursor is not None:
-            key_parameters = paging.cursor_values(page.cursor, str, str)
-            keyset = " AND (created_at, job_id) < (?, ?)"
         with self.db.read() as connection:
-            total = connection.execute(
-                f"SELECT COUNT(*) FROM jobs WHERE {where}", parameters
-            ).fetchone()[0]
-            rows = connection.execute(
-                f"SELECT * FROM jobs WHERE {where}{keyset}"
-                " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?",
-                (*parameters, *key_parameters, page.limit + 1, page.offset),
-            ).fetchall()
-        items = [job_dict(row) for row in rows[: page.limit]]
-        next_cursor = None
-        if len(rows) > page.limit:
-            next_cursor = paging.encode_cursor([items[-1]["created_at"], items[-1]["job_id"]])
-        return paging.page(items, total, page, next_cursor)
+            return paging.newest_first(
+                connection,
+                "FROM jobs",
+                " AND ".join(conditions) or "1",
+                parameters,
+                page,
+                key=("created_at", "job_id"),
+                item=job_dict,
+            )
 
     def log(self, job_id: str, after_id: int, limit: int) -> dict:
         """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next."""

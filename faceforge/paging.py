@@ -81,6 +81,40 @@ def cursor_values(cursor: list, *types: type | tuple[type, ...]) -> list[Any]:
     return cursor
 
 
+def newest_first(
+    connection,
+    source: str,
+    where: str,
+    values: list,
+    paging: Paging,
+    *,
+    key: tuple[str, str],
+    select: str = "*",
+    cursor_key: tuple[str, str] | None = None,
+    item=dict,
+) -> dict:
+    """One page of `SELECT {select} {source} WHERE {where}` ordered newest first by `key`
+    (a time column, then an id column as tie-breaker), with its total and the cursor of the
+    next page. `cursor_key` names those two values in a result row when `select` renames them;
+    `item` turns a row into an item."""
+    time_column, id_column = key
+    keyset, keyset_values = "", []
+    if paging.cursor is not None:
+        keyset = f" AND ({time_column}, {id_column}) < (?, ?)"
+        keyset_values = cursor_values(paging.cursor, str, str)
+    total = connection.execute(f"SELECT count(*) {source} WHERE {where}", values).fetchone()[0]
+    rows = connection.execute(
+        f"SELECT {select} {source} WHERE {where}{keyset}"
+        f" ORDER BY {time_column} DESC, {id_column} DESC LIMIT ? OFFSET ?",
+        (*values, *keyset_values, paging.limit + 1, paging.offset),
+    ).fetchall()
+    next_cursor = None
+    if len(rows) > paging.limit:
+        last = rows[paging.limit - 1]
+        next_cursor = encode_cursor([last[name] for name in cursor_key or key])
+    return page([item(row) for row in rows[: paging.limit]], total, paging, next_cursor)
+
+
 def page(items: list, total: int, paging: Paging, next_cursor: str | None) -> dict:
     """The page shape. `offset` is null for a cursor page: its position is not counted."""
     return {
