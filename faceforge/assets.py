@@ -243,7 +243,31 @@ def delete(db, asset_id: str) -> dict[str, bool]:
             (now, now, asset_id),
         )
         events.append(connection, "asset.deleted", "asset", asset_id)
+        clear_thumbnail(connection, asset_id, now)
     return {"deleted": True}
+
+
+def clear_thumbnail(connection, asset_id: str, now: str) -> None:
+    """Entities showing a deleted asset as their thumbnail show none (a restore of the asset
+    does not bring it back: the entity may have been given another meanwhile)."""
+    showing = connection.execute(
+        "SELECT entity_id FROM entities"
+        " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
+        (asset_id,),
+    ).fetchall()
+    connection.execute(
+        "UPDATE entities SET primary_thumbnail_asset_id = NULL, updated_at = ?"
+        " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
+        (now, asset_id),
+    )
+    for row in showing:
+        events.append(
+            connection,
+            "entity.updated",
+            "entity",
+            row["entity_id"],
+            {"changed": ["primary_thumbnail_asset_id"]},
+        )
 
 
 def derived(db, asset_id: str) -> dict[str, list]:

@@ -24,6 +24,9 @@ CREATE INDEX entities_live_by_created ON entities (created_at) WHERE deleted_at 
 CREATE INDEX entities_live_by_updated ON entities (updated_at) WHERE deleted_at IS NULL;
 CREATE INDEX entities_live_by_name ON entities (display_name COLLATE NOCASE)
     WHERE deleted_at IS NULL;
+-- Deleting an asset clears it as a thumbnail; few entities have one, so the index is small.
+CREATE INDEX entities_by_thumbnail ON entities (primary_thumbnail_asset_id)
+    WHERE primary_thumbnail_asset_id IS NOT NULL;
 
 -- The number of live entities, so an unfiltered page can report `total` without counting.
 CREATE TABLE entity_totals (

@@ -180,6 +180,29 @@ def test_delete_soft_deletes_the_row_and_its_links_but_keeps_bytes(library):
     assert server.client.delete(f"/v1/assets/{asset['asset_id']}").status == 404
 
 
+def test_deleting_an_asset_clears_it_as_a_thumbnail(library):
+    server, assets = library
+    shown, other = assets[0]["asset_id"], assets[1]["asset_id"]
+    showing = insert_entity(server, "Shows it")
+    showing_other = insert_entity(server, "Shows another")
+    server.client.patch(f"/v1/entities/{showing}", {"primary_thumbnail_asset_id": shown})
+    server.client.patch(f"/v1/entities/{showing_other}", {"primary_thumbnail_asset_id": other})
+    before = server.client.get(f"/v1/entities/{showing}").data
+    assert server.client.delete(f"/v1/assets/{shown}").data == {"deleted": True}
+    after = server.client.get(f"/v1/entities/{showing}").data
+    assert after["primary_thumbnail_asset_id"] is None
+    assert after["updated_at"] > before["updated_at"]
+    untouched = server.client.get(f"/v1/entities/{showing_other}").data
+    assert untouched["primary_thumbnail_asset_id"] == other
+    [event] = server.client.get(
+        "/v1/events", query={"type": "entity.updated", "after_id": 0, "limit": 200}
+    ).data["items"][-1:]
+    assert (event["subject_id"], event["data"]) == (
+        showing,
+        {"changed": ["primary_thumbnail_asset_id"]},
+    )
+
+
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 @pytest.mark.parametrize("asset_id", ["0" * 64, "nope", "G" * 64])
 def test_unknown_or_malformed_asset_is_404(server, method, asset_id):
