@@ -72,6 +72,12 @@ def type_condition(event_type: str | None) -> tuple[str, tuple]:
     return " AND type = ?", (event_type,)
 
 
+def last_id(db) -> int:
+    """The newest event's id (0 before the first): where a client starts following from now."""
+    with db.read() as connection:
+        return connection.execute("SELECT coalesce(max(event_id), 0) FROM events").fetchone()[0]
+
+
 def feed(db, after_id: int, event_type: str | None, limit: int) -> dict:
     """Events after `after_id`, oldest first. `next_after_id` is what to pass next time: the
     last event returned, or `after_id` again when there was nothing new."""

@@ -177,6 +177,15 @@ def test_paging_with_after_id_and_limit(server):
     assert empty == {"items": [], "next_after_id": 5}
 
 
+def test_system_info_names_the_newest_event_to_follow_from_now(server):
+    assert server.client.get("/v1/system/info").data["events"] == {"last_event_id": 0}
+    enabled_plugin(server, "feed", ["feed.work"])
+    server.client.post("/v1/jobs", {"job_type": "feed.work"})
+    newest = server.client.get("/v1/system/info").data["events"]["last_event_id"]
+    assert newest == server.client.get("/v1/events").data["next_after_id"] == 2
+    assert server.client.get("/v1/events", query={"after_id": newest}).data["items"] == []
+
+
 def test_an_event_carries_its_subject_and_data(server):
     enabled_plugin(server, "feed", ["feed.work"])
     job = server.client.post("/v1/jobs", {"job_type": "feed.work"}).data

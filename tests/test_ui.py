@@ -504,6 +504,13 @@ def test_gallery_bulk_tag_and_bulk_delete(ui):
     page.get_by_role("button", name="logic", exact=True).first.click()
     expect(page.locator(".gallery-card")).to_have_count(2)
     assert "tag=logic" in page.url
+    page.get_by_label("Select Kurt Gödel").check()
+    page.get_by_label("Tag for the selected entities").fill("logic")
+    page.get_by_role("button", name="Remove tag", exact=True).click()
+    ui.notice("Untagging 1 entities: done.")
+    expect(page.locator(".gallery-card")).to_have_count(1)
+    page.get_by_role("button", name="Remove tag filter logic").click()
+    expect(page.locator(".gallery-card")).to_have_count(3)
     page.get_by_label("Select Alan Turing").check()
     page.get_by_label("Select Kurt Gödel").check()
     page.get_by_role("button", name="Delete 2 entities").click()
@@ -708,6 +715,36 @@ def write_plugin(home: Path) -> None:
         },
     }
     (folder / "plugin.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_queue_a_plugin_job_from_the_jobs_page(ui):
+    write_plugin(ui.server.home)
+    ui.server.client.post("/v1/plugins/greeter/enable")
+    page = ui.visit("#/jobs", "Jobs")
+    dialog = ui.dialog_from("New job…")
+    expect(dialog.get_by_label("Job type")).to_have_value("greeter.greet")
+    dialog.get_by_label("Input (JSON)").fill('{"name": ')
+    dialog.get_by_role("button", name="Queue job").click()
+    expect(dialog.locator("[data-field=input] .field-error")).to_contain_text("Not valid JSON")
+    dialog.get_by_label("Input (JSON)").fill('{"name": "Ada"}')
+    dialog.get_by_role("button", name="Queue job").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("greeter.greet")
+    job_id = page.url.rsplit("/", 1)[1]
+    job = ui.server.client.get(f"/v1/jobs/{job_id}").data
+    assert (job["job_type"], job["status"], job["input"]) == ("greeter.greet", "queued", {"name": "Ada"})
+
+
+def test_purge_deleted_assets_from_the_system_page(ui):
+    kept = upload(ui.server, b"still wanted", filename="kept.txt")
+    gone = upload(ui.server, b"deleted, then purged", filename="gone.txt")
+    ui.server.client.delete(f"/v1/assets/{gone['asset_id']}")
+    page = ui.visit("#/system", "System")
+    page.get_by_label("Deleted more than this many days ago").fill("0")
+    page.get_by_role("button", name="Purge deleted assets").click()
+    page.get_by_role("dialog").get_by_role("button", name="Purge").click()
+    expect(page.get_by_role("status").filter(has_text="Purged")).to_have_text("Purged 1 assets, 20 B.")
+    assert not (ui.server.config.home.assets_dir / gone["storage_key"]).exists()
+    assert (ui.server.config.home.assets_dir / kept["storage_key"]).exists()
 
 
 def test_enable_a_plugin_and_save_an_invalid_then_a_valid_config(ui):

@@ -1,6 +1,6 @@
 """Health, ping and the system description."""
 
-from faceforge import __version__, exiftool
+from faceforge import __version__, events, exiftool
 from faceforge.web.envelope import json_response
 
 
@@ -22,4 +22,5 @@ def info(services):
         "paths": {name: str(path) for name, path in home.folders().items()},
         "storage": services.storage.describe(),
         "tools": {"exiftool": tool},
+        "events": {"last_event_id": events.last_id(services.db)},
     }

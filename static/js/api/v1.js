@@ -47,6 +47,7 @@ export const entities = {
 	/** @returns {Promise<Entity>} */
 	get: (id) => request("GET", `/v1/entities/${at(id)}`),
 	create: (body) => request("POST", "/v1/entities", { body }),
+	bulkUpsert: (body) => request("POST", "/v1/entities/bulk-upsert", { body }),
 	update: (id, body) => request("PATCH", `/v1/entities/${at(id)}`, { body }),
 	remove: (id) => request("DELETE", `/v1/entities/${at(id)}`),
 	/** @returns {Promise<Page<Asset>>} */
@@ -100,6 +101,10 @@ export const jobs = {
 	log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
 	cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
 	retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
+};
+
+export const admin = {
+	purge: (olderThanDays) => request("POST", "/v1/admin/purge", { body: { older_than_days: olderThanDays } }),
 };
 
 export const events = {

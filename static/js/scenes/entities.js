@@ -21,20 +21,6 @@ const SORTS = {
 };
 const DEFAULT_SORT = "updated_at:desc";
 
-/**
- * Run `task` over `items`, four at a time; resolves to the errors (empty when all went well).
- * @template T @param {T[]} items @param {(item: T) => Promise<any>} task
- */
-async function runAll(items, task) {
-	/** @type {unknown[]} */ const errors = [];
-	const queue = [...items];
-	const worker = async () => {
-		for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item).catch((error) => errors.push(error));
-	};
-	await Promise.all([worker(), worker(), worker(), worker()]);
-	return errors;
-}
-
 /** The "New entity" dialog; on success it opens the new entity. */
 function openCreateDialog() {
 	const name = textInput();
@@ -196,34 +182,40 @@ export class EntitiesScene extends Scene {
 		const count = this.selected.size;
 		this.bulkBar.hidden = count === 0;
 		const tag = textInput("", { "aria-label": "Tag for the selected entities", placeholder: "tag" });
-		/** @param {string} label @param {string} verb @param {(tags: string[], tag: string) => string[]} change */
-		const tagButton = (label, verb, change) =>
-		button(label, () => {
-			const value = tag.value.trim();
-			if (!value) return tag.focus();
-			this.bulk(verb, (entity) => entities.update(entity.entity_id, { tags: change(entity.tags, value) }));
-		});
+		/** One bulk-upsert for all: the tag changes on every selected entity or on none. @param {string} mode @param {(tags: string[], tag: string) => string[]} change */
+		const tagButton = (label, verb, mode, change) =>
+			button(label, () => {
+				const value = tag.value.trim();
+				if (!value) return tag.focus();
+				const items = [...this.selected.values()].map((entity) => ({ entity_id: entity.entity_id, tags: change(entity.tags, value) }));
+				this.bulk(verb, () => entities.bulkUpsert({ items, mode }));
+			});
 		replace(
 			this.bulkBar,
 			count > 0 && [
 				h("strong", { text: `${count} selected` }),
 				tag,
-				tagButton("Add tag", "Tagging", (tags, value) => [...new Set([...tags, value])]),
-				tagButton("Remove tag", "Untagging", (tags, value) => tags.filter((item) => item !== value)),
+				tagButton("Add tag", "Tagging", "merge", (_, value) => [value]),
+				tagButton("Remove tag", "Untagging", "replace", (tags, value) => tags.filter((item) => item !== value)),
 				dangerButton("Delete…", `${count} entities`, `Delete ${count} entities with their links, descriptors and relationships? Their files stay in Assets.`, () =>
-					this.bulk("Deleting", (entity) => entities.remove(entity.entity_id)),
+					this.bulk("Deleting", async (chosen) => {
+						for (const entity of chosen) await entities.remove(entity.entity_id);
+					}),
 				),
 				button("Clear selection", () => this.clearSelection(), { class: "link" }),
 			],
 		);
 	}
 
-	/** @param {string} verb @param {(entity: Entity) => Promise<any>} task */
+	/** @param {string} verb @param {(chosen: Entity[]) => Promise<any>} task */
 	async bulk(verb, task) {
 		const chosen = [...this.selected.values()];
-		const errors = await runAll(chosen, task);
-		if (errors.length) showError(errors[0], `${verb} ${errors.length} of ${chosen.length} entities`);
-		else showSuccess(`${verb} ${chosen.length} entities: done.`);
+		try {
+			await task(chosen);
+			showSuccess(`${verb} ${chosen.length} entities: done.`);
+		} catch (error) {
+			showError(error, `${verb} ${chosen.length} entities`);
+		}
 		this.clearSelection();
 		this.pages?.reset();
 	}

@@ -1,8 +1,10 @@
-/** The job list, refreshed every two seconds (rows update in place, keeping focus); import a folder. */
+/** The job list, refreshed every two seconds (rows update in place, keeping focus); import a folder, queue a plugin job. */
 
 import { jobs } from "../api/v1.js";
 import { setParams } from "../router.js";
 import { openBulkImportDialog } from "../ui/bulk_import.js";
+import { openNewJobDialog } from "../ui/new_job.js";
+import { showError } from "../ui/notices.js";
 import { badge, button, clampPercent, empty, field, h, link, progressBar, replace, table, textInput, timeElement } from "../ui/dom.js";
 import { choiceSelect } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
@@ -50,7 +52,7 @@ export class JobsScene extends Scene {
 		const jobType = textInput(this.filters.job_type, { placeholder: "any" });
 		jobType.addEventListener("change", () => this.change({ job_type: jobType.value.trim() }));
 		root.append(
-			h("div.page-head", h("h1", { text: "Jobs" }), h("div.actions", button("Import a folder…", () => openBulkImportDialog(), { class: "primary" }))),
+			h("div.page-head", h("h1", { text: "Jobs" }), h("div.actions", button("New job…", () => openNewJobDialog().catch((error) => showError(error, "Loading the job types"))), button("Import a folder…", () => openBulkImportDialog(), { class: "primary" }))),
 			h("div.toolbar", field("Status", status), field("Job type", jobType)),
 			this.list,
 			h("div.list-footer", this.summary, this.more),

@@ -1,8 +1,10 @@
-/** What this server is: version, folders, storage, ExifTool, counts and the latest events. */
+/** What this server is: version, folders, storage, ExifTool, counts and the latest events; purging deleted assets. */
 
-import { assets, entities, events, jobs, plugins, system } from "../api/v1.js";
-import { badge, card, facts, h, shortId, table, timeElement } from "../ui/dom.js";
+import { admin, assets, entities, events, jobs, plugins, system } from "../api/v1.js";
+import { dangerButton } from "../ui/dialog.js";
+import { badge, card, facts, field, formatBytes, h, shortId, table, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
+import { numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
@@ -21,7 +23,7 @@ export class SystemScene extends Scene {
 			const counts = h("div");
 			const recent = h("div");
 			this.fill(counts, "Counting", () => this.counts());
-			this.fill(recent, "Loading the events", () => this.recentEvents());
+			this.fill(recent, "Loading the events", () => this.recentEvents(info.events.last_event_id));
 			return [
 				card("Server", facts([["Version", info.version], ["Home folder", code(info.faceforge_home)], ["Address", code(location.origin)]])),
 				card("Folders", facts(Object.entries(info.paths).map(([name, path]) => [name, code(String(path))]))),
@@ -34,9 +36,22 @@ export class SystemScene extends Scene {
 					]),
 				),
 				card("Contents", counts),
+				card("Deleted assets", this.purge()),
 				card("Recent events", recent),
 			];
 		});
+	}
+
+	/** `POST /v1/admin/purge`: a deleted asset keeps its file until purged. */
+	purge() {
+		const days = numberInput(30, true);
+		const report = h("p", { role: "status" });
+		const run = async () => {
+			const done = await admin.purge(days.read() ?? 30);
+			report.textContent = `Purged ${done.count} assets, ${formatBytes(done.bytes_freed)}${done.failed.length ? `; ${done.failed.length} failed` : ""}.`;
+		};
+		const hint = "Their files are removed for good, unless something still refers to them. 0: all.";
+		return h("div.stack", field("Deleted more than this many days ago", days.control, { hint }), h("div", dangerButton("Purge…", "deleted assets", "Remove these files for good?", run)), report);
 	}
 
 	async counts() {
@@ -50,21 +65,9 @@ export class SystemScene extends Scene {
 		]);
 	}
 
-	/**
-	 * The newest events, newest first. The feed reads forward only (`after_id`, oldest first),
-	 * so the newest id is found first: `after_id` doubles until nothing comes back, then the gap
-	 * is halved; about 2·log2(events) one-row requests, cheap at any size.
-	 */
-	async recentEvents() {
-		const newerThan = async (/** @type {number} */ id) => (await events.list({ after_id: id, limit: 1 })).items.length > 0;
-		let [low, high] = [0, 1];
-		while (await newerThan(high)) [low, high] = [high, high * 2];
-		while (high - low > 1) {
-			const middle = Math.floor((low + high) / 2);
-			if (await newerThan(middle)) low = middle;
-			else high = middle;
-		}
-		const items = (await events.list({ after_id: Math.max(0, high - RECENT_EVENTS), limit: RECENT_EVENTS })).items.reverse();
+	/** The newest events, newest first. @param {number} last  the newest event's id */
+	async recentEvents(last) {
+		const items = (await events.list({ after_id: Math.max(0, last - RECENT_EVENTS), limit: RECENT_EVENTS })).items.reverse();
 		if (!items.length) return h("p.muted", { text: "No events yet." });
 		return table(
 			["When", "Type", "Subject", "Data"],
