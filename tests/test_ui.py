@@ -731,7 +731,11 @@ def test_queue_a_plugin_job_from_the_jobs_page(ui):
     expect(page.get_by_role("heading", level=1)).to_contain_text("greeter.greet")
     job_id = page.url.rsplit("/", 1)[1]
     job = ui.server.client.get(f"/v1/jobs/{job_id}").data
-    assert (job["job_type"], job["status"], job["input"]) == ("greeter.greet", "queued", {"name": "Ada"})
+    assert (job["job_type"], job["status"], job["input"]) == (
+        "greeter.greet",
+        "queued",
+        {"name": "Ada"},
+    )
 
 
 def test_purge_deleted_assets_from_the_system_page(ui):
@@ -742,7 +746,9 @@ def test_purge_deleted_assets_from_the_system_page(ui):
     page.get_by_label("Deleted more than this many days ago").fill("0")
     page.get_by_role("button", name="Purge deleted assets").click()
     page.get_by_role("dialog").get_by_role("button", name="Purge").click()
-    expect(page.get_by_role("status").filter(has_text="Purged")).to_have_text("Purged 1 assets, 20 B.")
+    expect(page.get_by_role("status").filter(has_text="Purged")).to_have_text(
+        "Purged 1 assets, 20 B."
+    )
     assert not (ui.server.config.home.assets_dir / gone["storage_key"]).exists()
     assert (ui.server.config.home.assets_dir / kept["storage_key"]).exists()
 

@@ -2,12 +2,15 @@
 misses of the boundary inside data, and the header forms browsers and curl send."""
 
 import io
+import json
+import subprocess
 
 import pytest
 
 from faceforge.errors import ValidationError
 from faceforge.web.multipart import MultipartReader, boundary_of, header_parameters
 from tests.assets_support import BOUNDARY, multipart_body
+from tests.conftest import require_tool
 
 
 class TrickleStream(io.RawIOBase):
@@ -94,6 +97,15 @@ def test_truncated_bodies_are_malformed(body):
             {"name": "f", "filename": "Zoë.png"},
         ),
         ('form-data; NAME="f"', {"name": "f"}),
+        (
+            'form-data; name="f"; filename="say %22hi%22.txt"',
+            {"name": "f", "filename": 'say "hi".txt'},
+        ),
+        (
+            'form-data; name="f"; filename="50%25 off.txt"',
+            {"name": "f", "filename": "50%25 off.txt"},
+        ),
+        ('form-data; name="f"; filename="a%0d%0Ab"', {"name": "f", "filename": "a\r\nb"}),
     ],
 )
 def test_content_disposition_parameters(value, expected):
@@ -114,3 +126,23 @@ def test_content_disposition_parameters(value, expected):
 )
 def test_boundary_of(content_type, boundary):
     assert boundary_of(content_type) == boundary
+
+
+def test_curl_sends_quotes_in_a_file_name_and_they_arrive_as_quotes(server, tmp_path):
+    curl = require_tool("curl")
+    (tmp_path / "x.bin").write_bytes(b"quoted name")
+    completed = subprocess.run(
+        [
+            curl,
+            "-sS",
+            "-f",
+            "-H",
+            f"X-FaceForge-Token: {server.token}",
+            "-F",
+            f'file=@{tmp_path / "x.bin"};filename="Ада \\"best\\".bin"',
+            server.url + "/v1/assets/upload",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(completed.stdout)["data"]["filename"] == 'Ада "best".bin'

@@ -25,6 +25,10 @@ BOUNDARY = re.compile(r"[!#-~ ]{0,69}[!#-~]")
 PARAMETER = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 ESCAPED = re.compile(r"\\(.)")
 EXTENDED_VALUE = re.compile(r"([\w!#$%&+^`{}~-]*)'[^']*'(.*)", re.ASCII)
+# HTML's form encoding (which curl follows) writes `"`, CR and LF in names and file names as
+# %22, %0D and %0A; any other `%` is sent as it is, so only these three are decoded.
+HTML_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}
+HTML_ESCAPE = re.compile("|".join(HTML_ESCAPES), re.IGNORECASE)
 
 
 def malformed(reason: str) -> ValidationError:
@@ -36,13 +40,16 @@ def malformed(reason: str) -> ValidationError:
 
 def header_parameters(value: str) -> tuple[str, dict[str, str]]:
     """`form-data; name="file"; filename="a.jpg"` → ("form-data", {"name": ..., ...}).
-    Quoted strings may hold backslash escapes; `filename*` (RFC 8187) wins over `filename`."""
+    Quoted strings may hold backslash escapes; `name` and `filename` also HTML's %22/%0D/%0A;
+    `filename*` (RFC 8187) wins over `filename`."""
     main, _, rest = value.partition(";")
     found: dict[str, str] = {}
     for match in PARAMETER.finditer(";" + rest):
         key, raw = match.group(1).lower(), match.group(2).strip()
         if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
             raw = ESCAPED.sub(r"\1", raw[1:-1])
+        if key in ("name", "filename"):
+            raw = HTML_ESCAPE.sub(lambda escape: HTML_ESCAPES[escape.group().upper()], raw)
         found.setdefault(key, raw)
     extended = EXTENDED_VALUE.fullmatch(found.pop("filename*", ""))
     if extended:
