@@ -302,22 +302,26 @@ def list_assets(db, filters: dict[str, str | None], paging: Paging) -> dict[str,
     return page(items, total[0], paging, next_cursor)
 
 
-def set_metadata_result(db, asset_id: str, status: str, entry: dict | None) -> None:
-    """Record an extraction's outcome; an `entry` replaces any earlier one from its Source."""
+def set_metadata_results(db, results: list[tuple[str, str, dict | None]]) -> None:
+    """Record extraction outcomes `(asset_id, status, entry)` in one transaction; an `entry`
+    replaces any earlier one from its Source."""
     with db.write() as connection:
-        row = any_row(connection, asset_id)
-        if row is None:
-            return
-        changes: dict[str, Any] = {"metadata_status": status}
-        if entry is not None:
-            kept = [
-                old
-                for old in json.loads(row["meta_json"])["metadata"]
-                if old.get("Source") != entry["Source"]
-            ]
-            changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
-        write_changes(connection, asset_id, changes)
-        events.append(connection, "asset.updated", "asset", asset_id, {"metadata_status": status})
+        for asset_id, status, entry in results:
+            row = any_row(connection, asset_id)
+            if row is None:
+                continue
+            changes: dict[str, Any] = {"metadata_status": status}
+            if entry is not None:
+                kept = [
+                    old
+                    for old in json.loads(row["meta_json"])["metadata"]
+                    if old.get("Source") != entry["Source"]
+                ]
+                changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
+            write_changes(connection, asset_id, changes)
+            events.append(
+                connection, "asset.updated", "asset", asset_id, {"metadata_status": status}
+            )
 
 
 def pending_extractions(db) -> list[str]:

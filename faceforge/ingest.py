@@ -1,16 +1,14 @@
-"""Taking bytes in: stream them to `tmp/` while hashing, fsync, move them into the store, and
-record the row, its sidecar, its link and its events.
+"""Taking bytes in: stream them to `tmp/` while hashing, move them into the store, make them
+durable, and record the rows, sidecars, links and events.
 
-Shared by the upload route and by bulk import (which calls `ingest_file` from a worker
-thread), so nothing here knows about HTTP. Whatever goes wrong, the outcome is either a
-committed row with its bytes in place, or nothing: no row, no stored file, no temp file.
-No database lock is held while bytes move; a per-hash lock keeps two ingests of the same bytes
-(or an ingest and a purge) from interleaving.
+These are the steps; `ingest_batch.py` runs them for a batch of files (an upload is a batch
+of one, a bulk import fills batches of many). Nothing here knows about HTTP. Whatever goes
+wrong, the outcome for each file is either a committed row with its bytes durably in place, or
+no row.
 """
 
 import hashlib
 import json
-import logging
 import mimetypes
 import os
 import secrets
@@ -21,9 +19,6 @@ from typing import Any, BinaryIO
 
 from faceforge import asset_links, assets
 from faceforge.errors import PayloadTooLarge, ValidationError
-from faceforge.storage.errors import StorageUnavailable
-
-log = logging.getLogger("faceforge.ingest")
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -32,7 +27,8 @@ SIDECAR_LOC = ("body", "meta")
 
 @dataclass
 class StagedFile:
-    """Bytes written to a temp file under tmp/ and fsynced, with their hash and size.
+    """Bytes written to a temp file under tmp/, with their hash and size (not fsynced: they
+    are made durable once they are in the store, see `LocalStorage.sync`).
     As a context manager it removes the temp file if nobody moved it into the store."""
 
     temp_path: Path
@@ -60,8 +56,6 @@ def stage_chunks(chunks: Iterable[bytes], tmp_dir: Path, limit: int) -> StagedFi
                     raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
                 digest.update(chunk)
                 handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
@@ -144,70 +138,24 @@ def check_request(db, request: Request) -> None:
         assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
 
 
-def place_bytes(storage, staged: StagedFile, kind: str, row) -> tuple[Any, str, bool]:
-    """(provider, key, placed): reuse the bytes an existing row points at when they are
-    there, else store the temp file where routing says (the filesystem if S3 fails)."""
-    if row is not None:
-        try:
-            provider = storage.provider(row["storage_provider"])
-            if provider.exists(row["storage_key"]):
-                return provider, row["storage_key"], False
-        except StorageUnavailable:
-            # Cannot look; the row's bytes are most likely still there.
-            return None, row["storage_key"], False
-    provider = storage.choose(kind, staged.byte_size)
-    try:
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
-    except StorageUnavailable as error:
-        log.warning(
-            "storing %s on %s failed (%s); using the filesystem",
-            staged.sha256,
-            provider.name,
-            error.message,
-        )
-        provider = storage.provider("fs")
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
-    return provider, provider.key_for(staged.sha256), True
-
-
-def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
-    """Store staged bytes and record them; returns (asset, created). Consumes `staged`."""
-    with staged:
-        metadata = []
-        if request.sidecar is not None:
-            metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
-        filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
-        if staged.byte_size == 0:
-            raise sidecar_problem("Uploaded file was empty", ("body", "file"))
-        mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
-        storage = services.storage
-        with storage.locks.hold(staged.sha256):
-            with services.db.read() as connection:
-                row = assets.any_row(connection, staged.sha256)
-            provider, key, placed = place_bytes(storage, staged, request.kind, row)
-            fields = {
-                "asset_id": staged.sha256,
-                "kind": request.kind,
-                "filename": filename,
-                "byte_size": staged.byte_size,
-                "mime_type": mime_type,
-                "metadata": metadata,
-                "storage_provider": provider.name if provider else row["storage_provider"],
-                "storage_key": key,
-                "derived_from": request.derived_from,
-                "metadata_status": services.metadata.status_for(filename),
-            }
-            try:
-                with services.db.write() as connection:
-                    created = record_in_transaction(connection, fields, request)
-                    asset = assets.asset_from_row(assets.any_row(connection, staged.sha256))
-            except BaseException:
-                if placed and (row is None or row["storage_key"] != key):
-                    provider.delete(key)
-                raise
-    if asset["metadata_status"] == "pending":
-        services.metadata.submit(asset["asset_id"])
-    return asset, created
+def describe(services, staged: StagedFile, request: Request) -> dict[str, Any]:
+    """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
+    metadata = []
+    if request.sidecar is not None:
+        metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
+    filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
+    if staged.byte_size == 0:
+        raise sidecar_problem("Uploaded file was empty", ("body", "file"))
+    return {
+        "asset_id": staged.sha256,
+        "kind": request.kind,
+        "filename": filename,
+        "byte_size": staged.byte_size,
+        "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
+        "metadata": metadata,
+        "derived_from": request.derived_from,
+        "metadata_status": services.metadata.status_for(filename),
+    }
 
 
 def record_in_transaction(connection, fields: dict[str, Any], request: Request) -> bool:
@@ -223,11 +171,7 @@ def record_in_transaction(connection, fields: dict[str, Any], request: Request) 
     return created
 
 
-def ingest_file(services, source: Path | BinaryIO, request: Request) -> tuple[dict[str, Any], bool]:
-    """Ingest a file from a path (copied) or a binary stream; returns (asset, created).
-    Safe to call from any thread; used by bulk import."""
-    check_request(services.db, request)
-    staged = stage_source(
+def stage_for(services, source: Path | BinaryIO) -> StagedFile:
+    return stage_source(
         source, services.config.home.tmp_dir, services.config["limits.max_upload_bytes"]
     )
-    return ingest_staged(services, staged, request)

@@ -1,12 +1,15 @@
 """The filesystem provider: `files/<aa>/<sha256>` under `<home>/assets`.
 
-Bytes arrive as a temp file under `<home>/tmp` that is already fsynced; `put()` renames it into
-place (and fsyncs the folder, so the rename survives a crash). A user's own file is never
-linked or moved in: bulk import copies into `tmp/` first. Keys come from our own rows and are
-checked against their one shape before they touch the filesystem.
+Bytes arrive as a temp file under `<home>/tmp`; `put()` renames it into place and `sync(keys)`
+makes a whole batch of such files durable at once (ingest calls it before it writes any row
+that points at them). A user's own file is never linked or moved in: bulk import copies into
+`tmp/` first. Keys come from our own rows and are checked against their one shape before they
+touch the filesystem.
 """
 
+import ctypes
 import errno
+import functools
 import os
 import re
 import shutil
@@ -18,14 +21,43 @@ from faceforge.storage.errors import MissingBytes
 
 KEY_PATTERN = re.compile(r"files/([0-9a-f]{2})/\1[0-9a-f]{62}")
 READ_CHUNK_BYTES = 1024 * 1024
+# From this many files on, one syncfs(2) of the store's filesystem is cheaper than an fsync
+# per file and folder (measured: 64 files of 4-64 KiB take 0.5-12 ms with syncfs, 6-20 ms
+# with fsyncs, ~2 ms each when every file commits on its own).
+SYNCFS_MIN_FILES = 4
 
 
-def fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@functools.cache
+def libc_syncfs():
+    """Linux's syncfs(2), or None where the C library has none (other systems)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):
+        return None
+
+
+def syncfs(path: Path) -> bool:
+    """Flush the whole filesystem holding `path` (data, inodes, folder entries) and wait for
+    it; False when the system has no syncfs."""
+    function = libc_syncfs()
+    if function is None:
+        return False
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        if function(descriptor) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(path))
+    finally:
+        os.close(descriptor)
+    return True
 
 
 def copy_synced(source: Path, target: Path) -> None:
@@ -51,9 +83,12 @@ class LocalStorage:
         return self.root / key
 
     def put(self, temp_path: Path, key: str) -> None:
-        """Move the (fsynced) temp file to `key`; the temp file is gone afterwards."""
+        """Move the temp file to `key`; the temp file is gone afterwards. Durable only once
+        `sync()` has returned for the key."""
         target = self.path_of(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fsync_path(target.parent.parent)
         try:
             os.replace(temp_path, target)
         except OSError as error:
@@ -67,7 +102,16 @@ class LocalStorage:
             finally:
                 beside.unlink(missing_ok=True)
             temp_path.unlink()
-        fsync_folder(target.parent)
+
+    def sync(self, keys: list[str]) -> None:
+        """Make the files at `keys` and their folder entries durable."""
+        if len(keys) >= SYNCFS_MIN_FILES and syncfs(self.root):
+            return
+        paths = [self.path_of(key) for key in keys]
+        for path in paths:
+            fsync_path(path)
+        for folder in {path.parent for path in paths}:
+            fsync_path(folder)
 
     def exists(self, key: str) -> bool:
         return self.path_of(key).is_file()

@@ -200,6 +200,9 @@ class S3Storage:
             self.client.upload_file(str(temp_path), bucket, object_key, Config=TRANSFER)
         temp_path.unlink()
 
+    def sync(self, keys: list[str]) -> None:
+        """Nothing to do: an object is durable once its upload has returned."""
+
     def _head(self, key: str) -> dict | None:
         bucket, object_key = self.split(key)
         try:

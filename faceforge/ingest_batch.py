@@ -1,0 +1,320 @@
+"""Ingesting files as a batch: one sync makes all their bytes durable, one write transaction
+records all their rows. An upload is a batch of one; a bulk import fills batches of up to
+BATCH_FILES files (or BATCH_BYTES, or BATCH_SECONDS of work), which is what makes it fast.
+
+1. `add()` streams a file to tmp/ while hashing, checks it (sidecar, name, not empty) and
+   locks its hash. A file whose bytes are already in the batch is only noted: it is recorded
+   after the first one, so it becomes "already imported" (and its sidecar is attached).
+2. `flush()`: one read finds the rows that already own these bytes; the hashes about to be
+   stored are written to a journal in tmp/; the temp files are renamed into the store; ONE
+   sync makes them durable; ONE write transaction records every row, link and event, plus
+   whatever `on_commit(connection)` adds (a job's log lines and progress); then the journal
+   goes, the locks are released and ExifTool is handed the new assets.
+
+Rows are only written once their bytes are durable, so no crash can leave a row without its
+bytes. A crash before the commit leaves stored files that no row owns; the journal names
+them and the next start deletes them (`recover`). After a power loss the journal itself may
+be lost (it is not fsynced, to keep a batch at one sync): `faceforge check` then lists such a
+file as owned by no row, and importing the same bytes again adopts it.
+"""
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from faceforge import assets, ids, ingest
+from faceforge.errors import ApiError
+from faceforge.ingest import Request, StagedFile
+from faceforge.storage.errors import StorageUnavailable
+
+log = logging.getLogger("faceforge.ingest")
+
+BATCH_FILES = 64
+BATCH_BYTES = 64 * 2**20
+BATCH_SECONDS = 1.0
+JOURNAL_PATTERN = "placing-*.txt"
+
+
+@dataclass(eq=False)
+class Item:
+    """One file of a batch. After `flush()`: `error` (an ApiError or OSError) or `created`,
+    and `asset` when the batch was asked for assets."""
+
+    request: Request
+    fields: dict[str, Any]
+    staged: StagedFile | None
+    primary: "Item | None" = None
+    row: Any = None
+    provider: str | None = None
+    key: str | None = None
+    placed: bool = False
+    created: bool = False
+    asset: dict[str, Any] | None = None
+    error: Exception | None = None
+    extract: bool = False
+
+    @property
+    def asset_id(self) -> str:
+        return self.fields["asset_id"]
+
+
+def reusable(storage, row) -> tuple[str, str] | None:
+    """(provider, key) of the bytes an existing row points at, when they are there."""
+    if row is None:
+        return None
+    try:
+        if not storage.provider(row["storage_provider"]).exists(row["storage_key"]):
+            return None
+    except StorageUnavailable:
+        pass  # Cannot look; the row's bytes are most likely still there.
+    return row["storage_provider"], row["storage_key"]
+
+
+def store(storage, staged: StagedFile, kind: str):
+    """Move the temp file where routing says (the filesystem if S3 fails); the provider."""
+    provider = storage.choose(kind, staged.byte_size)
+    try:
+        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+    except StorageUnavailable as error:
+        log.warning(
+            "storing %s on %s failed (%s); using the filesystem",
+            staged.sha256,
+            provider.name,
+            error.message,
+        )
+        provider = storage.provider("fs")
+        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+    return provider
+
+
+class Batch:
+    def __init__(self, services, on_commit=None, want_assets: bool = False):
+        self.services = services
+        self.on_commit = on_commit
+        self.want_assets = want_assets
+        self.items: list[Item] = []
+        self._primaries: dict[str, Item] = {}
+        self._bytes = 0
+        self._started = 0.0
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()
+
+    def full(self) -> bool:
+        return bool(self.items) and (
+            len(self.items) >= BATCH_FILES
+            or self._bytes >= BATCH_BYTES
+            or time.monotonic() - self._started >= BATCH_SECONDS
+        )
+
+    def add(self, source: Path | BinaryIO, request: Request) -> Item:
+        """Stage a file (a path, copied, or a stream) and add it; 4xx/OSError as it goes."""
+        return self.add_staged(ingest.stage_for(self.services, source), request)
+
+    def add_staged(self, staged: StagedFile, request: Request) -> Item:
+        """Add staged bytes; the batch owns the temp file from here on, even on error."""
+        try:
+            fields = ingest.describe(self.services, staged, request)
+            primary = self._primaries.get(staged.sha256)
+            if primary is None:
+                self._lock(staged.sha256)
+        except BaseException:
+            staged.temp_path.unlink(missing_ok=True)
+            raise
+        if primary is not None:
+            staged.temp_path.unlink(missing_ok=True)
+            item = Item(request, fields, None, primary)
+        else:
+            item = self._primaries[staged.sha256] = Item(request, fields, staged)
+            self._bytes += staged.byte_size
+        if not self.items:
+            self._started = time.monotonic()
+        self.items.append(item)
+        return item
+
+    def _lock(self, sha256: str) -> None:
+        """Take the hash's lock; when another ingest holds it, commit what this batch holds
+        first, so a batch only ever waits while holding nothing."""
+        locks = self.services.storage.locks
+        if not locks.acquire(sha256, blocking=False):
+            self.flush()
+            locks.acquire(sha256)
+
+    def flush(self) -> None:
+        """Store, sync and record everything added so far (see the module docstring)."""
+        items, primaries = self.items, list(self._primaries.values())
+        self.items, self._primaries, self._bytes = [], {}, 0
+        if not items:
+            return
+        journal, recorded, failure = None, set(), None
+        try:
+            journal = self._store(primaries)
+            recorded = self._record(items)
+        except (ApiError, OSError) as error:
+            failure = error
+        finally:
+            self._unstore(p for p in primaries if p.asset_id not in recorded)
+            self._release(primaries)
+            if journal is not None:
+                journal.unlink(missing_ok=True)
+        if failure is not None:
+            self._fail_all(items, failure)
+        self.services.metadata.submit_many([item.asset_id for item in items if item.extract])
+
+    def _fail_all(self, items: list[Item], failure: Exception) -> None:
+        """The sync or the transaction failed: nothing of the batch was recorded."""
+        for item in items:
+            item.error = item.error or failure
+        if self.on_commit is not None:
+            with self.services.db.write() as connection:
+                self.on_commit(connection)
+
+    def _store(self, primaries: list[Item]) -> Path | None:
+        storage = self.services.storage
+        with self.services.db.read() as connection:
+            for item in primaries:
+                item.row = assets.any_row(connection, item.asset_id)
+        to_place = []
+        for item in primaries:
+            found = reusable(storage, item.row)
+            if found is None:
+                to_place.append(item)
+            else:
+                item.provider, item.key = found
+        if not to_place:
+            return None
+        journal = self.services.config.home.tmp_dir / f"placing-{secrets.token_hex(8)}.txt"
+        journal.write_text("".join(f"{item.asset_id}\n" for item in to_place))
+        synced: dict[str, list[str]] = {}
+        for item in to_place:
+            try:
+                provider = store(storage, item.staged, item.fields["kind"])
+            except (ApiError, OSError) as error:
+                item.error = error
+                continue
+            item.provider, item.key, item.placed = (
+                provider.name,
+                provider.key_for(item.asset_id),
+                True,
+            )
+            synced.setdefault(provider.name, []).append(item.key)
+        for name, keys in synced.items():
+            storage.provider(name).sync(keys)
+        return journal
+
+    def _record(self, items: list[Item]) -> set[str]:
+        """One transaction for the batch; an item refused inside it (its entity was deleted
+        meanwhile) is rolled back to its savepoint alone. The hashes recorded."""
+        recorded = set()
+        with self.services.db.write() as connection:
+            for item in items:
+                source = item.primary or item
+                if source.key is None:
+                    item.error = item.error or source.error
+                    continue
+                fields = {
+                    **item.fields,
+                    "storage_provider": source.provider,
+                    "storage_key": source.key,
+                }
+                connection.execute("SAVEPOINT item")
+                try:
+                    item.created = ingest.record_in_transaction(connection, fields, item.request)
+                except ApiError as error:
+                    connection.execute("ROLLBACK TO item")
+                    item.error = error
+                connection.execute("RELEASE item")
+                if item.error is None:
+                    recorded.add(item.asset_id)
+                    self._read_back(connection, item)
+            if self.on_commit is not None:
+                self.on_commit(connection)
+        return recorded
+
+    def _read_back(self, connection, item: Item) -> None:
+        if self.want_assets:
+            item.asset = assets.asset_from_row(assets.any_row(connection, item.asset_id))
+            status = item.asset["metadata_status"]
+        else:
+            status = connection.execute(
+                "SELECT metadata_status FROM assets WHERE asset_id = ?", (item.asset_id,)
+            ).fetchone()[0]
+        item.extract = status == "pending" and item.primary is None
+
+    def _unstore(self, primaries) -> None:
+        """Delete bytes this batch stored for rows it did not write (never bytes an existing
+        row points at)."""
+        for item in primaries:
+            if not item.placed:
+                continue
+            row = item.row
+            if row is None or (row["storage_provider"], row["storage_key"]) != (
+                item.provider,
+                item.key,
+            ):
+                try:
+                    self.services.storage.provider(item.provider).delete(item.key)
+                except (ApiError, OSError) as error:
+                    log.warning("could not remove unrecorded bytes %s: %s", item.key, error)
+
+    def _release(self, primaries: list[Item]) -> None:
+        locks = self.services.storage.locks
+        for item in primaries:
+            item.staged.temp_path.unlink(missing_ok=True)
+            locks.release(item.asset_id)
+
+    def discard(self) -> None:
+        """Drop what was added but not flushed: temp files removed, locks released."""
+        primaries = list(self._primaries.values())
+        self.items, self._primaries, self._bytes = [], {}, 0
+        self._release(primaries)
+
+
+def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
+    """Store staged bytes and record them, as a batch of one: (asset, created)."""
+    with Batch(services, want_assets=True) as batch:
+        item = batch.add_staged(staged, request)
+        batch.flush()
+    if item.error is not None:
+        raise item.error
+    return item.asset, item.created
+
+
+def ingest_file(services, source: Path | BinaryIO, request: Request) -> tuple[dict[str, Any], bool]:
+    """Ingest one file from a path (copied) or a binary stream: (asset, created)."""
+    ingest.check_request(services.db, request)
+    return ingest_staged(services, ingest.stage_for(services, source), request)
+
+
+def recover(db, storage, tmp_dir: Path) -> int:
+    """At start, before tmp/ is cleared: delete the bytes that batches cut short by a crash
+    stored without recording them. Returns how many files went."""
+    removed = 0
+    for journal in sorted(tmp_dir.glob(JOURNAL_PATTERN)):
+        hashes = [line for line in journal.read_text().split() if ids.is_id(line)]
+        with db.read() as connection:
+            rows = {sha256: assets.any_row(connection, sha256) for sha256 in hashes}
+        for sha256, row in rows.items():
+            for provider in storage.providers.values():
+                key = provider.key_for(sha256)
+                if row is not None and (row["storage_provider"], row["storage_key"]) == (
+                    provider.name,
+                    key,
+                ):
+                    continue
+                try:
+                    if provider.exists(key):
+                        provider.delete(key)
+                        removed += 1
+                except (ApiError, OSError) as error:
+                    log.warning("could not remove unrecorded bytes %s: %s", key, error)
+        journal.unlink()
+    if removed:
+        log.warning("removed %d stored files that an interrupted import never recorded", removed)
+    return removed
