@@ -68,6 +68,19 @@ def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None
     return connection.execute("SELECT * FROM assets WHERE asset_id = ?", (asset_id,)).fetchone()
 
 
+def rows_by_id(connection: sqlite3.Connection, asset_ids: list[str]) -> dict[str, sqlite3.Row]:
+    """The rows (live or not) of those of `asset_ids` that have one."""
+    found = {}
+    for start in range(0, len(asset_ids), 500):
+        chunk = asset_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in connection.execute(
+            f"SELECT * FROM assets WHERE asset_id IN ({marks})", chunk
+        ).fetchall():
+            found[row["asset_id"]] = row
+    return found
+
+
 def get(db, asset_id: str) -> dict[str, Any]:
     with db.read() as connection:
         return asset_from_row(live_row(connection, asset_id))

@@ -129,7 +129,8 @@ class CheckpointReader:
 
 
 def add_file(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
-    """Add one file with its sidecar to the batch, as an upload would be: the batch Item."""
+    """Add one file with its sidecar to the batch, as an upload would be: the batch Item
+    (or the message for an empty file)."""
     sidecar_path = sidecar_for(path, names)
     sidecar = sidecar_path.read_bytes() if sidecar_path else None
     request = ingest.Request(
@@ -142,7 +143,11 @@ def add_file(batch, context: JobContext, path: Path, names: set[str], job_input:
         loc=("body",),
     )
     with path.open("rb") as handle:
-        return batch.add(CheckpointReader(handle, context), request)
+        staged = ingest.stage_for(context.services, CheckpointReader(handle, context))
+    if staged.byte_size == 0:
+        staged.temp_path.unlink()
+        return "Skipped empty file"
+    return batch.add_staged(staged, request)
 
 
 def examine(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
@@ -151,8 +156,6 @@ def examine(batch, context: JobContext, path: Path, names: set[str], job_input: 
     try:
         if is_sidecar(path.name):
             return "Sidecar JSON skipped"
-        if path.stat().st_size == 0:
-            return "Skipped empty file"
         return add_file(batch, context, path, names, job_input)
     except (ApiError, OSError) as error:
         return error

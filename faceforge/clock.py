@@ -4,9 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 
 def format_time(moment: datetime) -> str:
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat() is several times faster than strftime(), and ingest stamps every row.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def now() -> str:

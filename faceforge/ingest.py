@@ -8,6 +8,7 @@ no row.
 """
 
 import hashlib
+import itertools
 import json
 import mimetypes
 import os
@@ -23,6 +24,10 @@ from faceforge.errors import PayloadTooLarge, ValidationError
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_MIME_TYPE = "application/octet-stream"
 SIDECAR_LOC = ("body", "meta")
+# Temp file names: unique within tmp/ (cleared at every start), cheaper than a random token
+# per file; "xb" refuses to reuse a name anyway.
+TEMP_PREFIX = secrets.token_hex(4)
+TEMP_NUMBERS = itertools.count()
 
 
 @dataclass
@@ -45,7 +50,7 @@ class StagedFile:
 def stage_chunks(chunks: Iterable[bytes], tmp_dir: Path, limit: int) -> StagedFile:
     """Write `chunks` to a new temp file while hashing; 413 as soon as `limit` is passed
     (nothing more is read and the temp file is removed)."""
-    temp_path = tmp_dir / f"ingest-{secrets.token_hex(8)}.part"
+    temp_path = tmp_dir / f"ingest-{TEMP_PREFIX}-{next(TEMP_NUMBERS)}.part"
     digest = hashlib.sha256()
     byte_size = 0
     try:

@@ -113,10 +113,6 @@ class Batch:
             or time.monotonic() - self._started >= BATCH_SECONDS
         )
 
-    def add(self, source: Path | BinaryIO, request: Request) -> Item:
-        """Stage a file (a path, copied, or a stream) and add it; 4xx/OSError as it goes."""
-        return self.add_staged(ingest.stage_for(self.services, source), request)
-
     def add_staged(self, staged: StagedFile, request: Request) -> Item:
         """Add staged bytes; the batch owns the temp file from here on, even on error."""
         try:
@@ -178,8 +174,9 @@ class Batch:
     def _store(self, primaries: list[Item]) -> Path | None:
         storage = self.services.storage
         with self.services.db.read() as connection:
-            for item in primaries:
-                item.row = assets.any_row(connection, item.asset_id)
+            rows = assets.rows_by_id(connection, [item.asset_id for item in primaries])
+        for item in primaries:
+            item.row = rows.get(item.asset_id)
         to_place = []
         for item in primaries:
             found = reusable(storage, item.row)
@@ -241,6 +238,8 @@ class Batch:
         if self.want_assets:
             item.asset = assets.asset_from_row(assets.any_row(connection, item.asset_id))
             status = item.asset["metadata_status"]
+        elif item.created:
+            status = item.fields["metadata_status"]
         else:
             status = connection.execute(
                 "SELECT metadata_status FROM assets WHERE asset_id = ?", (item.asset_id,)
@@ -266,7 +265,8 @@ class Batch:
     def _release(self, primaries: list[Item]) -> None:
         locks = self.services.storage.locks
         for item in primaries:
-            item.staged.temp_path.unlink(missing_ok=True)
+            if not item.placed:
+                item.staged.temp_path.unlink(missing_ok=True)
             locks.release(item.asset_id)
 
     def discard(self) -> None:

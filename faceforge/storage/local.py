@@ -13,6 +13,7 @@ import functools
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,12 +68,31 @@ def copy_synced(source: Path, target: Path) -> None:
         os.fsync(writer.fileno())
 
 
+def move(temp_path: Path, target: Path) -> None:
+    try:
+        os.replace(temp_path, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        # tmp/ on another filesystem: copy beside the target, then rename.
+        beside = target.with_name(f".{target.name}.{os.getpid()}.incoming")
+        try:
+            copy_synced(temp_path, beside)
+            os.replace(beside, target)
+        finally:
+            beside.unlink(missing_ok=True)
+        temp_path.unlink()
+
+
 class LocalStorage:
     name = "fs"
 
     def __init__(self, root: Path, tmp_dir: Path):
         self.root = root
         self.tmp_dir = tmp_dir
+        # Folders made by put() whose own entry sync() has yet to make durable.
+        self._new_folders: set[Path] = set()
+        self._new_folders_lock = threading.Lock()
 
     def key_for(self, sha256: str) -> str:
         return f"files/{sha256[:2]}/{sha256}"
@@ -86,32 +106,31 @@ class LocalStorage:
         """Move the temp file to `key`; the temp file is gone afterwards. Durable only once
         `sync()` has returned for the key."""
         target = self.path_of(key)
-        if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fsync_path(target.parent.parent)
         try:
-            os.replace(temp_path, target)
-        except OSError as error:
-            if error.errno != errno.EXDEV:
+            move(temp_path, target)
+        except FileNotFoundError:
+            if not temp_path.exists():
                 raise
-            # tmp/ on another filesystem: copy beside the target, then rename.
-            beside = target.with_name(f".{target.name}.{os.getpid()}.incoming")
-            try:
-                copy_synced(temp_path, beside)
-                os.replace(beside, target)
-            finally:
-                beside.unlink(missing_ok=True)
-            temp_path.unlink()
+            self._make_folder(target.parent)
+            move(temp_path, target)
+
+    def _make_folder(self, folder: Path) -> None:
+        made = [path for path in (folder.parent, folder) if not path.is_dir()]
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._new_folders_lock:
+            self._new_folders.update(made)
 
     def sync(self, keys: list[str]) -> None:
-        """Make the files at `keys` and their folder entries durable."""
+        """Make the files at `keys`, their folder entries and those of the folders put() made
+        durable."""
+        with self._new_folders_lock:
+            new_folders, self._new_folders = self._new_folders, set()
         if len(keys) >= SYNCFS_MIN_FILES and syncfs(self.root):
             return
         paths = [self.path_of(key) for key in keys]
-        for path in paths:
+        folders = {path.parent for path in paths} | {folder.parent for folder in new_folders}
+        for path in [*paths, *folders]:
             fsync_path(path)
-        for folder in {path.parent for path in paths}:
-            fsync_path(folder)
 
     def exists(self, key: str) -> bool:
         return self.path_of(key).is_file()
