@@ -13,7 +13,6 @@ from pathlib import Path
 from faceforge import asset_links, assets, ingest, ingest_batch, validate
 from faceforge.errors import ApiError
 from faceforge.job_context import JobCanceled, JobContext, JobFailed, JobInterrupted, JobKind
-from faceforge.read_ahead import ReadAhead
 
 JOB_TYPE = "assets.bulk-import"
 SIDECAR_SUFFIX = "_meta.json"
@@ -116,12 +115,22 @@ def find_files(root: Path, recursive: bool, home_root: Path) -> list[tuple[Path,
     return found
 
 
-def add_file(batch, staged, path: Path, names: set[str], job_input: dict):
-    """Add one staged file with its sidecar to the batch, as an upload would be: the batch
-    Item (or the message for an empty file)."""
-    if staged.byte_size == 0:
-        staged.temp_path.unlink()
-        return "Skipped empty file"
+class CheckpointReader:
+    """A file read in chunks, with a job checkpoint before each chunk: a cancel stops the
+    copy of even a very large file within a fraction of a second."""
+
+    def __init__(self, handle, context: JobContext):
+        self.handle = handle
+        self.context = context
+
+    def read(self, size: int = -1) -> bytes:
+        self.context.checkpoint()
+        return self.handle.read(size)
+
+
+def add_file(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
+    """Add one file with its sidecar to the batch, as an upload would be: the batch Item
+    (or the message for an empty file)."""
     sidecar_path = sidecar_for(path, names)
     sidecar = sidecar_path.read_bytes() if sidecar_path else None
     request = ingest.Request(
@@ -133,22 +142,22 @@ def add_file(batch, staged, path: Path, names: set[str], job_input: dict):
         role=job_input["role"],
         loc=("body",),
     )
+    with path.open("rb") as handle:
+        staged = ingest.stage_for(context.services, CheckpointReader(handle, context))
+    if staged.byte_size == 0:
+        staged.temp_path.unlink()
+        return "Skipped empty file"
     return batch.add_staged(staged, request)
 
 
-def examine(batch, ahead: ReadAhead, path: Path, names: set[str], job_input: dict):
+def examine(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
     """What becomes of one file: a log message, a batch Item (known once the batch is
     committed) or the error that stopped it."""
-    if is_sidecar(path.name):
-        return "Sidecar JSON skipped"
     try:
-        staged = ahead.take()
+        if is_sidecar(path.name):
+            return "Sidecar JSON skipped"
+        return add_file(batch, context, path, names, job_input)
     except (ApiError, OSError) as error:
-        return error
-    try:
-        return add_file(batch, staged, path, names, job_input)
-    except (ApiError, OSError) as error:
-        staged.temp_path.unlink(missing_ok=True)
         return error
 
 
@@ -198,16 +207,12 @@ def run(context: JobContext, job_input: dict) -> dict:
     context.log("info", f"Found {total} files", {"path": str(root), "total": total})
     throttle = job_input["throttle_ms"] / 1000
     lines = FileLines(context)
-    copied = (path for path, _ in found if not is_sidecar(path.name))
-    with (
-        ReadAhead(context, copied) as ahead,
-        ingest_batch.Batch(context.services, on_commit=lines.emit) as batch,
-    ):
+    with ingest_batch.Batch(context.services, on_commit=lines.emit) as batch:
         try:
             for done, (path, names) in enumerate(found, start=1):
                 context.checkpoint()
                 line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
-                lines.add(line, examine(batch, ahead, path, names, job_input))
+                lines.add(line, examine(batch, context, path, names, job_input))
                 context.progress(done, total, f"{done} of {total} files")
                 if throttle or batch.full():
                     batch.flush()
