@@ -143,9 +143,10 @@ def add_file(batch, context: JobContext, path: Path, names: set[str], job_input:
         loc=("body",),
     )
     with path.open("rb") as handle:
-        staged = ingest.stage_for(context.services, CheckpointReader(handle, context))
+        staged = ingest.stage_for(
+            context.services, CheckpointReader(handle, context), ingest.CHUNK_BYTES
+        )
     if staged.byte_size == 0:
-        staged.temp_path.unlink()
         return "Skipped empty file"
     return batch.add_staged(staged, request)
 

@@ -74,10 +74,10 @@ def reusable(storage, row) -> tuple[str, str] | None:
 
 
 def store(storage, staged: StagedFile, kind: str):
-    """Move the temp file where routing says (the filesystem if S3 fails); the provider."""
+    """Put the bytes where routing says (the filesystem if S3 fails); the provider."""
     provider = storage.choose(kind, staged.byte_size)
     try:
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+        put(provider, staged)
     except StorageUnavailable as error:
         log.warning(
             "storing %s on %s failed (%s); using the filesystem",
@@ -86,8 +86,16 @@ def store(storage, staged: StagedFile, kind: str):
             error.message,
         )
         provider = storage.provider("fs")
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
+        put(provider, staged)
     return provider
+
+
+def put(provider, staged: StagedFile) -> None:
+    key = provider.key_for(staged.sha256)
+    if staged.temp_path is None:
+        provider.put_bytes(staged.data, key)
+    else:
+        provider.put(staged.temp_path, key)
 
 
 class Batch:
@@ -121,10 +129,10 @@ class Batch:
             if primary is None:
                 self._lock(staged.sha256)
         except BaseException:
-            staged.temp_path.unlink(missing_ok=True)
+            staged.discard()
             raise
         if primary is not None:
-            staged.temp_path.unlink(missing_ok=True)
+            staged.discard()
             item = Item(request, fields, None, primary)
         else:
             item = self._primaries[staged.sha256] = Item(request, fields, staged)
@@ -266,7 +274,7 @@ class Batch:
         locks = self.services.storage.locks
         for item in primaries:
             if not item.placed:
-                item.staged.temp_path.unlink(missing_ok=True)
+                item.staged.discard()
             locks.release(item.asset_id)
 
     def discard(self) -> None:
