@@ -2,14 +2,15 @@
 records all their rows. An upload is a batch of one; a bulk import fills batches of up to
 BATCH_FILES files (or BATCH_BYTES, or BATCH_SECONDS of work), which is what makes it fast.
 
-1. `add()` streams a file to tmp/ while hashing, checks it (sidecar, name, not empty) and
-   locks its hash. A file whose bytes are already in the batch is only noted: it is recorded
-   after the first one, so it becomes "already imported" (and its sidecar is attached).
+1. `add_staged()` takes a file already hashed into tmp/ (or memory), checks it (sidecar,
+   name, not empty) and locks its hash. A file whose bytes are already in the batch is only
+   noted: it is recorded after the first one, so it becomes "already imported" (and its
+   sidecar is attached).
 2. `flush()`: one read finds the rows that already own these bytes; the hashes about to be
    stored are written to a journal in tmp/; the temp files are renamed into the store; ONE
    sync makes them durable; ONE write transaction records every row, link and event, plus
-   whatever `on_commit(connection)` adds (a job's log lines and progress); then the journal
-   goes, the locks are released and ExifTool is handed the new assets.
+   whatever `on_commit(connection)` adds (a job's log lines and progress); then the locks are
+   released and ExifTool is handed the new assets. The journal goes when the batch is done.
 
 Rows are only written once their bytes are durable, so no crash can leave a row without its
 bytes. A crash before the commit leaves stored files that no row owns; the journal names
@@ -107,6 +108,8 @@ class Batch:
         self._primaries: dict[str, Item] = {}
         self._bytes = 0
         self._started = 0.0
+        self._journal = None
+        self._journal_path: Path | None = None
 
     def __enter__(self) -> "Batch":
         return self
@@ -156,17 +159,15 @@ class Batch:
         self.items, self._primaries, self._bytes = [], {}, 0
         if not items:
             return
-        journal, recorded, failure = None, set(), None
+        recorded, failure = set(), None
         try:
-            journal = self._store(primaries)
+            self._store(primaries)
             recorded = self._record(items)
         except (ApiError, OSError) as error:
             failure = error
         finally:
             self._unstore(p for p in primaries if p.asset_id not in recorded)
             self._release(primaries)
-            if journal is not None:
-                journal.unlink(missing_ok=True)
         if failure is not None:
             self._fail_all(items, failure)
         self.services.metadata.submit_many([item.asset_id for item in items if item.extract])
@@ -179,7 +180,17 @@ class Batch:
             with self.services.db.write() as connection:
                 self.on_commit(connection)
 
-    def _store(self, primaries: list[Item]) -> Path | None:
+    def _note_placing(self, items: list[Item]) -> None:
+        """Append the hashes about to be stored to this batch's journal (kept until the batch
+        is done: a hash whose row was committed is simply skipped by `recover`)."""
+        if self._journal is None:
+            tmp_dir = self.services.config.home.tmp_dir
+            self._journal_path = tmp_dir / f"placing-{secrets.token_hex(8)}.txt"
+            self._journal = open(self._journal_path, "a", encoding="ascii")  # noqa: SIM115
+        self._journal.write("".join(f"{item.asset_id}\n" for item in items))
+        self._journal.flush()
+
+    def _store(self, primaries: list[Item]) -> None:
         storage = self.services.storage
         with self.services.db.read() as connection:
             rows = assets.rows_by_id(connection, [item.asset_id for item in primaries])
@@ -193,9 +204,8 @@ class Batch:
             else:
                 item.provider, item.key = found
         if not to_place:
-            return None
-        journal = self.services.config.home.tmp_dir / f"placing-{secrets.token_hex(8)}.txt"
-        journal.write_text("".join(f"{item.asset_id}\n" for item in to_place))
+            return
+        self._note_placing(to_place)
         synced: dict[str, list[str]] = {}
         for item in to_place:
             try:
@@ -211,7 +221,6 @@ class Batch:
             synced.setdefault(provider.name, []).append(item.key)
         for name, keys in synced.items():
             storage.provider(name).sync(keys)
-        return journal
 
     def _record(self, items: list[Item]) -> set[str]:
         """One transaction for the batch; an item refused inside it (its entity was deleted
@@ -278,10 +287,15 @@ class Batch:
             locks.release(item.asset_id)
 
     def discard(self) -> None:
-        """Drop what was added but not flushed: temp files removed, locks released."""
+        """Drop what was added but not flushed (temp files removed, locks released) and the
+        journal: everything it lists is recorded or removed by now."""
         primaries = list(self._primaries.values())
         self.items, self._primaries, self._bytes = [], {}, 0
         self._release(primaries)
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+            self._journal_path.unlink(missing_ok=True)
 
 
 def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
