@@ -8,6 +8,7 @@ into FACEFORGE_HOME, so the store is never imported into itself.
 """
 
 import os
+from collections import deque
 from pathlib import Path
 
 from faceforge import asset_links, assets, ingest, ingest_batch, validate
@@ -169,15 +170,19 @@ class FileLines:
 
     def __init__(self, context: JobContext):
         self.context = context
-        self.pending: list[tuple[dict, object]] = []
+        self.pending: deque[tuple[dict, object]] = deque()
         self.counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
 
     def add(self, line: dict, outcome) -> None:
         self.pending.append((line, outcome))
 
     def emit(self, connection=None) -> None:
-        for line, outcome in self.pending:
+        """Log the lines whose outcome is known, up to the first file still in a batch."""
+        while self.pending:
+            line, outcome = self.pending[0]
             if isinstance(outcome, ingest_batch.Item):
+                if not outcome.settled:
+                    break
                 outcome = outcome.error or outcome
             if isinstance(outcome, str):
                 self.context.log("info", outcome, line)
@@ -188,7 +193,7 @@ class FileLines:
                 self.counts["imported" if outcome.created else "skipped_existing"] += 1
                 message = "Imported" if outcome.created else "Skipped (already imported)"
                 self.context.log("info", message, {**line, "asset_id": outcome.asset_id})
-        self.pending.clear()
+            self.pending.popleft()
         if connection is not None:
             self.context.write_buffered(connection)
 
@@ -215,11 +220,13 @@ def run(context: JobContext, job_input: dict) -> dict:
                 line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
                 lines.add(line, examine(batch, context, path, names, job_input))
                 context.progress(done, total, f"{done} of {total} files")
-                if throttle or batch.full():
+                if throttle:
                     batch.flush()
                     lines.emit()
-                if throttle:
                     context.sleep(throttle)
+                elif batch.full():
+                    batch.rotate()
+                    lines.emit()
             batch.flush()
         except (JobCanceled, JobInterrupted):
             batch.flush()  # keep what was copied; the files still to go are left alone

@@ -11,6 +11,8 @@ BATCH_FILES files (or BATCH_BYTES, or BATCH_SECONDS of work), which is what make
    sync makes them durable; ONE write transaction records every row, link and event, plus
    whatever `on_commit(connection)` adds (a job's log lines and progress); then the locks are
    released and ExifTool is handed the new assets. The journal goes when the batch is done.
+   `rotate()` does the same with the sync in a helper thread: while the disk writes one
+   batch's bytes, the caller reads the next files; the rows follow once the sync is done.
 
 Rows are only written once their bytes are durable, so no crash can leave a row without its
 bytes. A crash before the commit leaves stored files that no row owns; the journal names
@@ -19,9 +21,11 @@ be lost (it is not fsynced, to keep a batch at one sync): `faceforge check` then
 file as owned by no row, and importing the same bytes again adopts it.
 """
 
+import contextlib
 import logging
 import secrets
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,8 +45,8 @@ JOURNAL_PATTERN = "placing-*.txt"
 
 @dataclass(eq=False)
 class Item:
-    """One file of a batch. After `flush()`: `error` (an ApiError or OSError) or `created`,
-    and `asset` when the batch was asked for assets."""
+    """One file of a batch. Once `settled` (its batch recorded): `error` (an ApiError or
+    OSError) or `created`, and `asset` when the batch was asked for assets."""
 
     request: Request
     fields: dict[str, Any]
@@ -56,6 +60,7 @@ class Item:
     asset: dict[str, Any] | None = None
     error: Exception | None = None
     extract: bool = False
+    settled: bool = False
 
     @property
     def asset_id(self) -> str:
@@ -110,6 +115,8 @@ class Batch:
         self._started = 0.0
         self._journal = None
         self._journal_path: Path | None = None
+        self._pending: tuple[list[Item], list[Item], Future] | None = None
+        self._syncer: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> "Batch":
         return self
@@ -155,13 +162,50 @@ class Batch:
 
     def flush(self) -> None:
         """Store, sync and record everything added so far (see the module docstring)."""
+        self._finish_pending()
+        items, primaries = self._take()
+        if items:
+            self._pending = (items, primaries, self._make_durable(primaries, background=False))
+            self._finish_pending()
+
+    def rotate(self) -> None:
+        """Like flush(), but the sync runs in the background while the caller adds the next
+        files (the disk writes the bytes while Python reads the next ones); the rows of these
+        files are recorded by the next rotate() or flush(), once their bytes are durable."""
+        self._finish_pending()
+        items, primaries = self._take()
+        if items:
+            self._pending = (items, primaries, self._make_durable(primaries, background=True))
+
+    def _take(self) -> tuple[list[Item], list[Item]]:
         items, primaries = self.items, list(self._primaries.values())
         self.items, self._primaries, self._bytes = [], {}, 0
-        if not items:
+        return items, primaries
+
+    def _make_durable(self, primaries: list[Item], background: bool) -> Future:
+        """Store the bytes now; the Future is done once they are durable."""
+        done: Future = Future()
+        try:
+            placed = self._store(primaries)
+            if background and placed:
+                if self._syncer is None:
+                    self._syncer = ThreadPoolExecutor(1, thread_name_prefix="faceforge-sync")
+                return self._syncer.submit(self._sync, placed)
+            self._sync(placed)
+            done.set_result(None)
+        except (ApiError, OSError) as error:
+            done.set_exception(error)
+        return done
+
+    def _finish_pending(self) -> None:
+        """Wait until the pending batch's bytes are durable, then record its rows."""
+        if self._pending is None:
             return
+        items, primaries, durable = self._pending
+        self._pending = None
         recorded, failure = set(), None
         try:
-            self._store(primaries)
+            durable.result()
             recorded = self._record(items)
         except (ApiError, OSError) as error:
             failure = error
@@ -176,6 +220,7 @@ class Batch:
         """The sync or the transaction failed: nothing of the batch was recorded."""
         for item in items:
             item.error = item.error or failure
+            item.settled = True
         if self.on_commit is not None:
             with self.services.db.write() as connection:
                 self.on_commit(connection)
@@ -190,7 +235,12 @@ class Batch:
         self._journal.write("".join(f"{item.asset_id}\n" for item in items))
         self._journal.flush()
 
-    def _store(self, primaries: list[Item]) -> None:
+    def _sync(self, placed: dict[str, list[str]]) -> None:
+        for name, keys in placed.items():
+            self.services.storage.provider(name).sync(keys)
+
+    def _store(self, primaries: list[Item]) -> dict[str, list[str]]:
+        """Put the bytes no row has yet in place: {provider name: keys placed}."""
         storage = self.services.storage
         with self.services.db.read() as connection:
             rows = assets.rows_by_id(connection, [item.asset_id for item in primaries])
@@ -203,10 +253,10 @@ class Batch:
                 to_place.append(item)
             else:
                 item.provider, item.key = found
+        placed: dict[str, list[str]] = {}
         if not to_place:
-            return
+            return placed
         self._note_placing(to_place)
-        synced: dict[str, list[str]] = {}
         for item in to_place:
             try:
                 provider = store(storage, item.staged, item.fields["kind"])
@@ -218,9 +268,8 @@ class Batch:
                 provider.key_for(item.asset_id),
                 True,
             )
-            synced.setdefault(provider.name, []).append(item.key)
-        for name, keys in synced.items():
-            storage.provider(name).sync(keys)
+            placed.setdefault(provider.name, []).append(item.key)
+        return placed
 
     def _record(self, items: list[Item]) -> set[str]:
         """One transaction for the batch; an item refused inside it (its entity was deleted
@@ -231,6 +280,7 @@ class Batch:
                 source = item.primary or item
                 if source.key is None:
                     item.error = item.error or source.error
+                    item.settled = True
                     continue
                 fields = {
                     **item.fields,
@@ -247,6 +297,7 @@ class Batch:
                 if item.error is None:
                     recorded.add(item.asset_id)
                     self._read_back(connection, item)
+                item.settled = True
             if self.on_commit is not None:
                 self.on_commit(connection)
         return recorded
@@ -287,11 +338,20 @@ class Batch:
             locks.release(item.asset_id)
 
     def discard(self) -> None:
-        """Drop what was added but not flushed (temp files removed, locks released) and the
-        journal: everything it lists is recorded or removed by now."""
-        primaries = list(self._primaries.values())
-        self.items, self._primaries, self._bytes = [], {}, 0
+        """Drop what was not recorded (stored bytes and temp files removed, locks released)
+        and the journal: everything it lists is recorded or removed by now."""
+        if self._pending is not None:
+            _items, primaries, durable = self._pending
+            self._pending = None
+            with contextlib.suppress(ApiError, OSError):
+                durable.result()
+            self._unstore(primaries)
+            self._release(primaries)
+        _items, primaries = self._take()
         self._release(primaries)
+        if self._syncer is not None:
+            self._syncer.shutdown()
+            self._syncer = None
         if self._journal is not None:
             self._journal.close()
             self._journal = None
