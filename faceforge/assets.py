@@ -199,10 +199,11 @@ def write_changes(connection: sqlite3.Connection, asset_id: str, changes: dict[s
     )
 
 
-def record(connection: sqlite3.Connection, fields: dict[str, Any]) -> bool:
+def record(connection: sqlite3.Connection, fields: dict[str, Any], absent: bool = False) -> bool:
     """Insert the row of newly stored bytes, or refresh the row that already has them.
-    True when the row is new."""
-    row = any_row(connection, fields["asset_id"])
+    True when the row is new. `absent`: the caller knows there is no row (it looked under
+    the hash's lock), which saves a query per file in a bulk import."""
+    row = None if absent else any_row(connection, fields["asset_id"])
     if row is None:
         insert(connection, fields)
         return True

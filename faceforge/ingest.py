@@ -193,13 +193,15 @@ def describe(services, staged: StagedFile, request: Request) -> dict[str, Any]:
     }
 
 
-def record_in_transaction(connection, fields: dict[str, Any], request: Request) -> bool:
+def record_in_transaction(
+    connection, fields: dict[str, Any], request: Request, absent: bool = False
+) -> bool:
     assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
     if request.derived_from == fields["asset_id"]:
         raise ValidationError.field(
             (*request.loc, "derived_from"), "an asset cannot derive from itself"
         )
-    created = assets.record(connection, fields)
+    created = assets.record(connection, fields, absent)
     if request.entity_id is not None:
         role = asset_links.KEEP_ROLE if request.role is None else request.role
         asset_links.link(connection, request.entity_id, fields["asset_id"], role)

@@ -289,7 +289,9 @@ class Batch:
                 }
                 connection.execute("SAVEPOINT item")
                 try:
-                    item.created = ingest.record_in_transaction(connection, fields, item.request)
+                    item.created = ingest.record_in_transaction(
+                        connection, fields, item.request, absent=item is source and item.row is None
+                    )
                 except ApiError as error:
                     connection.execute("ROLLBACK TO item")
                     item.error = error
