@@ -69,12 +69,8 @@ def test_identical_files_in_one_batch_are_one_asset_with_both_sidecars(server, t
         (root / name).write_bytes(SAME)
         (root / f"{name}_meta.json").write_text(json.dumps({"who": who}))
     job = run_import(server.client, path=str(root))
-    assert job["result"] == {
-        "path": str(root),
-        "imported": 1,
-        "skipped_existing": 1,
-        "errors": 0,
-    }
+    result = job["result"]
+    assert (result["imported"], result["skipped_existing"], result["errors"]) == (1, 1, 0)
     lines = [
         (line["message"], line["data"]["file"]) for line in file_lines(server.client, job["job_id"])
     ]
