@@ -115,7 +115,7 @@ class Batch:
         self._started = 0.0
         self._journal = None
         self._journal_path: Path | None = None
-        self._pending: tuple[list[Item], list[Item], Future] | None = None
+        self._pending: tuple[list[Item], list[Item], Future | None] | None = None
         self._syncer: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> "Batch":
@@ -163,19 +163,22 @@ class Batch:
     def flush(self) -> None:
         """Store, sync and record everything added so far (see the module docstring)."""
         self._finish_pending()
-        items, primaries = self._take()
-        if items:
-            self._pending = (items, primaries, self._make_durable(primaries, background=False))
-            self._finish_pending()
+        self._hand_over(background=False)
+        self._finish_pending()
 
     def rotate(self) -> None:
         """Like flush(), but the sync runs in the background while the caller adds the next
         files (the disk writes the bytes while Python reads the next ones); the rows of these
         files are recorded by the next rotate() or flush(), once their bytes are durable."""
         self._finish_pending()
+        self._hand_over(background=True)
+
+    def _hand_over(self, background: bool) -> None:
+        """Make what was added the pending batch: stored now, durable when its Future is."""
         items, primaries = self._take()
         if items:
-            self._pending = (items, primaries, self._make_durable(primaries, background=True))
+            self._pending = (items, primaries, None)  # discard() cleans up if storing raises
+            self._pending = (items, primaries, self._make_durable(primaries, background))
 
     def _take(self) -> tuple[list[Item], list[Item]]:
         items, primaries = self.items, list(self._primaries.values())
@@ -345,8 +348,9 @@ class Batch:
         if self._pending is not None:
             _items, primaries, durable = self._pending
             self._pending = None
-            with contextlib.suppress(ApiError, OSError):
-                durable.result()
+            if durable is not None:
+                with contextlib.suppress(ApiError, OSError):
+                    durable.result()
             self._unstore(primaries)
             self._release(primaries)
         _items, primaries = self._take()
