@@ -67,6 +67,19 @@ def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None
     return connection.execute("SELECT * FROM assets WHERE asset_id = ?", (asset_id,)).fetchone()
 
 
+def rows_by_id(connection: sqlite3.Connection, asset_ids: list[str]) -> dict[str, sqlite3.Row]:
+    """The rows (live or not) of those of `asset_ids` that have one."""
+    found = {}
+    for start in range(0, len(asset_ids), 500):
+        chunk = asset_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in connection.execute(
+            f"SELECT * FROM assets WHERE asset_id IN ({marks})", chunk
+        ).fetchall():
+            found[row["asset_id"]] = row
+    return found
+
+
 def get(db, asset_id: str) -> dict[str, Any]:
     with db.read() as connection:
         return asset_from_row(live_row(connection, asset_id))
@@ -185,10 +198,11 @@ def write_changes(connection: sqlite3.Connection, asset_id: str, changes: dict[s
     )
 
 
-def record(connection: sqlite3.Connection, fields: dict[str, Any]) -> bool:
+def record(connection: sqlite3.Connection, fields: dict[str, Any], absent: bool = False) -> bool:
     """Insert the row of newly stored bytes, or refresh the row that already has them.
-    True when the row is new."""
-    row = any_row(connection, fields["asset_id"])
+    True when the row is new. `absent`: the caller knows there is no row (it looked under
+    the hash's lock), which saves a query per file in a bulk import."""
+    row = None if absent else any_row(connection, fields["asset_id"])
     if row is None:
         insert(connection, fields)
         return True
@@ -318,22 +332,26 @@ def list_assets(db, filters: dict[str, str | None], paging: Paging) -> dict[str,
         )
 
 
-def set_metadata_result(db, asset_id: str, status: str, entry: dict | None) -> None:
-    """Record an extraction's outcome; an `entry` replaces any earlier one from its Source."""
+def set_metadata_results(db, results: list[tuple[str, str, dict | None]]) -> None:
+    """Record extraction outcomes `(asset_id, status, entry)` in one transaction; an `entry`
+    replaces any earlier one from its Source."""
     with db.write() as connection:
-        row = any_row(connection, asset_id)
-        if row is None:
-            return
-        changes: dict[str, Any] = {"metadata_status": status}
-        if entry is not None:
-            kept = [
-                old
-                for old in json.loads(row["meta_json"])["metadata"]
-                if old.get("Source") != entry["Source"]
-            ]
-            changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
-        write_changes(connection, asset_id, changes)
-        events.append(connection, "asset.updated", "asset", asset_id, {"metadata_status": status})
+        for asset_id, status, entry in results:
+            row = any_row(connection, asset_id)
+            if row is None:
+                continue
+            changes: dict[str, Any] = {"metadata_status": status}
+            if entry is not None:
+                kept = [
+                    old
+                    for old in json.loads(row["meta_json"])["metadata"]
+                    if old.get("Source") != entry["Source"]
+                ]
+                changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
+            write_changes(connection, asset_id, changes)
+            events.append(
+                connection, "asset.updated", "asset", asset_id, {"metadata_status": status}
+            )
 
 
 def pending_extractions(db) -> list[str]:

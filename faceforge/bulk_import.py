@@ -8,11 +8,12 @@ into FACEFORGE_HOME, so the store is never imported into itself.
 """
 
 import os
+from collections import deque
 from pathlib import Path
 
-from faceforge import asset_links, assets, ingest, validate
+from faceforge import asset_links, assets, ingest, ingest_batch, validate
 from faceforge.errors import ApiError
-from faceforge.job_context import JobContext, JobFailed, JobKind
+from faceforge.job_context import JobCanceled, JobContext, JobFailed, JobInterrupted, JobKind
 
 JOB_TYPE = "assets.bulk-import"
 SIDECAR_SUFFIX = "_meta.json"
@@ -128,8 +129,9 @@ class CheckpointReader:
         return self.handle.read(size)
 
 
-def import_one(context: JobContext, path: Path, names: set[str], job_input: dict):
-    """Ingest one file with its sidecar, as an upload would: (asset, created)."""
+def add_file(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
+    """Add one file with its sidecar to the batch, as an upload would be: the batch Item
+    (or the message for an empty file)."""
     sidecar_path = sidecar_for(path, names)
     sidecar = sidecar_path.read_bytes() if sidecar_path else None
     request = ingest.Request(
@@ -142,7 +144,64 @@ def import_one(context: JobContext, path: Path, names: set[str], job_input: dict
         loc=("body",),
     )
     with path.open("rb") as handle:
-        return ingest.ingest_file(context.services, CheckpointReader(handle, context), request)
+        staged = ingest.stage_for(
+            context.services, CheckpointReader(handle, context), ingest.CHUNK_BYTES
+        )
+    if staged.byte_size == 0:
+        return "Skipped empty file"
+    return batch.add_staged(staged, request)
+
+
+def examine(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
+    """What becomes of one file: a log message, a batch Item (known once the batch is
+    committed) or the error that stopped it."""
+    try:
+        if is_sidecar(path.name):
+            return "Sidecar JSON skipped"
+        return add_file(batch, context, path, names, job_input)
+    except (ApiError, OSError) as error:
+        return error
+
+
+class FileLines:
+    """One log line per file, in file order. A file in a batch has its outcome only once the
+    batch is committed, so lines wait here and are written in that same transaction (or
+    buffered in the job's log when no batch is pending)."""
+
+    def __init__(self, context: JobContext):
+        self.context = context
+        self.pending: deque[tuple[dict, object]] = deque()
+        self.counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
+
+    def add(self, line: dict, outcome) -> None:
+        self.pending.append((line, outcome))
+
+    def emit(self, connection=None) -> None:
+        """Log the lines whose outcome is known, up to the first file still in a batch."""
+        while self.pending:
+            line, outcome = self.pending[0]
+            if isinstance(outcome, ingest_batch.Item):
+                if not outcome.settled:
+                    break
+                outcome = outcome.error or outcome
+            if isinstance(outcome, str):
+                self.context.log("info", outcome, line)
+            elif isinstance(outcome, Exception):
+                self.counts["errors"] += 1
+                self.context.log("error", "Import failed", {**line, "error": reason(outcome)})
+            else:
+                self.counts["imported" if outcome.created else "skipped_existing"] += 1
+                message = "Imported" if outcome.created else "Skipped (already imported)"
+                self.context.log("info", message, {**line, "asset_id": outcome.asset_id})
+            self.pending.popleft()
+        if connection is not None:
+            self.context.write_buffered(connection)
+
+
+def reason(error: Exception) -> str:
+    if isinstance(error, ApiError):
+        return error.message
+    return getattr(error, "strerror", None) or str(error)
 
 
 def run(context: JobContext, job_input: dict) -> dict:
@@ -152,28 +211,28 @@ def run(context: JobContext, job_input: dict) -> dict:
     found = find_files(root, job_input["recursive"], context.services.config.home.root)
     total = len(found)
     context.log("info", f"Found {total} files", {"path": str(root), "total": total})
-    counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
-    for done, (path, names) in enumerate(found, start=1):
-        context.checkpoint()
-        line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
+    throttle = job_input["throttle_ms"] / 1000
+    lines = FileLines(context)
+    with ingest_batch.Batch(context.services, on_commit=lines.emit) as batch:
         try:
-            if is_sidecar(path.name):
-                context.log("info", "Sidecar JSON skipped", line)
-            elif path.stat().st_size == 0:
-                context.log("info", "Skipped empty file", line)
-            else:
-                asset, created = import_one(context, path, names, job_input)
-                counts["imported" if created else "skipped_existing"] += 1
-                message = "Imported" if created else "Skipped (already imported)"
-                context.log("info", message, {**line, "asset_id": asset["asset_id"]})
-        except (ApiError, OSError) as error:
-            counts["errors"] += 1
-            reason = error.message if isinstance(error, ApiError) else error.strerror or str(error)
-            context.log("error", "Import failed", {**line, "error": reason})
-        context.progress(done, total, f"{done} of {total} files")
-        if job_input["throttle_ms"]:
-            context.sleep(job_input["throttle_ms"] / 1000)
-    return {"path": str(root), **counts}
+            for done, (path, names) in enumerate(found, start=1):
+                context.checkpoint()
+                line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
+                lines.add(line, examine(batch, context, path, names, job_input))
+                context.progress(done, total, f"{done} of {total} files")
+                if throttle:
+                    batch.flush()
+                    lines.emit()
+                    context.sleep(throttle)
+                elif batch.full():
+                    batch.rotate()
+                    lines.emit()
+            batch.flush()
+        except (JobCanceled, JobInterrupted):
+            batch.flush()  # keep what was copied; the files still to go are left alone
+            raise
+    lines.emit()
+    return {"path": str(root), **lines.counts}
 
 
 KIND = JobKind(prepare_input=prepare_input, run=run)

@@ -111,9 +111,10 @@ def is_skipped(filename: str) -> bool:
     return SKIPPED_NAMES.search(filename) is not None
 
 
-def argument_file(file_path: Path, sequence: int) -> bytes:
-    """The argument-file lines for one file, one argument per line, ending in -executeN."""
-    lines = [*ARGUMENTS, str(Path(file_path).absolute()), f"-execute{sequence}"]
+def argument_file(file_paths: list[str], sequence: int) -> bytes:
+    """The argument-file lines for one request: one argument per line, the (absolute) files,
+    then -executeN."""
+    lines = [*ARGUMENTS, *file_paths, f"-execute{sequence}"]
     if any("\n" in line or "\r" in line for line in lines):
         raise ExifToolError("a path with a line break cannot go through an argument file")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -128,17 +129,49 @@ def without_removed_keys(value: Any) -> Any:
     return value
 
 
-def parse_output(stdout: bytes, stderr: bytes = b"") -> Any:
-    """ExifTool's JSON, cleaned; it must be valid and hold at least one non-empty object."""
-    reason = stderr.decode("utf-8", "replace").strip()[:500]
+def decode_output(stdout: bytes, reason: str) -> list:
     try:
         document = json.loads(stdout.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ExifToolError(f"ExifTool printed no valid JSON ({reason or 'no message'})") from None
-    cleaned = without_removed_keys(document)
-    if not isinstance(cleaned, list) or not any(isinstance(d, dict) and d for d in cleaned):
+    if not isinstance(document, list):
+        raise ExifToolError(f"ExifTool printed no JSON list ({reason or 'no message'})")
+    return document
+
+
+def cleaned(documents: list, reason: str) -> list:
+    """One file's output, cleaned; it must hold at least one non-empty object."""
+    kept = without_removed_keys(documents)
+    if not any(isinstance(d, dict) and d for d in kept):
         raise ExifToolError(f"ExifTool found no metadata ({reason or 'empty output'})")
-    return cleaned
+    return kept
+
+
+def stderr_reason(stderr: bytes) -> str:
+    return stderr.decode("utf-8", "replace").strip()[:500]
+
+
+def parse_output(stdout: bytes, stderr: bytes = b"") -> Any:
+    """ExifTool's JSON for one file, cleaned."""
+    reason = stderr_reason(stderr)
+    return cleaned(decode_output(stdout, reason), reason)
+
+
+def split_output(stdout: bytes, stderr: bytes, file_paths: list[str]) -> dict[str, Any]:
+    """The JSON of a request for several files, split by SourceFile: {path: cleaned output,
+    or the ExifToolError for that file}."""
+    reason = stderr_reason(stderr)
+    by_source: dict[str, list] = {}
+    for document in decode_output(stdout, reason):
+        if isinstance(document, dict):
+            by_source.setdefault(document.get("SourceFile"), []).append(document)
+    results: dict[str, Any] = {}
+    for path in file_paths:
+        try:
+            results[path] = cleaned(by_source.get(path, []), reason)
+        except ExifToolError as error:
+            results[path] = error
+    return results
 
 
 def entry(data: Any) -> dict[str, Any]:
@@ -153,8 +186,9 @@ def entry(data: Any) -> dict[str, Any]:
 
 
 class ExifToolProcess:
-    """One `exiftool -stay_open True -@ -` serving one file per `-executeN`, restarted after
-    a timeout or a crash. Not thread-safe: one per worker thread."""
+    """One `exiftool -stay_open True -@ -` serving a few files per `-executeN` (one request
+    per file costs ExifTool about as much as the file itself), restarted after a timeout or
+    a crash. Not thread-safe: one per worker thread."""
 
     def __init__(self, tool: Path):
         self.tool = tool
@@ -174,18 +208,21 @@ class ExifToolProcess:
                 raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
         return self._process
 
-    def run(self, file_path: Path, timeout: float) -> Any:
+    def run(self, file_paths: list[Path], timeout: float) -> dict[str, Any]:
+        """{absolute path: cleaned output or ExifToolError}; raises ExifToolError when the
+        whole request failed (timeout, crash, output that is not JSON)."""
+        paths = [str(Path(path).absolute()) for path in file_paths]
         process = self._started()
         self._sequence += 1
         marker = f"{{ready{self._sequence}}}\n".encode()
         try:
-            process.stdin.write(argument_file(file_path, self._sequence))
+            process.stdin.write(argument_file(paths, self._sequence))
             process.stdin.flush()
         except OSError:
             self.close(force=True)
             raise ExifToolError("ExifTool exited unexpectedly") from None
         stdout, stderr = self._read_until(process, marker, timeout)
-        return parse_output(stdout[: -len(marker)], stderr)
+        return split_output(stdout[: -len(marker)], stderr, paths)
 
     def _read_until(self, process, marker: bytes, timeout: float) -> tuple[bytes, bytes]:
         """Both pipes are drained together, so a chatty stderr can never block ExifTool."""

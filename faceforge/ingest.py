@@ -1,16 +1,15 @@
-"""Taking bytes in: stream them to `tmp/` while hashing, fsync, move them into the store, and
-record the row, its sidecar, its link and its events.
+"""Taking bytes in: stream them to `tmp/` while hashing, move them into the store, make them
+durable, and record the rows, sidecars, links and events.
 
-Shared by the upload route and by bulk import (which calls `ingest_file` from a worker
-thread), so nothing here knows about HTTP. Whatever goes wrong, the outcome is either a
-committed row with its bytes in place, or nothing: no row, no stored file, no temp file.
-No database lock is held while bytes move; a per-hash lock keeps two ingests of the same bytes
-(or an ingest and a purge) from interleaving.
+These are the steps; `ingest_batch.py` runs them for a batch of files (an upload is a batch
+of one, a bulk import fills batches of many). Nothing here knows about HTTP. Whatever goes
+wrong, the outcome for each file is either a committed row with its bytes durably in place, or
+no row.
 """
 
 import hashlib
+import itertools
 import json
-import logging
 import mimetypes
 import os
 import secrets
@@ -21,51 +20,79 @@ from typing import Any, BinaryIO
 
 from faceforge import asset_links, assets
 from faceforge.errors import PayloadTooLarge, ValidationError
-from faceforge.storage.errors import StorageUnavailable
-
-log = logging.getLogger("faceforge.ingest")
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_MIME_TYPE = "application/octet-stream"
 SIDECAR_LOC = ("body", "meta")
+# Temp file names: unique within tmp/ (cleared at every start), cheaper than a random token
+# per file; "xb" refuses to reuse a name anyway.
+TEMP_PREFIX = secrets.token_hex(4)
+TEMP_NUMBERS = itertools.count()
 
 
 @dataclass
 class StagedFile:
-    """Bytes written to a temp file under tmp/ and fsynced, with their hash and size.
-    As a context manager it removes the temp file if nobody moved it into the store."""
+    """Incoming bytes with their hash and size, either in a temp file under tmp/ or, for a
+    small file read by bulk import, in memory (`data`; written straight to its place in the
+    store, which saves a temp file and a rename per file). Not fsynced: bytes are made durable
+    once they are in the store (see `LocalStorage.sync`). As a context manager it removes the
+    temp file if nobody moved it into the store."""
 
-    temp_path: Path
+    temp_path: Path | None
     sha256: str
     byte_size: int
+    data: bytes | None = None
 
     def __enter__(self) -> "StagedFile":
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.temp_path.unlink(missing_ok=True)
+        self.discard()
+
+    def discard(self) -> None:
+        if self.temp_path is not None:
+            self.temp_path.unlink(missing_ok=True)
 
 
-def stage_chunks(chunks: Iterable[bytes], tmp_dir: Path, limit: int) -> StagedFile:
+def new_temp_path(tmp_dir: Path) -> Path:
+    return tmp_dir / f"ingest-{TEMP_PREFIX}-{next(TEMP_NUMBERS)}.part"
+
+
+def stage_chunks(
+    chunks: Iterable[bytes], tmp_dir: Path, limit: int, keep_in_memory: int = 0
+) -> StagedFile:
     """Write `chunks` to a new temp file while hashing; 413 as soon as `limit` is passed
-    (nothing more is read and the temp file is removed)."""
-    temp_path = tmp_dir / f"ingest-{secrets.token_hex(8)}.part"
+    (nothing more is read and the temp file is removed). Up to `keep_in_memory` bytes are
+    kept in memory instead, without a temp file."""
     digest = hashlib.sha256()
     byte_size = 0
+    held: list[bytes] = []
+    temp_path = handle = None
     try:
-        with open(temp_path, "xb") as handle:
-            for chunk in chunks:
-                byte_size += len(chunk)
-                if byte_size > limit:
-                    raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
-                digest.update(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
+        for chunk in chunks:
+            byte_size += len(chunk)
+            if byte_size > limit:
+                raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
+            digest.update(chunk)
+            if handle is None and byte_size <= keep_in_memory:
+                held.append(chunk)
+                continue
+            if handle is None:
+                temp_path = new_temp_path(tmp_dir)
+                handle = open(temp_path, "xb")  # noqa: SIM115 - closed below, also on error
+                handle.writelines(held)
+                held = []
+            handle.write(chunk)
     except BaseException:
-        temp_path.unlink(missing_ok=True)
+        if handle is not None:
+            handle.close()
+        if temp_path is not None:
+            temp_path.unlink(missing_ok=True)
         raise
-    return StagedFile(temp_path, digest.hexdigest(), byte_size)
+    if handle is not None:
+        handle.close()
+    data = None if temp_path is not None else b"".join(held)
+    return StagedFile(temp_path, digest.hexdigest(), byte_size, data)
 
 
 def read_chunks(stream: BinaryIO, length: int | None = None) -> Iterable[bytes]:
@@ -79,12 +106,14 @@ def read_chunks(stream: BinaryIO, length: int | None = None) -> Iterable[bytes]:
         yield chunk
 
 
-def stage_source(source: Path | BinaryIO, tmp_dir: Path, limit: int) -> StagedFile:
+def stage_source(
+    source: Path | BinaryIO, tmp_dir: Path, limit: int, keep_in_memory: int = 0
+) -> StagedFile:
     """A path (copied, never linked or moved) or a readable binary stream."""
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as stream:
-            return stage_chunks(read_chunks(stream), tmp_dir, limit)
-    return stage_chunks(read_chunks(source), tmp_dir, limit)
+            return stage_chunks(read_chunks(stream), tmp_dir, limit, keep_in_memory)
+    return stage_chunks(read_chunks(source), tmp_dir, limit, keep_in_memory)
 
 
 def sidecar_problem(message: str, loc: tuple) -> ValidationError:
@@ -144,90 +173,45 @@ def check_request(db, request: Request) -> None:
         assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
 
 
-def place_bytes(storage, staged: StagedFile, kind: str, row) -> tuple[Any, str, bool]:
-    """(provider, key, placed): reuse the bytes an existing row points at when they are
-    there, else store the temp file where routing says (the filesystem if S3 fails)."""
-    if row is not None:
-        try:
-            provider = storage.provider(row["storage_provider"])
-            if provider.exists(row["storage_key"]):
-                return provider, row["storage_key"], False
-        except StorageUnavailable:
-            # Cannot look; the row's bytes are most likely still there.
-            return None, row["storage_key"], False
-    provider = storage.choose(kind, staged.byte_size)
-    try:
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
-    except StorageUnavailable as error:
-        log.warning(
-            "storing %s on %s failed (%s); using the filesystem",
-            staged.sha256,
-            provider.name,
-            error.message,
-        )
-        provider = storage.provider("fs")
-        provider.put(staged.temp_path, provider.key_for(staged.sha256))
-    return provider, provider.key_for(staged.sha256), True
+def describe(services, staged: StagedFile, request: Request) -> dict[str, Any]:
+    """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
+    metadata = []
+    if request.sidecar is not None:
+        metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
+    filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
+    if staged.byte_size == 0:
+        raise sidecar_problem("Uploaded file was empty", ("body", "file"))
+    return {
+        "asset_id": staged.sha256,
+        "kind": request.kind,
+        "filename": filename,
+        "byte_size": staged.byte_size,
+        "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
+        "metadata": metadata,
+        "derived_from": request.derived_from,
+        "metadata_status": services.metadata.status_for(filename),
+    }
 
 
-def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
-    """Store staged bytes and record them; returns (asset, created). Consumes `staged`."""
-    with staged:
-        metadata = []
-        if request.sidecar is not None:
-            metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
-        filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
-        if staged.byte_size == 0:
-            raise sidecar_problem("Uploaded file was empty", ("body", "file"))
-        mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
-        storage = services.storage
-        with storage.locks.hold(staged.sha256):
-            with services.db.read() as connection:
-                row = assets.any_row(connection, staged.sha256)
-            provider, key, placed = place_bytes(storage, staged, request.kind, row)
-            fields = {
-                "asset_id": staged.sha256,
-                "kind": request.kind,
-                "filename": filename,
-                "byte_size": staged.byte_size,
-                "mime_type": mime_type,
-                "metadata": metadata,
-                "storage_provider": provider.name if provider else row["storage_provider"],
-                "storage_key": key,
-                "derived_from": request.derived_from,
-                "metadata_status": services.metadata.status_for(filename),
-            }
-            try:
-                with services.db.write() as connection:
-                    created = record_in_transaction(connection, fields, request)
-                    asset = assets.asset_from_row(assets.any_row(connection, staged.sha256))
-            except BaseException:
-                if placed and (row is None or row["storage_key"] != key):
-                    provider.delete(key)
-                raise
-    if asset["metadata_status"] == "pending":
-        services.metadata.submit(asset["asset_id"])
-    return asset, created
-
-
-def record_in_transaction(connection, fields: dict[str, Any], request: Request) -> bool:
+def record_in_transaction(
+    connection, fields: dict[str, Any], request: Request, absent: bool = False
+) -> bool:
     assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
     if request.derived_from == fields["asset_id"]:
         raise ValidationError.field(
             (*request.loc, "derived_from"), "an asset cannot derive from itself"
         )
-    created = assets.record(connection, fields)
+    created = assets.record(connection, fields, absent)
     if request.entity_id is not None:
         role = asset_links.KEEP_ROLE if request.role is None else request.role
         asset_links.link(connection, request.entity_id, fields["asset_id"], role)
     return created
 
 
-def ingest_file(services, source: Path | BinaryIO, request: Request) -> tuple[dict[str, Any], bool]:
-    """Ingest a file from a path (copied) or a binary stream; returns (asset, created).
-    Safe to call from any thread; used by bulk import."""
-    check_request(services.db, request)
-    staged = stage_source(
-        source, services.config.home.tmp_dir, services.config["limits.max_upload_bytes"]
+def stage_for(services, source: Path | BinaryIO, keep_in_memory: int = 0) -> StagedFile:
+    return stage_source(
+        source,
+        services.config.home.tmp_dir,
+        services.config["limits.max_upload_bytes"],
+        keep_in_memory,
     )
-    return ingest_staged(services, staged, request)

@@ -86,20 +86,25 @@ class JobContext:
 
     def flush(self) -> None:
         """Write buffered log lines and progress in one transaction; learn about a cancel."""
+        db = self.services.db
+        with db.write() if self._lines or self._progress else db.read() as connection:
+            self.write_buffered(connection)
+
+    def write_buffered(self, connection) -> None:
+        """Write buffered log lines and progress inside the caller's write transaction (a bulk
+        import commits them with the batch of assets they describe); learn about a cancel."""
         lines, self._lines = self._lines, []
         progress, self._progress = self._progress, None
-        db = self.services.db
-        with db.write() if lines or progress else db.read() as connection:
-            for ts, level, message, data in lines:
-                job_log.append(connection, self.job_id, level, message, data, ts)
-            if progress is not None:
-                connection.execute(
-                    "UPDATE jobs SET progress_percent = ?, progress_step = ?, updated_at = ?"
-                    " WHERE job_id = ? AND lease_token = ?",
-                    (*progress, clock.now(), self.job_id, self.lease_token),
-                )
-            row = connection.execute(
-                "SELECT cancel_requested_at FROM jobs WHERE job_id = ?", (self.job_id,)
-            ).fetchone()
+        for ts, level, message, data in lines:
+            job_log.append(connection, self.job_id, level, message, data, ts)
+        if progress is not None:
+            connection.execute(
+                "UPDATE jobs SET progress_percent = ?, progress_step = ?, updated_at = ?"
+                " WHERE job_id = ? AND lease_token = ?",
+                (*progress, clock.now(), self.job_id, self.lease_token),
+            )
+        row = connection.execute(
+            "SELECT cancel_requested_at FROM jobs WHERE job_id = ?", (self.job_id,)
+        ).fetchone()
         self._cancel_requested = row is not None and row["cancel_requested_at"] is not None
         self._last_flush = time.monotonic()

@@ -5,11 +5,19 @@ An ingest sets `metadata_status` to `pending` (or `skipped`: ExifTool disabled o
 a file name the skip rules exclude) and submits the asset; the worker records `done` with
 the ExifTool entry, or `failed` with the reason in the log. Assets still `pending` when the
 server starts (it stopped first) are submitted again.
+
+A worker takes up to BATCH_FILES queued assets at once (sharing the queue fairly with the
+other worker) and sends them to ExifTool as one request, then records all their outcomes in
+one transaction: per file, a request costs ExifTool about as much as reading a small file.
+When a whole request fails (a timeout, a crash), its files are retried one by one, so one
+bad file only fails itself.
 """
 
+import contextlib
 import logging
+import math
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
 
 from faceforge import assets, exiftool
 from faceforge.errors import ApiError
@@ -17,6 +25,7 @@ from faceforge.errors import ApiError
 log = logging.getLogger("faceforge.metadata")
 
 WORKERS = 2
+BATCH_FILES = 32
 
 
 class MetadataWorkers:
@@ -25,76 +34,127 @@ class MetadataWorkers:
         self.storage = storage
         self.tool = exiftool.locate(config)
         self.timeout = config["tools.exiftool_timeout_seconds"]
-        self._local = threading.local()
+        self._queue: deque[str] = deque()
+        self._queued: set[str] = set()  # in the queue or being extracted
+        self._wake = threading.Condition()
+        self._closing = False
         self._processes: list[exiftool.ExifToolProcess] = []
-        self._lock = threading.Lock()
-        self._queued: dict[str, Future] = {}
-        self._executor = (
-            ThreadPoolExecutor(WORKERS, thread_name_prefix="exiftool") if self.tool else None
-        )
+        self._threads: list[threading.Thread] = []
+        if self.tool is not None:
+            for number in range(WORKERS):
+                process = exiftool.ExifToolProcess(self.tool)
+                thread = threading.Thread(
+                    target=self._work, args=(process,), name=f"exiftool-{number}", daemon=True
+                )
+                self._processes.append(process)
+                self._threads.append(thread)
+                thread.start()
 
     def status_for(self, filename: str) -> str:
         """The status a new asset starts with."""
         return "skipped" if self.tool is None or exiftool.is_skipped(filename) else "pending"
 
-    def submit(self, asset_id: str) -> Future | None:
-        """Queue an extraction; the Future resolves to the final status. An asset already
-        queued is not queued twice (the same bytes met twice in one import): two workers
-        would both see it `pending` and both run ExifTool on it."""
-        if self._executor is None:
-            return None
-        with self._lock:
-            future = self._queued.get(asset_id)
-            if future is not None:
-                return future
-            future = self._queued[asset_id] = self._executor.submit(self.extract, asset_id)
-        future.add_done_callback(lambda _: self._forget(asset_id))
-        return future
+    def submit_many(self, asset_ids: list[str]) -> None:
+        """Queue extractions (nothing happens when ExifTool is not in use). An asset already
+        queued or under way is not queued again (the same bytes met twice in one import):
+        both workers would see it `pending` and both run ExifTool on it."""
+        if self.tool is None or not asset_ids:
+            return
+        with self._wake:
+            new = [
+                asset_id for asset_id in dict.fromkeys(asset_ids) if asset_id not in self._queued
+            ]
+            self._queued.update(new)
+            self._queue.extend(new)
+            self._wake.notify_all()
 
-    def _forget(self, asset_id: str) -> None:
-        with self._lock:
-            self._queued.pop(asset_id, None)
+    def submit(self, asset_id: str) -> None:
+        self.submit_many([asset_id])
 
     def resume_pending(self) -> None:
-        if self._executor is not None:
-            for asset_id in assets.pending_extractions(self.db):
-                self.submit(asset_id)
+        self.submit_many(assets.pending_extractions(self.db))
 
-    def _process(self) -> exiftool.ExifToolProcess:
-        process = getattr(self._local, "process", None)
-        if process is None:
-            process = self._local.process = exiftool.ExifToolProcess(self.tool)
-            with self._lock:
-                self._processes.append(process)
-        return process
+    def _take(self) -> list[str] | None:
+        """The next share of the queue, waiting for one; None once closing."""
+        with self._wake:
+            while not self._queue and not self._closing:
+                self._wake.wait()
+            if self._closing:
+                return None
+            share = min(BATCH_FILES, math.ceil(len(self._queue) / WORKERS))
+            return [self._queue.popleft() for _ in range(share)]
 
-    def extract(self, asset_id: str) -> str:
-        """Run ExifTool on one asset and record the outcome (in a worker thread)."""
+    def _work(self, process: exiftool.ExifToolProcess) -> None:
+        while (asset_ids := self._take()) is not None:
+            try:
+                self.extract(process, asset_ids)
+            except Exception:
+                log.exception("metadata extraction of %d assets failed", len(asset_ids))
+            finally:
+                with self._wake:
+                    self._queued.difference_update(asset_ids)
+
+    def extract(self, process: exiftool.ExifToolProcess, asset_ids: list[str]) -> None:
+        """Run ExifTool on the assets still pending among `asset_ids`; record the outcomes."""
+        with self.db.read() as connection:
+            rows = [assets.any_row(connection, asset_id) for asset_id in asset_ids]
+        wanted = {
+            row["asset_id"]: assets.asset_from_row(row)
+            for row in rows
+            if row is not None and row["deleted_at"] is None and row["metadata_status"] == "pending"
+        }
+        outcomes: dict[str, object] = {}
+        with contextlib.ExitStack() as stack:
+            paths = {}
+            for asset_id, asset in wanted.items():
+                try:
+                    provider = self.storage.provider(asset["storage_provider"])
+                    path = stack.enter_context(provider.local_path(asset["storage_key"]))
+                except (ApiError, OSError) as error:
+                    outcomes[asset_id] = error
+                else:
+                    paths[asset_id] = str(path.absolute())
+            outcomes.update(self._run(process, paths))
+        results = []
+        for asset_id, outcome in outcomes.items():
+            if isinstance(outcome, Exception):
+                reason = getattr(outcome, "message", None) or str(outcome)
+                log.warning(
+                    "metadata extraction failed for %s (%s): %s",
+                    asset_id,
+                    wanted[asset_id]["filename"],
+                    reason,
+                )
+                results.append((asset_id, "failed", None))
+            else:
+                results.append((asset_id, "done", exiftool.entry(outcome)))
+        assets.set_metadata_results(self.db, results)
+
+    def _run(self, process: exiftool.ExifToolProcess, paths: dict[str, str]) -> dict:
+        """{asset_id: output or the error}; a failed request of several files is retried
+        file by file."""
+        if not paths:
+            return {}
         try:
-            asset = assets.get(self.db, asset_id)
-        except ApiError:
-            return "gone"
-        if asset["metadata_status"] != "pending":
-            return asset["metadata_status"]
-        try:
-            provider = self.storage.provider(asset["storage_provider"])
-            with provider.local_path(asset["storage_key"]) as path:
-                data = self._process().run(path, self.timeout)
-        except (exiftool.ExifToolError, ApiError, OSError) as error:
-            reason = getattr(error, "message", None) or str(error)
-            log.warning(
-                "metadata extraction failed for %s (%s): %s", asset_id, asset["filename"], reason
-            )
-            assets.set_metadata_result(self.db, asset_id, "failed", None)
-            return "failed"
-        assets.set_metadata_result(self.db, asset_id, "done", exiftool.entry(data))
-        return "done"
+            by_path = process.run(list(paths.values()), self.timeout * len(paths))
+        except exiftool.ExifToolError as error:
+            if len(paths) == 1:
+                return dict.fromkeys(paths, error)
+            outcomes = {}
+            for asset_id, path in paths.items():
+                outcomes.update(self._run(process, {asset_id: path}))
+            return outcomes
+        return {asset_id: by_path[path] for asset_id, path in paths.items()}
 
     def close(self) -> None:
-        """Finish the extraction under way, drop the queue, stop every ExifTool process."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            for process in self._processes:
-                process.close()
-            self._processes.clear()
+        """Finish the extractions under way, drop the queue, stop every ExifTool process."""
+        with self._wake:
+            self._closing = True
+            self._queue.clear()
+            self._queued.clear()
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        for process in self._processes:
+            process.close()

@@ -10,7 +10,7 @@ from typing import Any
 
 from faceforge import config as settings
 from faceforge import home as home_layout
-from faceforge import logs
+from faceforge import ingest_batch, logs
 from faceforge.db import Database
 from faceforge.migrate import migrate
 from faceforge.storage import open_storage
@@ -75,8 +75,9 @@ def build_app(config, serving: bool = True):
     in-process `import`): they leave tmp/, SeaweedFS and the job queue to the server."""
     db = open_database(config)
     if serving:
-        clear_tmp(config)
         storage = open_storage(config, start_seaweed(config))
+        ingest_batch.recover(db, storage, config.home.tmp_dir)
+        clear_tmp(config)
     else:
         storage = open_storage_offline(config)
     app = create_app(config, db, storage)

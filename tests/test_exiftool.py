@@ -108,7 +108,7 @@ def test_extraction_writes_an_update_event(server, tmp_path):
 
 
 def test_argument_file_is_one_argument_per_line():
-    lines = exiftool.argument_file(Path("/data/files/ab/abc"), 7).decode().splitlines()
+    lines = exiftool.argument_file(["/data/files/ab/abc"], 7).decode().splitlines()
     contract = (
         "-quiet -extractEmbedded3 -scanForXMP -unknown2 -json -G3:1 -struct -b -ignoreMinorErrors"
         " -charset filename=utf8 -api requestall=3 -api largefilesupport=1"

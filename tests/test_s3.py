@@ -109,6 +109,7 @@ def test_kind_map_routes_to_s3_and_the_object_is_in_the_bucket(s3_server, bucket
     assert asset["storage_provider"] == "s3"
     assert asset["storage_key"] == f"{BUCKET}:assets/{asset['asset_id'][:2]}/{asset['asset_id']}"
     assert object_bytes(bucket_client, asset["storage_key"]) == data
+    # ExifTool reads an S3 asset from a copy in tmp/; once it is done the copy is gone.
     settled(s3_server, asset["asset_id"])
     assert os.listdir(s3_server.config.home.tmp_dir) == []
     other = upload(s3_server.client, b"small file", "notes.txt").data

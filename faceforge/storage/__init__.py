@@ -18,25 +18,42 @@ log = logging.getLogger("faceforge.storage")
 
 class KeyLocks:
     """One lock per content hash, so that storing, restoring and purging the same bytes never
-    interleave (two uploads of one file, or an upload racing a purge)."""
+    interleave (two uploads of one file, or an upload racing a purge). A batch of ingests
+    holds several at once; it only ever waits for one while it holds none (see ingest.Batch),
+    so two batches cannot deadlock."""
 
     def __init__(self):
         self._guard = threading.Lock()
         self._held: dict[str, list] = {}
 
-    @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def acquire(self, key: str, blocking: bool = True) -> bool:
         with self._guard:
             entry = self._held.setdefault(key, [threading.Lock(), 0])
             entry[1] += 1
+        if entry[0].acquire(blocking):
+            return True
+        self._forget(key, entry)
+        return False
+
+    def release(self, key: str) -> None:
+        with self._guard:
+            entry = self._held[key]
+        entry[0].release()
+        self._forget(key, entry)
+
+    def _forget(self, key: str, entry: list) -> None:
+        with self._guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._held[key]
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        self.acquire(key)
         try:
-            with entry[0]:
-                yield
+            yield
         finally:
-            with self._guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._held[key]
+            self.release(key)
 
 
 class Storage:

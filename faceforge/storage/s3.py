@@ -200,6 +200,17 @@ class S3Storage:
             self.client.upload_file(str(temp_path), bucket, object_key, Config=TRANSFER)
         temp_path.unlink()
 
+    def put_bytes(self, data: bytes, key: str) -> None:
+        temp_path = self.tmp_dir / f"s3-put-{secrets.token_hex(8)}.part"
+        try:
+            temp_path.write_bytes(data)
+            self.put(temp_path, key)
+        finally:
+            temp_path.unlink(missing_ok=True)
+
+    def sync(self, keys: list[str]) -> None:
+        """Nothing to do: an object is durable once its upload has returned."""
+
     def _head(self, key: str) -> dict | None:
         bucket, object_key = self.split(key)
         try:

@@ -5,7 +5,16 @@ from dataclasses import replace
 
 import bottle
 
-from faceforge import asset_links, assets, ingest, maintenance, paging, signing, validate
+from faceforge import (
+    asset_links,
+    assets,
+    ingest,
+    ingest_batch,
+    maintenance,
+    paging,
+    signing,
+    validate,
+)
 from faceforge.web import files, params
 
 
@@ -51,7 +60,7 @@ def upload(services):
         sidecar=received.sidecar,
         sidecar_name=received.sidecar_name,
     )
-    asset, _created = ingest.ingest_staged(services, received.staged, request)
+    asset, _created = ingest_batch.ingest_staged(services, received.staged, request)
     return asset
 
 

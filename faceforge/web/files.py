@@ -94,7 +94,7 @@ def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> ReceivedUp
                 sidecar_name = part.filename or None
     except BaseException:
         if received is not None:
-            received.staged.temp_path.unlink(missing_ok=True)
+            received.staged.discard()
         raise
     if received is None:
         raise ValidationError.field(("body", "file"), "a file part is required", "missing")
