@@ -220,7 +220,7 @@ def run(context: JobContext, job_input: dict) -> dict:
                 line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
                 lines.add(line, examine(batch, context, path, names, job_input))
                 context.progress(done, total, f"{done} of {total} files")
-                if throttle:
+                if throttle and done < total:
                     batch.flush()
                     lines.emit()
                     context.sleep(throttle)
@@ -228,8 +228,11 @@ def run(context: JobContext, job_input: dict) -> dict:
                     batch.rotate()
                     lines.emit()
             batch.flush()
-        except (JobCanceled, JobInterrupted):
+        except (JobCanceled, JobInterrupted) as stopped:
             batch.flush()  # keep what was copied; the files still to go are left alone
+            lines.emit()
+            if isinstance(stopped, JobCanceled):
+                stopped.result = {"path": str(root), **lines.counts}
             raise
     lines.emit()
     return {"path": str(root), **lines.counts}

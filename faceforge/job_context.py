@@ -21,7 +21,10 @@ MAX_BUFFERED_LINES = 1000
 
 
 class JobCanceled(Exception):
-    """A cancel was requested; the job stops and is marked canceled."""
+    """A cancel was requested; the job stops and is marked canceled. A job may set `result`
+    to what it got done before stopping (a bulk import's counts so far)."""
+
+    result: dict | None = None
 
 
 class JobInterrupted(Exception):

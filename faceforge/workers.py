@@ -84,8 +84,8 @@ def run_job(queue: jobs.Jobs, job: dict, lease_token: str, stopping: threading.E
     status, result, error = "succeeded", None, None
     try:
         result = kind.run(context, job["input"])
-    except JobCanceled:
-        status = "canceled"
+    except JobCanceled as canceled:
+        status, result = "canceled", canceled.result
     except JobInterrupted as stopped:
         status, error = "failed", {"code": "interrupted", "message": str(stopped)}
     except (ApiError, JobFailed) as failure:

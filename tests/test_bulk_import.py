@@ -272,7 +272,12 @@ def test_a_cancel_stops_the_import_inside_a_large_file(server, tmp_path):
     server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
     ended = wait_for_end(server.client, job["job_id"])
     assert ended["status"] == "canceled"
-    assert ended["result"] is None
+    assert ended["result"] == {
+        "path": str(root),
+        "imported": 0,
+        "skipped_existing": 0,
+        "errors": 0,
+    }
     assert leftovers(server) == {"assets": [], "tmp": [], "rows": []}
     messages = [
         line["message"] for line in server.client.get(f"/v1/jobs/{job['job_id']}/log").data["items"]
@@ -288,8 +293,16 @@ def test_a_failed_or_canceled_import_can_be_retried(server, tmp_path):
         "/v1/assets/bulk-import", {"path": str(root), "throttle_ms": 60_000}
     ).data
     wait_until(lambda: server.client.get(f"/v1/jobs/{job['job_id']}").data["status"] == "running")
+    wait_until(lambda: file_lines(server.client, job["job_id"]))
     server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
-    assert wait_for_end(server.client, job["job_id"])["status"] == "canceled"
+    canceled = wait_for_end(server.client, job["job_id"])
+    assert canceled["status"] == "canceled"
+    assert canceled["result"] == {
+        "path": str(root),
+        "imported": 1,
+        "skipped_existing": 0,
+        "errors": 0,
+    }, "the counts of what was done before the cancel"
     retried = server.client.post(f"/v1/jobs/{job['job_id']}/retry").data
     assert retried["input"]["throttle_ms"] == 60_000
     server.client.post(f"/v1/jobs/{retried['job_id']}/cancel")
