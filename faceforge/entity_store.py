@@ -17,6 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from faceforge.db import insert_rows
 from faceforge.errors import NotFound
 
 # Between the values of one search column, so a match cannot span two of them: a phrase never
@@ -38,7 +39,8 @@ COLUMNS = (
     "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
     " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
 )
-INSERT_ENTITY = f"INSERT INTO entities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES"
+ENTITY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 UPDATE_ENTITY = (
     "UPDATE entities SET display_name = ?, aliases_json = ?, tags_json = ?, fields_json = ?,"
     " external_ids_json = ?, plugin_data_json = ?, primary_thumbnail_asset_id = ?,"
@@ -177,17 +179,22 @@ def entity_text(state: dict) -> str:
 
 def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     """New live entities with their derived rows. Each state carries its `entity_seq`."""
-    connection.executemany(
-        INSERT_ENTITY,
-        [
+    insert_rows(
+        connection,
+        INSERT_ENTITIES,
+        ENTITY_ROW,
+        (
             (state["entity_seq"], state["entity_id"], *stored_values(state), state["created_at"])
             for state in states
-        ],
+        ),
     )
     insert_tags(connection, ((key, s["entity_seq"]) for s in states for key in tag_keys(s)))
     insert_pairs(
         connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
     )
+    # One row per statement: a statement of many rows into an FTS5 table makes it write its
+    # pending index data out as a segment of its own (a statement savepoint flushes it), and
+    # more segments mean more merging later.
     connection.executemany(
         "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES (?, ?, '')",
         [(state["entity_seq"], entity_text(state)) for state in states],
@@ -253,7 +260,7 @@ def set_descriptor_text(connection: sqlite3.Connection, entity_seq: int, values:
 
 
 def insert_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
-    connection.executemany("INSERT INTO entity_tags (tag_key, entity_seq) VALUES (?, ?)", rows)
+    insert_rows(connection, "INSERT INTO entity_tags (tag_key, entity_seq) VALUES", "(?, ?)", rows)
 
 
 def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
@@ -261,8 +268,11 @@ def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]])
 
 
 def insert_pairs(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
-    connection.executemany(
-        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES (?, ?, ?)", rows
+    insert_rows(
+        connection,
+        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES",
+        "(?, ?, ?)",
+        rows,
     )
 
 
