@@ -8,17 +8,14 @@ from collections.abc import Iterable
 
 from faceforge import clock
 from faceforge.db import insert_rows
+from faceforge.json_text import dumps
 
 INSERT_EVENTS = "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES"
 EVENT_ROW = "(?, ?, ?, ?, ?)"
 
 
-# json.dumps() with options builds a new encoder per call; batches of events share this one.
-ENCODER = json.JSONEncoder(ensure_ascii=False)
-
-
 def encode_data(data: dict | None) -> str | None:
-    return ENCODER.encode(data) if data else None
+    return dumps(data) if data else None
 
 
 def append(
