@@ -57,12 +57,6 @@ CREATE TABLE entity_tags (
 CREATE VIRTUAL TABLE entity_search USING fts5 (
     entity_text, descriptor_text, tokenize = 'trigram case_sensitive 1'
 );
--- FTS5 collects a transaction's new index entries in memory and writes them out as a new
--- segment whenever they pass `hashsize` bytes (default 1 MiB); segments are merged later.
--- The entries of one bulk-upsert call (10,000 entities, ~6 MiB) then make one segment
--- instead of six: about a third less time spent on the search index per call, and fewer
--- segments to merge.
-INSERT INTO entity_search (entity_search, rank) VALUES ('hashsize', 16777216);
 
 CREATE TABLE assets (
     asset_id TEXT PRIMARY KEY,
