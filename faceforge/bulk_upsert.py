@@ -18,6 +18,7 @@ it was is not written, gets no new `updated_at` and no event. Re-sending a paylo
 items carry external ids therefore writes nothing at all.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from faceforge import clock, entity_store, events, ids, validate
@@ -62,6 +63,7 @@ class Batch:
     owners: dict[tuple[str, str], int | None] = field(default_factory=dict)  # pair -> seq
     by_id: dict[str, int] = field(default_factory=dict)  # entity_id -> entity_seq
     created: list[int] = field(default_factory=list)  # new seqs, in order
+    new_ids: Iterator[str] = field(default_factory=ids.time_ordered_ids)
 
 
 def problem(loc: tuple, msg: str, type_: str = "value_error") -> dict:
@@ -150,7 +152,7 @@ def apply_item(batch: Batch, item: Item, rules: Rules) -> tuple[dict | None, lis
         base = {
             **DEFAULTS,
             "entity_seq": batch.next_seq,
-            "entity_id": ids.new_id(),
+            "entity_id": next(batch.new_ids),
             "created_at": rules.now,
             "updated_at": rules.now,
         }

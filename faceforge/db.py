@@ -5,12 +5,14 @@ holds a process-wide lock, runs `BEGIN IMMEDIATE`, commits at the end of the blo
 back when the block raises, so a failed request never leaves half a change behind.
 """
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+log = logging.getLogger("faceforge.db")
 BUSY_TIMEOUT_MS = 10_000
 # Page cache of the writing connection, in KiB (SQLite's default is 2 MiB). A bulk write of
 # 10,000 entities touches thousands of index pages at random positions; with the default
@@ -23,6 +25,31 @@ WRITER_CACHE_KIB = 65_536
 # checkpoint instead of once per call; the WAL file grows to about 64 MiB before it restarts.
 # Durability is unchanged: a commit is in the WAL either way.
 WRITER_AUTOCHECKPOINT_PAGES = 16_384
+# Rows changed by one transaction from which its commit leaves the checkpoint to a background
+# thread (see `Database.write`): a bulk write fills the WAL in a few calls, and copying it
+# into the database on the writer's commit would hold the write lock meanwhile.
+LARGE_WRITE_ROWS = 1_000
+
+# Rows per statement of `insert_rows`: at most 11 parameters each, far below SQLite's limit
+# of 32,766; every full chunk is the same statement, prepared once and then cached.
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(connection: sqlite3.Connection, head: str, row: str, rows: Iterable[tuple]) -> None:
+    """`head` ("INSERT INTO t (a, b) VALUES") for each row, `row` ("(?, ?)") its placeholders,
+    with hundreds of rows per statement.
+
+    executemany() runs a statement per row, and the sqlite3 module lets go of the GIL around
+    each one; while another request's thread is busy in Python, every row then waits for the
+    GIL to come back (up to the 5 ms switch interval), so a bulk write of 60,000 rows crawls
+    while the next request is being parsed. A statement of many rows lets go of it once."""
+    rows = list(rows)
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        connection.execute(
+            f"{head} {', '.join([row] * len(chunk))}",
+            [value for values in chunk for value in values],
+        )
 
 
 class DatabaseError(Exception):
@@ -57,6 +84,9 @@ class Database:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
+        self._checkpoint_lock = threading.Lock()
+        self._checkpoint_wanted = False
+        self._checkpointer: threading.Thread | None = None
 
     def connect(self) -> sqlite3.Connection:
         """A new connection with the house settings (WAL, foreign keys, busy timeout, Row)."""
@@ -114,9 +144,12 @@ class Database:
         with self._write_lock:
             connection = self.writer()
             try:
+                changes_before = connection.total_changes
                 connection.execute("BEGIN IMMEDIATE")
                 yield connection
                 connection.execute("COMMIT")
+                if connection.total_changes - changes_before >= LARGE_WRITE_ROWS:
+                    self.checkpoint_in_background()
             except BaseException as error:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
@@ -124,7 +157,53 @@ class Database:
                     raise explain(error, self.path) from None
                 raise
 
+    def checkpoint_in_background(self) -> None:
+        """Copy the WAL into the database on a thread of its own, off the write lock.
+
+        A passive checkpoint runs alongside the writer: it copies the frames committed when
+        it starts, and the next transaction then starts the WAL over from its beginning. When
+        the writer's own automatic checkpoint comes while this one runs, it finds the
+        checkpoint lock taken and leaves the work to this thread instead of waiting."""
+        with self._checkpoint_lock:
+            self._checkpoint_wanted = True
+            if self._checkpointer is None:
+                self._checkpointer = threading.Thread(
+                    target=self._checkpoint_while_wanted, name="faceforge-checkpoint", daemon=True
+                )
+                self._checkpointer.start()
+
+    def _checkpoint_while_wanted(self) -> None:
+        connection = None
+        try:
+            connection = self.connect()
+            while self._take_checkpoint_request():
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except (sqlite3.Error, DatabaseError) as error:
+            # Nothing is lost: the writer's automatic checkpoint copies the WAL instead.
+            log.warning("background checkpoint of %s failed: %s", self.path, error)
+            with self._checkpoint_lock:
+                self._checkpointer = None
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _take_checkpoint_request(self) -> bool:
+        """Whether a checkpoint is wanted (and now taken care of); when not, the thread ends."""
+        with self._checkpoint_lock:
+            wanted, self._checkpoint_wanted = self._checkpoint_wanted, False
+            if not wanted:
+                self._checkpointer = None
+            return wanted
+
+    def wait_for_checkpoint(self) -> None:
+        """Until the background checkpoint, if one runs, is done."""
+        with self._checkpoint_lock:
+            checkpointer = self._checkpointer
+        if checkpointer is not None:
+            checkpointer.join()
+
     def close(self) -> None:
+        self.wait_for_checkpoint()
         with self._connections_lock:
             for connection in self._connections:
                 connection.close()

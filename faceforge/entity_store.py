@@ -17,7 +17,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from faceforge.db import insert_rows
 from faceforge.errors import NotFound
+from faceforge.json_text import dumps, parse
 
 # Between the values of one search column, so a match cannot span two of them: a phrase never
 # crosses a newline unless the query itself holds one.
@@ -38,62 +40,13 @@ COLUMNS = (
     "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
     " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
 )
-INSERT_ENTITY = f"INSERT INTO entities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES"
+ENTITY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 UPDATE_ENTITY = (
     "UPDATE entities SET display_name = ?, aliases_json = ?, tags_json = ?, fields_json = ?,"
     " external_ids_json = ?, plugin_data_json = ?, primary_thumbnail_asset_id = ?,"
     " updated_at = ? WHERE entity_seq = ?"
 )
-
-
-# One encoder for every column: json.dumps() with options builds a new encoder per call.
-ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def compact_encoder():
-    """A function from a value to its compact JSON text, the same text as `ENCODER.encode`.
-
-    `JSONEncoder.encode` builds the C encoder again on every call, which costs as much as the
-    encoding of a short column (bulk-upsert encodes 50,000 per call). This builds it once, with
-    the arguments `JSONEncoder.iterencode` passes in this Python, minus the circular-reference
-    markers (a value parsed from JSON cannot refer to itself). Where the C encoder is missing,
-    it is `ENCODER.encode`."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return ENCODER.encode
-    encode = make(
-        None,
-        ENCODER.default,
-        json.encoder.c_encode_basestring,
-        None,
-        ENCODER.key_separator,
-        ENCODER.item_separator,
-        False,
-        False,
-        True,
-    )
-    return lambda value: "".join(encode(value, 0))
-
-
-ENCODE = compact_encoder()
-
-
-def dumps(value) -> str:
-    """Compact JSON text. Empty lists and objects, common in bulk data, skip the encoder."""
-    if value == []:
-        return "[]"
-    if value == {}:
-        return "{}"
-    return ENCODE(value)
-
-
-DECODER = json.JSONDecoder()
-
-
-def parse(text: str):
-    """A JSON column as written by `dumps`. raw_decode skips json.loads' whitespace checks,
-    which cost more than the decoding itself for these short values (a page has 250)."""
-    return DECODER.raw_decode(text)[0]
 
 
 def from_row(row: sqlite3.Row) -> dict:
@@ -177,17 +130,22 @@ def entity_text(state: dict) -> str:
 
 def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     """New live entities with their derived rows. Each state carries its `entity_seq`."""
-    connection.executemany(
-        INSERT_ENTITY,
-        [
+    insert_rows(
+        connection,
+        INSERT_ENTITIES,
+        ENTITY_ROW,
+        (
             (state["entity_seq"], state["entity_id"], *stored_values(state), state["created_at"])
             for state in states
-        ],
+        ),
     )
     insert_tags(connection, ((key, s["entity_seq"]) for s in states for key in tag_keys(s)))
     insert_pairs(
         connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
     )
+    # One row per statement: a statement of many rows into an FTS5 table makes it write its
+    # pending index data out as a segment of its own (a statement savepoint flushes it), and
+    # more segments mean more merging later.
     connection.executemany(
         "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES (?, ?, '')",
         [(state["entity_seq"], entity_text(state)) for state in states],
@@ -253,7 +211,7 @@ def set_descriptor_text(connection: sqlite3.Connection, entity_seq: int, values:
 
 
 def insert_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
-    connection.executemany("INSERT INTO entity_tags (tag_key, entity_seq) VALUES (?, ?)", rows)
+    insert_rows(connection, "INSERT INTO entity_tags (tag_key, entity_seq) VALUES", "(?, ?)", rows)
 
 
 def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
@@ -261,8 +219,11 @@ def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]])
 
 
 def insert_pairs(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
-    connection.executemany(
-        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES (?, ?, ?)", rows
+    insert_rows(
+        connection,
+        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES",
+        "(?, ?, ?)",
+        rows,
     )
 
 

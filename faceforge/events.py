@@ -7,18 +7,15 @@ import sqlite3
 from collections.abc import Iterable
 
 from faceforge import clock
+from faceforge.db import insert_rows
+from faceforge.json_text import dumps
 
-INSERT_EVENT = (
-    "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES (?, ?, ?, ?, ?)"
-)
-
-
-# json.dumps() with options builds a new encoder per call; batches of events share this one.
-ENCODER = json.JSONEncoder(ensure_ascii=False)
+INSERT_EVENTS = "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES"
+EVENT_ROW = "(?, ?, ?, ?, ?)"
 
 
 def encode_data(data: dict | None) -> str | None:
-    return ENCODER.encode(data) if data else None
+    return dumps(data) if data else None
 
 
 def append(
@@ -29,7 +26,8 @@ def append(
     data: dict | None = None,
 ) -> int:
     cursor = connection.execute(
-        INSERT_EVENT, (clock.now(), event_type, subject_type, subject_id, encode_data(data))
+        f"{INSERT_EVENTS} {EVENT_ROW}",
+        (clock.now(), event_type, subject_type, subject_id, encode_data(data)),
     )
     return cursor.lastrowid
 
@@ -40,12 +38,14 @@ def append_many(
 ) -> None:
     """Many `(event_type, subject_type, subject_id, data)` at once, with one timestamp."""
     ts = clock.now()
-    connection.executemany(
-        INSERT_EVENT,
-        [
+    insert_rows(
+        connection,
+        INSERT_EVENTS,
+        EVENT_ROW,
+        (
             (ts, event_type, subject_type, subject_id, encode_data(data))
             for event_type, subject_type, subject_id, data in events
-        ],
+        ),
     )
 
 

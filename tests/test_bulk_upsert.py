@@ -1,5 +1,7 @@
 """`POST /v1/entities/bulk-upsert` (API.md §6) through HTTP."""
 
+import re
+
 import pytest
 
 from tests.entity_support import (
@@ -10,6 +12,7 @@ from tests.entity_support import (
     events,
     listing,
     names,
+    seed,
 )
 
 PERFORMERS = [
@@ -238,6 +241,36 @@ def test_ten_thousand_items_are_one_call_and_ten_thousand_and_one_are_refused(se
     result = bulk(server.client, items[:10_000])
     assert len(result["items"]) == 10_000
     assert listing(server.client)["total"] == 10_000
+    entity_ids = [item["entity_id"] for item in result["items"]]
+    assert [(e[0], e[1], e[2]) for e in events(server)] == [
+        ("entity.created", entity_id, {"display_name": f"N{n}"})
+        for n, entity_id in enumerate(entity_ids)
+    ]
+
+
+def test_new_entity_ids_sort_in_creation_order(client):
+    """Time-ordered ids (docs/entities.md): 64 hex characters, each later one sorting after."""
+    first = bulk(client, [{"display_name": f"N{n}"} for n in range(1500)])["items"]
+    single = create(client, display_name="later")
+    second = bulk(client, [{"display_name": "last"}])["items"]
+    entity_ids = [item["entity_id"] for item in first] + [single["entity_id"]]
+    entity_ids.append(second[0]["entity_id"])
+    assert all(re.fullmatch("[0-9a-f]{64}", entity_id) for entity_id in entity_ids)
+    assert len(set(entity_ids)) == len(entity_ids)
+    assert entity_ids[1500:] == sorted(entity_ids[1500:])
+    assert max(entity_ids[:1500]) < entity_ids[1500]
+
+
+def test_a_large_call_leaves_the_wal_copied_into_the_database(server):
+    """The background checkpoint after a large write: once it is done, the database file
+    itself holds every page (without it, they would wait in the WAL until it reached 64 MiB)."""
+    seed(server.client, 5000)
+    db = server.services.db
+    db.wait_for_checkpoint()
+    with db.read() as connection:
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    assert db.path.stat().st_size == page_size * pages
 
 
 def test_an_empty_list_does_nothing(client):
