@@ -63,7 +63,7 @@ class Batch:
     owners: dict[tuple[str, str], int | None] = field(default_factory=dict)  # pair -> seq
     by_id: dict[str, int] = field(default_factory=dict)  # entity_id -> entity_seq
     created: list[int] = field(default_factory=list)  # new seqs, in order
-    new_ids: Iterator[str] = field(default_factory=ids.time_ordered_ids)
+    new_ids: Iterator[str] = field(default_factory=ids.new_ids)
 
 
 def problem(loc: tuple, msg: str, type_: str = "value_error") -> dict:

@@ -105,7 +105,7 @@ def create_entity(db, body: dict) -> dict:
             {
                 **DEFAULTS,
                 "entity_seq": entity_store.next_seq(connection),
-                "entity_id": ids.new_time_ordered_id(),
+                "entity_id": ids.new_id(),
                 "created_at": now,
                 "updated_at": now,
             },
