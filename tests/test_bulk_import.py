@@ -79,6 +79,16 @@ def wait_for_end(client, job_id: str) -> dict:
     return wait_until(finished, timeout=30)
 
 
+def counts(root: Path, imported=0, skipped_existing=0, errors=0) -> dict:
+    """A bulk import's result."""
+    return {
+        "path": str(root),
+        "imported": imported,
+        "skipped_existing": skipped_existing,
+        "errors": errors,
+    }
+
+
 def file_lines(client, job_id: str) -> list[dict]:
     lines = client.get(f"/v1/jobs/{job_id}/log", query={"limit": 1000}).data["items"]
     return [line for line in lines if line["data"] and "file" in line["data"]]
@@ -92,12 +102,7 @@ def test_a_tree_is_imported_with_sidecars_one_log_line_per_file(server, tmp_path
     root = make_tree(tmp_path / "photos")
     job = run_import(server.client, path=str(root))
     assert job["status"] == "succeeded"
-    assert job["result"] == {
-        "path": str(root),
-        "imported": 6,
-        "skipped_existing": 1,
-        "errors": 1,
-    }
+    assert job["result"] == counts(root, imported=6, skipped_existing=1, errors=1)
     assert job["progress_percent"] == 100
     lines = file_lines(server.client, job["job_id"])
     assert [(line["message"], line["data"]["file"]) for line in lines] == EXPECTED_LINES
@@ -151,12 +156,7 @@ def test_running_the_import_again_adds_nothing(server, tmp_path):
     before = {data: settled(server, sha256(data)) for data in (A, B, C, D, NESTED, DEEP)}
     events_before = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
     again = run_import(server.client, path=str(root))
-    assert again["result"] == {
-        "path": str(root),
-        "imported": 0,
-        "skipped_existing": 7,
-        "errors": 1,
-    }
+    assert again["result"] == counts(root, skipped_existing=7, errors=1)
     for data, asset in before.items():
         assert server.client.get(f"/v1/assets/{sha256(data)}").data["meta"] == asset["meta"]
     events_after = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
@@ -272,12 +272,7 @@ def test_a_cancel_stops_the_import_inside_a_large_file(server, tmp_path):
     server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
     ended = wait_for_end(server.client, job["job_id"])
     assert ended["status"] == "canceled"
-    assert ended["result"] == {
-        "path": str(root),
-        "imported": 0,
-        "skipped_existing": 0,
-        "errors": 0,
-    }
+    assert ended["result"] == counts(root)
     assert leftovers(server) == {"assets": [], "tmp": [], "rows": []}
     messages = [
         line["message"] for line in server.client.get(f"/v1/jobs/{job['job_id']}/log").data["items"]
@@ -297,12 +292,9 @@ def test_a_failed_or_canceled_import_can_be_retried(server, tmp_path):
     server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
     canceled = wait_for_end(server.client, job["job_id"])
     assert canceled["status"] == "canceled"
-    assert canceled["result"] == {
-        "path": str(root),
-        "imported": 1,
-        "skipped_existing": 0,
-        "errors": 0,
-    }, "the counts of what was done before the cancel"
+    assert canceled["result"] == counts(root, imported=1), (
+        "the counts of what was done before the cancel"
+    )
     retried = server.client.post(f"/v1/jobs/{job['job_id']}/retry").data
     assert retried["input"]["throttle_ms"] == 60_000
     server.client.post(f"/v1/jobs/{retried['job_id']}/cancel")
