@@ -88,8 +88,13 @@ class Server:
             while not self._stopping.is_set():
                 wasyncore.loop(timeout=POLL_SECONDS, map=self._waitress._map, count=1)
         finally:
-            wasyncore.close_all(self._waitress._map)
+            # Connections first, the trigger last: a request still being answered pulls the
+            # trigger when it is done, and a closed trigger made that a logged traceback.
+            trigger = self._waitress.trigger
+            everything_else = {fd: c for fd, c in self._waitress._map.items() if c is not trigger}
+            wasyncore.close_all(everything_else)
             self._waitress.task_dispatcher.shutdown()
+            trigger.close()
             self.stopped.set()
 
     def stop(self) -> None:
