@@ -2,13 +2,12 @@
 inside its own write transaction, so an event exists exactly when the change it describes was
 committed."""
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
 from faceforge import clock
 from faceforge.db import insert_rows
-from faceforge.json_text import dumps
+from faceforge.json_text import dumps, parse_nullable
 
 INSERT_EVENTS = "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES"
 EVENT_ROW = "(?, ?, ?, ?, ?)"
@@ -56,7 +55,7 @@ def event_dict(row: sqlite3.Row) -> dict:
         "type": row["type"],
         "subject_type": row["subject_type"],
         "subject_id": row["subject_id"],
-        "data": json.loads(row["data_json"]) if row["data_json"] else None,
+        "data": parse_nullable(row["data_json"]),
     }
 
 

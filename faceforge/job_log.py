@@ -1,9 +1,8 @@
 """The log of each job (`job_logs`): lines written by the queue, workers and runners, read by
 clients with `after_id` so they can follow a running job."""
 
-import json
-
 from faceforge import clock
+from faceforge.json_text import dumps_nullable, parse_nullable
 
 LEVELS = ("debug", "info", "warning", "error")
 
@@ -11,7 +10,7 @@ LEVELS = ("debug", "info", "warning", "error")
 def append(connection, job_id: str, level: str, message: str, data=None, ts=None) -> None:
     connection.execute(
         "INSERT INTO job_logs (job_id, ts, level, message, data_json) VALUES (?, ?, ?, ?, ?)",
-        (job_id, ts or clock.now(), level, message, json.dumps(data) if data is not None else None),
+        (job_id, ts or clock.now(), level, message, dumps_nullable(data)),
     )
 
 
@@ -21,7 +20,7 @@ def line_dict(row) -> dict:
         "ts": row["ts"],
         "level": row["level"],
         "message": row["message"],
-        "data": json.loads(row["data_json"]) if row["data_json"] is not None else None,
+        "data": parse_nullable(row["data_json"]),
     }
 
 

@@ -11,13 +11,13 @@ gone are failed with `error.code = "interrupted"`; runner jobs keep their lease,
 on its own if the runner is gone too.
 """
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from faceforge import bulk_import, clock, events, ids, job_log, paging, plugins, validate
 from faceforge.errors import Conflict, NotFound
+from faceforge.json_text import dumps, dumps_nullable, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
@@ -32,10 +32,6 @@ FINISH_LINES = {
 }
 
 
-def loads(text: str | None) -> Any:
-    return json.loads(text) if text is not None else None
-
-
 def job_dict(row) -> dict:
     return {
         "job_id": row["job_id"],
@@ -43,9 +39,9 @@ def job_dict(row) -> dict:
         "status": row["status"],
         "progress_percent": row["progress_percent"],
         "progress_step": row["progress_step"],
-        "input": loads(row["input_json"]),
-        "result": loads(row["result_json"]),
-        "error": loads(row["error_json"]),
+        "input": parse_nullable(row["input_json"]),
+        "result": parse_nullable(row["result_json"]),
+        "error": parse_nullable(row["error_json"]),
         "attempts": row["attempts"],
         "retry_of_job_id": row["retry_of_job_id"],
         "cancel_requested_at": row["cancel_requested_at"],
@@ -103,8 +99,8 @@ def finish(connection, row, status: str, *, result=None, error=None) -> None:
         " WHERE job_id = ?",
         (
             status,
-            json.dumps(result) if result is not None else None,
-            json.dumps(error) if error is not None else None,
+            dumps_nullable(result),
+            dumps_nullable(error),
             now,
             now if status == "canceled" else None,
             now,
@@ -188,7 +184,7 @@ class Jobs:
             connection.execute(
                 "INSERT INTO jobs (job_id, job_type, status, input_json, retry_of_job_id,"
                 " created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
-                (job_id, job_type, json.dumps(job_input), retry_of, now, now),
+                (job_id, job_type, dumps(job_input), retry_of, now, now),
             )
             data = {"retry_of_job_id": retry_of} if retry_of else None
             job_log.append(connection, job_id, "info", "Job queued", data)
@@ -242,7 +238,7 @@ class Jobs:
             row = fetch(connection, job_id)
         if row["status"] not in ("failed", "canceled"):
             raise Conflict(f"Job {job_id} is {row['status']}: only failed or canceled jobs retry")
-        return self.submit(row["job_type"], loads(row["input_json"]), retry_of=job_id)
+        return self.submit(row["job_type"], parse_nullable(row["input_json"]), retry_of=job_id)
 
     def recover_interrupted(self) -> int:
         """Fail built-in jobs left `running` by a process that is gone; returns how many."""

@@ -50,3 +50,12 @@ def parse(text: str):
     """A JSON column as written by `dumps`. raw_decode skips json.loads' whitespace checks,
     which cost more than the decoding itself for these short values (a page has 250)."""
     return DECODER.raw_decode(text)[0]
+
+
+def dumps_nullable(value) -> str | None:
+    """A nullable JSON column: None stays SQL NULL."""
+    return None if value is None else dumps(value)
+
+
+def parse_nullable(text: str | None):
+    return None if text is None else parse(text)
