@@ -28,7 +28,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from faceforge import assets, ids, ingest
 from faceforge.errors import ApiError
@@ -372,12 +372,6 @@ def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[
     if item.error is not None:
         raise item.error
     return item.asset, item.created
-
-
-def ingest_file(services, source: Path | BinaryIO, request: Request) -> tuple[dict[str, Any], bool]:
-    """Ingest one file from a path (copied) or a binary stream: (asset, created)."""
-    ingest.check_request(services.db, request)
-    return ingest_staged(services, ingest.stage_for(services, source), request)
 
 
 def recover(db, storage, tmp_dir: Path) -> int:
