@@ -177,3 +177,15 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def log_once_it_holds(server, expected: str) -> str:
+    """The text of core.log once it holds `expected`: access-log lines are written by a
+    batching thread, a moment after the reply has gone out."""
+    log_path = server.config.home.log_path
+
+    def holding():
+        text = log_path.read_text(encoding="utf-8")
+        return text if expected in text else None
+
+    return wait_until(holding)

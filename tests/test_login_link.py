@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from faceforge import login_links
 from faceforge.clock import parse_time
-from tests.support import Client, ServerProcess, faceforge_command, run_cli, wait_until
+from tests.support import Client, ServerProcess, faceforge_command, log_once_it_holds, run_cli
 
 
 def link_target(url: str) -> str:
@@ -115,10 +115,7 @@ def test_the_link_secret_never_reaches_the_log(server):
     secret = urlsplit(new_link(server)["url"]).query.removeprefix("code=")
     server.anonymous.get(f"/ui/login-link?code={secret}")
     server.anonymous.get(f"/ui/login-link?code={secret}")
-    log_path = server.config.home.log_path
-    # The access log may be written by a thread of its own: wait for the second line.
-    wait_until(lambda: "/ui/login-link?code=%2A%2A%2A 401" in log_path.read_text())
-    log_text = log_path.read_text(encoding="utf-8")
+    log_text = log_once_it_holds(server, "/ui/login-link?code=%2A%2A%2A 401")
     assert "/ui/login-link?code=%2A%2A%2A 302" in log_text
     assert secret not in log_text
 
