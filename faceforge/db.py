@@ -30,22 +30,29 @@ WRITER_AUTOCHECKPOINT_PAGES = 16_384
 # into the database on the writer's commit would hold the write lock meanwhile.
 LARGE_WRITE_ROWS = 1_000
 
-# Rows per statement of `insert_rows`: at most 11 parameters each, far below SQLite's limit
-# of 32,766; every full chunk is the same statement, prepared once and then cached.
-ROWS_PER_INSERT = 500
+# Parameters per statement of `insert_rows`: SQLite's limit since 3.32 (we need 3.34 for
+# FTS5's trigram tokenizer anyway).
+MAX_PARAMETERS = 32_766
 
 
 def insert_rows(connection: sqlite3.Connection, head: str, row: str, rows: Iterable[tuple]) -> None:
     """`head` ("INSERT INTO t (a, b) VALUES") for each row, `row` ("(?, ?)") its placeholders,
-    with hundreds of rows per statement.
+    with as many rows per statement as SQLite takes parameters (a bulk call of 10,000
+    entities: one statement per table).
 
-    executemany() runs a statement per row, and the sqlite3 module lets go of the GIL around
-    each one; while another request's thread is busy in Python, every row then waits for the
-    GIL to come back (up to the 5 ms switch interval), so a bulk write of 60,000 rows crawls
-    while the next request is being parsed. A statement of many rows lets go of it once."""
+    Few statements matter more than they seem. executemany() runs a statement per row, and
+    the sqlite3 module lets go of the GIL around each one: while the next request's thread
+    parses its body, the writer waits for the GIL after every row (up to the 5 ms switch
+    interval), so the two requests take turns instead of running side by side. A statement
+    of many rows lets go of the GIL once, for all of its rows. For an FTS5 table it also
+    means one index segment per statement, as one row per statement would give per
+    transaction."""
     rows = list(rows)
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        chunk = rows[start : start + ROWS_PER_INSERT]
+    if not rows:
+        return
+    per_statement = MAX_PARAMETERS // len(rows[0])
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
         connection.execute(
             f"{head} {', '.join([row] * len(chunk))}",
             [value for values in chunk for value in values],

@@ -143,12 +143,11 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     insert_pairs(
         connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
     )
-    # One row per statement: a statement of many rows into an FTS5 table makes it write its
-    # pending index data out as a segment of its own (a statement savepoint flushes it), and
-    # more segments mean more merging later.
-    connection.executemany(
-        "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES (?, ?, '')",
-        [(state["entity_seq"], entity_text(state)) for state in states],
+    insert_rows(
+        connection,
+        "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES",
+        "(?, ?, '')",
+        ((state["entity_seq"], entity_text(state)) for state in states),
     )
     adjust_live_count(connection, len(states))
 
@@ -211,7 +210,11 @@ def set_descriptor_text(connection: sqlite3.Connection, entity_seq: int, values:
 
 
 def insert_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
-    insert_rows(connection, "INSERT INTO entity_tags (tag_key, entity_seq) VALUES", "(?, ?)", rows)
+    """Sorted first: a bulk call's tags fall on the same few index pages in turn (the same
+    for the external ids below)."""
+    insert_rows(
+        connection, "INSERT INTO entity_tags (tag_key, entity_seq) VALUES", "(?, ?)", sorted(rows)
+    )
 
 
 def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
@@ -223,7 +226,7 @@ def insert_pairs(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, 
         connection,
         "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES",
         "(?, ?, ?)",
-        rows,
+        sorted(rows),
     )
 
 
