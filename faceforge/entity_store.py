@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge.db import insert_rows
+from faceforge.db import MAX_PARAMETERS, insert_rows
 from faceforge.errors import NotFound
 from faceforge.json_text import dumps, parse
 
@@ -236,15 +236,16 @@ def delete_pairs(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]
     )
 
 
-# Pairs per lookup statement: two parameters each, well under SQLite's parameter limit.
-PAIRS_PER_LOOKUP = 500
+# Pairs per lookup statement: two parameters each (a bulk call's pairs fit in one).
+PAIRS_PER_LOOKUP = MAX_PARAMETERS // 2
 
 
 def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict:
     """`{(source, id): entity_seq}` for the pairs that belong to a live entity. The pairs are
     bound as parameters, not passed as one JSON text: SQLite's JSON functions cut a string at
-    an escaped NUL character, and an id may hold one."""
-    pairs = list(pairs)
+    an escaped NUL character, and an id may hold one. Sorted, so that the lookups walk the
+    index in its order."""
+    pairs = sorted(pairs)
     owners = {}
     for start in range(0, len(pairs), PAIRS_PER_LOOKUP):
         chunk = pairs[start : start + PAIRS_PER_LOOKUP]
@@ -254,7 +255,7 @@ def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) 
             " JOIN entity_external_ids AS x"
             " ON x.source = wanted.column1 AND x.external_id = wanted.column2",
             [part for pair in chunk for part in pair],
-        )
+        ).fetchall()
         owners.update({(source, external_id): seq for source, external_id, seq in rows})
     return owners
 
