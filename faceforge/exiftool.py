@@ -9,18 +9,25 @@ long-lived `ExifToolProcess` as `-@ -` on stdin.
 import contextlib
 import functools
 import json
+import logging
 import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger("faceforge.exiftool")
+
 VERSION_TIMEOUT_SECONDS = 10
 CLOSE_TIMEOUT_SECONDS = 5
 READ_BYTES = 65536
+# What a running `-stay_open` process of ours has in its command line (see `reap_strays`).
+STAY_OPEN_ARGUMENTS = ["-stay_open", "True", "-@", "-"]
+PID_FILE_PATTERN = "exiftool-*.pid"
 
 # API.md lists these followed by `--` (end of options). ExifTool reads everything after `--`
 # as a file name, `-executeN` included, so a `-stay_open` process never runs a command that
@@ -190,23 +197,30 @@ class ExifToolProcess:
     per file costs ExifTool about as much as the file itself), restarted after a timeout or
     a crash. Not thread-safe: one per worker thread."""
 
-    def __init__(self, tool: Path):
+    def __init__(self, tool: Path, pid_dir: Path):
         self.tool = tool
+        self.pid_dir = pid_dir
         self._process: subprocess.Popen | None = None
         self._sequence = 0
 
     def _started(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
+            self.close(force=True)
             try:
                 self._process = subprocess.Popen(
-                    [str(self.tool), "-stay_open", "True", "-@", "-"],
+                    [str(self.tool), *STAY_OPEN_ARGUMENTS],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                 )
             except OSError as error:
                 raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
+            with contextlib.suppress(OSError):
+                self._pid_file(self._process).write_text(str(self._process.pid))
         return self._process
+
+    def _pid_file(self, process: subprocess.Popen) -> Path:
+        return self.pid_dir / f"exiftool-{process.pid}.pid"
 
     def run(self, file_paths: list[Path], timeout: float) -> dict[str, Any]:
         """{absolute path: cleaned output or ExifToolError}; raises ExifToolError when the
@@ -260,3 +274,27 @@ class ExifToolProcess:
         for pipe in (process.stdin, process.stdout, process.stderr):
             with contextlib.suppress(OSError):
                 pipe.close()
+        self._pid_file(process).unlink(missing_ok=True)
+
+
+def reap_strays(pid_dir: Path) -> int:
+    """Kill the `-stay_open` processes a server that died without closing them left behind
+    (kill -9, power cut of the parent only): ExifTool does not end when its stdin closes but
+    keeps polling it, for ever. Each process of ours has a pid file in `pid_dir` (tmp/) while
+    it runs; a pid is only killed while its command line is still one of ours, so a pid
+    reused by another program is left alone. Where that cannot be read (no /proc), nothing
+    is killed. Returns how many were."""
+    killed = 0
+    for pid_file in pid_dir.glob(PID_FILE_PATTERN):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(pid_file.read_text())
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if [argument.decode(errors="replace") for argument in arguments[-5:-1]] == (
+                STAY_OPEN_ARGUMENTS
+            ):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        pid_file.unlink(missing_ok=True)
+    if killed:
+        log.warning("stopped %d ExifTool processes left running by an earlier server", killed)
+    return killed

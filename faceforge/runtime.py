@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from faceforge import config as settings
+from faceforge import exiftool, ingest_batch, logs
 from faceforge import home as home_layout
-from faceforge import ingest_batch, logs
 from faceforge.db import Database
 from faceforge.migrate import migrate
 from faceforge.storage import open_storage
@@ -77,6 +77,7 @@ def build_app(config, serving: bool = True):
     if serving:
         storage = open_storage(config, start_seaweed(config))
         ingest_batch.recover(db, storage, config.home.tmp_dir)
+        exiftool.reap_strays(config.home.tmp_dir)
         clear_tmp(config)
     else:
         storage = open_storage_offline(config)

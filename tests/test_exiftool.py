@@ -3,8 +3,10 @@ it becomes, metadata_status, timeouts and failures, and the reused -stay_open pr
 
 import json
 import os
+import signal
 import struct
 import subprocess
+import time
 import zlib
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from faceforge import exiftool
 from faceforge.metadata import WORKERS
 from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
-from tests.support import write_core_json
+from tests.support import Client, ServerProcess, faceforge_command, wait_until, write_core_json
 
 
 def segment(marker: int, payload: bytes) -> bytes:
@@ -249,3 +251,34 @@ def test_pending_extractions_resume_after_a_restart(start_server, home):
     write_core_json(home, {"tools": {"exiftool_enabled": True}})
     second = start_server(home)
     assert settled(second, asset_id)["metadata_status"] == "done"
+
+
+def test_exiftool_left_running_by_a_killed_server_is_stopped_at_the_next_start(
+    start_server, home, tmp_path
+):
+    """ExifTool does not end when its stdin closes: a server killed with -9 leaves its idle
+    -stay_open processes behind, polling the closed pipe every 10 ms for ever, and the next
+    start stops them."""
+    require_tool("exiftool")
+    process = ServerProcess(faceforge_command("--port", "0"), home)
+    try:
+        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        client = Client("127.0.0.1", process.port, token)
+        asset_id = upload(client, with_exif(tmp_path, "k.png", tiny_png()), "k.png").data[
+            "asset_id"
+        ]
+        # Idle, not busy: a busy one dies of SIGPIPE when it writes its answer.
+        wait_until(lambda: client.get(f"/v1/assets/{asset_id}").data["metadata_status"] == "done")
+        strays = child_processes(process.process.pid, b"-stay_open")
+        assert strays
+        os.kill(process.process.pid, signal.SIGKILL)
+        process.process.wait(timeout=10)
+    finally:
+        process.process.stdout.close()
+        process.process.stderr.close()
+    time.sleep(0.5)
+    assert all(Path(f"/proc/{pid}").exists() for pid in strays), "ExifTool ended by itself"
+
+    start_server(home)
+    assert wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in strays))
+    assert not any((home / "tmp" / f"exiftool-{pid}.pid").exists() for pid in strays)
