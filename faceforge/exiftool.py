@@ -25,9 +25,10 @@ log = logging.getLogger("faceforge.exiftool")
 VERSION_TIMEOUT_SECONDS = 10
 CLOSE_TIMEOUT_SECONDS = 5
 READ_BYTES = 65536
-# What a running `-stay_open` process of ours has in its command line (see `reap_strays`).
-STAY_OPEN_ARGUMENTS = ["-stay_open", "True", "-@", "-"]
-PID_FILE_PATTERN = "exiftool-*.pid"
+# A `-stay_open` process of ours: these arguments, and this variable naming its home in its
+# environment (see `reap_strays`).
+STAY_OPEN_ARGUMENTS = ("-stay_open", "True", "-@", "-")
+HOME_VARIABLE = "FACEFORGE_EXIFTOOL_HOME"
 
 # API.md lists these followed by `--` (end of options). ExifTool reads everything after `--`
 # as a file name, `-executeN` included, so a `-stay_open` process never runs a command that
@@ -197,9 +198,9 @@ class ExifToolProcess:
     per file costs ExifTool about as much as the file itself), restarted after a timeout or
     a crash. Not thread-safe: one per worker thread."""
 
-    def __init__(self, tool: Path, pid_dir: Path):
+    def __init__(self, tool: Path, home_root: Path):
         self.tool = tool
-        self.pid_dir = pid_dir
+        self.home_root = home_root
         self._process: subprocess.Popen | None = None
         self._sequence = 0
 
@@ -212,15 +213,11 @@ class ExifToolProcess:
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
+                    env={**os.environ, HOME_VARIABLE: str(self.home_root)},
                 )
             except OSError as error:
                 raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
-            with contextlib.suppress(OSError):
-                self._pid_file(self._process).write_text(str(self._process.pid))
         return self._process
-
-    def _pid_file(self, process: subprocess.Popen) -> Path:
-        return self.pid_dir / f"exiftool-{process.pid}.pid"
 
     def run(self, file_paths: list[Path], timeout: float) -> dict[str, Any]:
         """{absolute path: cleaned output or ExifToolError}; raises ExifToolError when the
@@ -274,27 +271,29 @@ class ExifToolProcess:
         for pipe in (process.stdin, process.stdout, process.stderr):
             with contextlib.suppress(OSError):
                 pipe.close()
-        self._pid_file(process).unlink(missing_ok=True)
 
 
-def reap_strays(pid_dir: Path) -> int:
-    """Kill the `-stay_open` processes a server that died without closing them left behind
-    (kill -9, power cut of the parent only): ExifTool does not end when its stdin closes but
-    keeps polling it, for ever. Each process of ours has a pid file in `pid_dir` (tmp/) while
-    it runs; a pid is only killed while its command line is still one of ours, so a pid
-    reused by another program is left alone. Where that cannot be read (no /proc), nothing
-    is killed. Returns how many were."""
+def reap_strays(home_root: Path) -> int:
+    """Kill the `-stay_open` processes that a server of this home left behind when it died
+    without closing them (kill -9): an idle ExifTool does not end when its stdin closes, it
+    polls the closed pipe every 10 ms for ever. Ours are known by their arguments and by
+    HOME_VARIABLE in their environment, so another program's ExifTool, or another home's, is
+    left alone. Needs /proc (Linux); elsewhere nothing is killed. Returns how many were."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    arguments = [argument.encode() for argument in STAY_OPEN_ARGUMENTS]
+    marker = f"{HOME_VARIABLE}={home_root}".encode()
     killed = 0
-    for pid_file in pid_dir.glob(PID_FILE_PATTERN):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(pid_file.read_text())
-            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if [argument.decode(errors="replace") for argument in arguments[-5:-1]] == (
-                STAY_OPEN_ARGUMENTS
-            ):
-                os.kill(pid, signal.SIGKILL)
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "cmdline").read_bytes().split(b"\0")[-5:-1] != arguments:
+                continue
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
                 killed += 1
-        pid_file.unlink(missing_ok=True)
     if killed:
         log.warning("stopped %d ExifTool processes left running by an earlier server", killed)
     return killed

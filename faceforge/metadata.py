@@ -42,7 +42,7 @@ class MetadataWorkers:
         self._threads: list[threading.Thread] = []
         if self.tool is not None:
             for number in range(WORKERS):
-                process = exiftool.ExifToolProcess(self.tool, config.home.tmp_dir)
+                process = exiftool.ExifToolProcess(self.tool, config.home.root)
                 thread = threading.Thread(
                     target=self._work, args=(process,), name=f"exiftool-{number}", daemon=True
                 )

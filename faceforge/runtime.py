@@ -77,7 +77,7 @@ def build_app(config, serving: bool = True):
     if serving:
         storage = open_storage(config, start_seaweed(config))
         ingest_batch.recover(db, storage, config.home.tmp_dir)
-        exiftool.reap_strays(config.home.tmp_dir)
+        exiftool.reap_strays(config.home.root)
         clear_tmp(config)
     else:
         storage = open_storage_offline(config)
