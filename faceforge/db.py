@@ -35,24 +35,34 @@ LARGE_WRITE_ROWS = 1_000
 MAX_PARAMETERS = 32_766
 
 
+def statement_chunks(items: list, largest: int) -> Iterator[list]:
+    """`items` in chunks for one statement each, sized in powers of two, the largest first
+    (10,000 rows of at most 8,192 per statement: 8,192 + 1,024 + 512 + 256 + 16). The
+    sqlite3 module keeps the last 128 statements prepared, a statement of thousands of rows
+    takes megabytes, and calls of every size would otherwise each leave statements of new
+    sizes behind."""
+    start = 0
+    while start < len(items):
+        size = min(largest, 1 << ((len(items) - start).bit_length() - 1))
+        yield items[start : start + size]
+        start += size
+
+
 def insert_rows(connection: sqlite3.Connection, head: str, row: str, rows: Iterable[tuple]) -> None:
     """`head` ("INSERT INTO t (a, b) VALUES") for each row, `row` ("(?, ?)") its placeholders,
-    with as many rows per statement as SQLite takes parameters (a bulk call of 10,000
-    entities: one statement per table).
+    with up to thousands of rows per statement (`statement_chunks`).
 
     Few statements matter more than they seem. executemany() runs a statement per row, and
     the sqlite3 module lets go of the GIL around each one: while the next request's thread
     parses its body, the writer waits for the GIL after every row (up to the 5 ms switch
     interval), so the two requests take turns instead of running side by side. A statement
     of many rows lets go of the GIL once, for all of its rows. For an FTS5 table it also
-    means one index segment per statement, as one row per statement would give per
-    transaction."""
+    means few index segments (one per statement)."""
     rows = list(rows)
     if not rows:
         return
-    per_statement = MAX_PARAMETERS // len(rows[0])
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
+    largest = 1 << ((MAX_PARAMETERS // len(rows[0])).bit_length() - 1)
+    for chunk in statement_chunks(rows, largest):
         connection.execute(
             f"{head} {', '.join([row] * len(chunk))}",
             [value for values in chunk for value in values],

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge.db import MAX_PARAMETERS, insert_rows
+from faceforge.db import insert_rows, statement_chunks
 from faceforge.errors import NotFound
 from faceforge.json_text import dumps, parse
 
@@ -236,8 +236,8 @@ def delete_pairs(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]
     )
 
 
-# Pairs per lookup statement: two parameters each (a bulk call's pairs fit in one).
-PAIRS_PER_LOOKUP = MAX_PARAMETERS // 2
+# Pairs per lookup statement at most: two parameters each (see `db.statement_chunks`).
+PAIRS_PER_LOOKUP = 8192
 
 
 def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict:
@@ -245,10 +245,8 @@ def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) 
     bound as parameters, not passed as one JSON text: SQLite's JSON functions cut a string at
     an escaped NUL character, and an id may hold one. Sorted, so that the lookups walk the
     index in its order."""
-    pairs = sorted(pairs)
     owners = {}
-    for start in range(0, len(pairs), PAIRS_PER_LOOKUP):
-        chunk = pairs[start : start + PAIRS_PER_LOOKUP]
+    for chunk in statement_chunks(sorted(pairs), PAIRS_PER_LOOKUP):
         rows = connection.execute(
             "SELECT x.source, x.external_id, x.entity_seq"
             f" FROM (VALUES {', '.join(['(?, ?)'] * len(chunk))}) AS wanted"
