@@ -30,7 +30,7 @@ WRITER_AUTOCHECKPOINT_PAGES = 16_384
 # into the database on the writer's commit would hold the write lock meanwhile.
 LARGE_WRITE_ROWS = 1_000
 
-# Parameters per statement of `insert_rows`: SQLite's limit since 3.32 (we need 3.34 for
+# Parameters per statement of `execute_rows`: SQLite's limit since 3.32 (we need 3.34 for
 # FTS5's trigram tokenizer anyway).
 MAX_PARAMETERS = 32_766
 
@@ -48,9 +48,10 @@ def statement_chunks(items: list, largest: int) -> Iterator[list]:
         start += size
 
 
-def insert_rows(connection: sqlite3.Connection, head: str, row: str, rows: Iterable[tuple]) -> None:
-    """`head` ("INSERT INTO t (a, b) VALUES") for each row, `row` ("(?, ?)") its placeholders,
-    with up to thousands of rows per statement (`statement_chunks`).
+def execute_rows(connection: sqlite3.Connection, sql: str, row: str, rows: Iterable[tuple]) -> list:
+    """`sql` with its `{rows}` replaced by `row` ("(?, ?)") once per row, run over chunks of
+    up to thousands of rows (`statement_chunks`); the rows the statements return, if any.
+    `INSERT INTO t (a, b) VALUES {rows}`, or a `(VALUES {rows}) AS v` to join or update from.
 
     Few statements matter more than they seem. executemany() runs a statement per row, and
     the sqlite3 module lets go of the GIL around each one: while the next request's thread
@@ -60,13 +61,16 @@ def insert_rows(connection: sqlite3.Connection, head: str, row: str, rows: Itera
     means few index segments (one per statement)."""
     rows = list(rows)
     if not rows:
-        return
+        return []
     largest = 1 << ((MAX_PARAMETERS // len(rows[0])).bit_length() - 1)
-    for chunk in statement_chunks(rows, largest):
-        connection.execute(
-            f"{head} {', '.join([row] * len(chunk))}",
+    return [
+        result
+        for chunk in statement_chunks(rows, largest)
+        for result in connection.execute(
+            sql.replace("{rows}", ", ".join([row] * len(chunk))),
             [value for values in chunk for value in values],
-        )
+        ).fetchall()
+    ]
 
 
 class DatabaseError(Exception):

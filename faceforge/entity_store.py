@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge.db import insert_rows, statement_chunks
+from faceforge.db import execute_rows
 from faceforge.errors import NotFound
 from faceforge.json_text import dumps, parse
 
@@ -40,13 +40,16 @@ COLUMNS = (
     "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
     " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
 )
-INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES"
+INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES {{rows}}"
 ENTITY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-UPDATE_ENTITY = (
-    "UPDATE entities SET display_name = ?, aliases_json = ?, tags_json = ?, fields_json = ?,"
-    " external_ids_json = ?, plugin_data_json = ?, primary_thumbnail_asset_id = ?,"
-    " updated_at = ? WHERE entity_seq = ?"
+# The changeable columns from a VALUES row of `stored_values` + entity_seq.
+UPDATE_ENTITIES = (
+    "UPDATE entities SET display_name = v.column1, aliases_json = v.column2,"
+    " tags_json = v.column3, fields_json = v.column4, external_ids_json = v.column5,"
+    " plugin_data_json = v.column6, primary_thumbnail_asset_id = v.column7,"
+    " updated_at = v.column8 FROM (VALUES {rows}) AS v WHERE entities.entity_seq = v.column9"
 )
+UPDATE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def from_row(row: sqlite3.Row) -> dict:
@@ -130,7 +133,7 @@ def entity_text(state: dict) -> str:
 
 def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     """New live entities with their derived rows. Each state carries its `entity_seq`."""
-    insert_rows(
+    execute_rows(
         connection,
         INSERT_ENTITIES,
         ENTITY_ROW,
@@ -143,9 +146,9 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
     insert_pairs(
         connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
     )
-    insert_rows(
+    execute_rows(
         connection,
-        "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES",
+        "INSERT INTO entity_search (rowid, entity_text, descriptor_text) VALUES {rows}",
         "(?, ?, '')",
         ((state["entity_seq"], entity_text(state)) for state in states),
     )
@@ -153,37 +156,36 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
 
 
 def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> None:
-    """Write `(old, new)` states of live entities; derived rows change only where needed."""
-    connection.executemany(
-        UPDATE_ENTITY, [(*stored_values(new), new["entity_seq"]) for _, new in changes]
-    )
-    delete_tags(
+    """Write `(old, new)` states of live entities (each entity once); derived rows change
+    only where needed."""
+    execute_rows(
         connection,
-        ((key, old["entity_seq"]) for old, new in changes for key in tag_keys(old) - tag_keys(new)),
+        UPDATE_ENTITIES,
+        UPDATE_ROW,
+        ((*stored_values(new), new["entity_seq"]) for _, new in changes),
     )
-    insert_tags(
+    tags_gone, tags_added, pairs_gone, pairs_added, texts = [], [], [], [], []
+    for old, new in changes:
+        seq = new["entity_seq"]
+        old_tags, new_tags = tag_keys(old), tag_keys(new)
+        tags_gone += [(key, seq) for key in old_tags - new_tags]
+        tags_added += [(key, seq) for key in new_tags - old_tags]
+        old_pairs, new_pairs = external_pairs(old), external_pairs(new)
+        pairs_gone += old_pairs - new_pairs
+        pairs_added += [(*pair, seq) for pair in new_pairs - old_pairs]
+        text = entity_text(new)
+        if text != entity_text(old):
+            texts.append((text, seq))
+    delete_tags(connection, tags_gone)
+    insert_tags(connection, tags_added)
+    delete_pairs(connection, pairs_gone)
+    insert_pairs(connection, pairs_added)
+    execute_rows(
         connection,
-        ((key, new["entity_seq"]) for old, new in changes for key in tag_keys(new) - tag_keys(old)),
-    )
-    delete_pairs(
-        connection,
-        (pair for old, new in changes for pair in external_pairs(old) - external_pairs(new)),
-    )
-    insert_pairs(
-        connection,
-        (
-            (*pair, new["entity_seq"])
-            for old, new in changes
-            for pair in external_pairs(new) - external_pairs(old)
-        ),
-    )
-    connection.executemany(
-        "UPDATE entity_search SET entity_text = ? WHERE rowid = ?",
-        [
-            (entity_text(new), new["entity_seq"])
-            for old, new in changes
-            if entity_text(new) != entity_text(old)
-        ],
+        "UPDATE entity_search SET entity_text = v.column1"
+        " FROM (VALUES {rows}) AS v WHERE entity_search.rowid = v.column2",
+        "(?, ?)",
+        texts,
     )
 
 
@@ -212,8 +214,11 @@ def set_descriptor_text(connection: sqlite3.Connection, entity_seq: int, values:
 def insert_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
     """Sorted first: a bulk call's tags fall on the same few index pages in turn (the same
     for the external ids below)."""
-    insert_rows(
-        connection, "INSERT INTO entity_tags (tag_key, entity_seq) VALUES", "(?, ?)", sorted(rows)
+    execute_rows(
+        connection,
+        "INSERT INTO entity_tags (tag_key, entity_seq) VALUES {rows}",
+        "(?, ?)",
+        sorted(rows),
     )
 
 
@@ -222,9 +227,9 @@ def delete_tags(connection: sqlite3.Connection, rows: Iterable[tuple[str, int]])
 
 
 def insert_pairs(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
-    insert_rows(
+    execute_rows(
         connection,
-        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES",
+        "INSERT INTO entity_external_ids (source, external_id, entity_seq) VALUES {rows}",
         "(?, ?, ?)",
         sorted(rows),
     )
@@ -236,26 +241,20 @@ def delete_pairs(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]
     )
 
 
-# Pairs per lookup statement at most: two parameters each (see `db.statement_chunks`).
-PAIRS_PER_LOOKUP = 8192
-
-
 def owners_of(connection: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> dict:
     """`{(source, id): entity_seq}` for the pairs that belong to a live entity. The pairs are
     bound as parameters, not passed as one JSON text: SQLite's JSON functions cut a string at
     an escaped NUL character, and an id may hold one. Sorted, so that the lookups walk the
     index in its order."""
-    owners = {}
-    for chunk in statement_chunks(sorted(pairs), PAIRS_PER_LOOKUP):
-        rows = connection.execute(
-            "SELECT x.source, x.external_id, x.entity_seq"
-            f" FROM (VALUES {', '.join(['(?, ?)'] * len(chunk))}) AS wanted"
-            " JOIN entity_external_ids AS x"
-            " ON x.source = wanted.column1 AND x.external_id = wanted.column2",
-            [part for pair in chunk for part in pair],
-        ).fetchall()
-        owners.update({(source, external_id): seq for source, external_id, seq in rows})
-    return owners
+    rows = execute_rows(
+        connection,
+        "SELECT x.source, x.external_id, x.entity_seq FROM (VALUES {rows}) AS wanted"
+        " JOIN entity_external_ids AS x"
+        " ON x.source = wanted.column1 AND x.external_id = wanted.column2",
+        "(?, ?)",
+        sorted(pairs),
+    )
+    return {(source, external_id): seq for source, external_id, seq in rows}
 
 
 def adjust_live_count(connection: sqlite3.Connection, delta: int) -> None:

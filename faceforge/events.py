@@ -6,11 +6,12 @@ import sqlite3
 from collections.abc import Iterable
 
 from faceforge import clock
-from faceforge.db import insert_rows
+from faceforge.db import execute_rows
 from faceforge.json_text import dumps, parse_nullable
 
-INSERT_EVENTS = "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES"
+INSERT_EVENTS = "INSERT INTO events (ts, type, subject_type, subject_id, data_json) VALUES {rows}"
 EVENT_ROW = "(?, ?, ?, ?, ?)"
+INSERT_EVENT = INSERT_EVENTS.replace("{rows}", EVENT_ROW)
 
 
 def encode_data(data: dict | None) -> str | None:
@@ -25,7 +26,7 @@ def append(
     data: dict | None = None,
 ) -> int:
     cursor = connection.execute(
-        f"{INSERT_EVENTS} {EVENT_ROW}",
+        INSERT_EVENT,
         (clock.now(), event_type, subject_type, subject_id, encode_data(data)),
     )
     return cursor.lastrowid
@@ -37,7 +38,7 @@ def append_many(
 ) -> None:
     """Many `(event_type, subject_type, subject_id, data)` at once, with one timestamp."""
     ts = clock.now()
-    insert_rows(
+    execute_rows(
         connection,
         INSERT_EVENTS,
         EVENT_ROW,

@@ -1,6 +1,6 @@
-"""Batched inserts: every row lands once, in order, in statements of few distinct sizes."""
+"""Batched statements: every row is used once, in order, in statements of few distinct sizes."""
 
-from faceforge.db import MAX_PARAMETERS, Database, insert_rows, statement_chunks
+from faceforge.db import MAX_PARAMETERS, Database, execute_rows, statement_chunks
 
 
 def test_chunks_are_powers_of_two_largest_first_and_cover_every_item():
@@ -16,16 +16,31 @@ def test_chunks_are_powers_of_two_largest_first_and_cover_every_item():
     assert len(sizes_seen) <= 14
 
 
-def test_insert_rows_writes_more_rows_than_one_statement_takes(tmp_path):
+def test_execute_rows_writes_and_reads_more_rows_than_one_statement_takes(tmp_path):
     db = Database(tmp_path / "t.sqlite3")
+    rows = [(n, f"row {n}", n * 0.5) for n in range(MAX_PARAMETERS // 3 * 2 + 5)]
     try:
-        rows = [(n, f"row {n}", n * 0.5) for n in range(MAX_PARAMETERS // 3 * 2 + 5)]
         with db.write() as connection:
             connection.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, text TEXT, half REAL)")
-            insert_rows(connection, "INSERT INTO t (n, text, half) VALUES", "(?, ?, ?)", rows)
-            insert_rows(connection, "INSERT INTO t (n, text, half) VALUES", "(?, ?, ?)", [])
+            insert = "INSERT INTO t (n, text, half) VALUES {rows}"
+            assert execute_rows(connection, insert, "(?, ?, ?)", rows) == []
+            assert execute_rows(connection, insert, "(?, ?, ?)", []) == []
+            execute_rows(
+                connection,
+                "UPDATE t SET text = v.column1 FROM (VALUES {rows}) AS v WHERE t.n = v.column2",
+                "(?, ?)",
+                [(f"odd {n}", n) for n in range(1, len(rows), 2)],
+            )
         with db.read() as connection:
-            stored = connection.execute("SELECT n, text, half FROM t ORDER BY n").fetchall()
-            assert [tuple(row) for row in stored] == rows
+            found = execute_rows(
+                connection,
+                "SELECT t.n, t.text, t.half FROM (VALUES {rows}) AS wanted"
+                " JOIN t ON t.n = wanted.column1",
+                "(?)",
+                [(n,) for n in range(len(rows) + 10)],
+            )
+        assert sorted(tuple(row) for row in found) == [
+            (n, f"odd {n}" if n % 2 else text, half) for n, text, half in rows
+        ]
     finally:
         db.close()
