@@ -97,8 +97,24 @@ def explain(error: sqlite3.Error, path: Path) -> DatabaseError:
     return DatabaseError(f"database error on {path}: {text}")
 
 
+# The oldest SQLite with everything used here: FTS5's trigram tokenizer (3.34), under `q=`.
+MIN_SQLITE_VERSION = (3, 34, 0)
+
+
+def require_sqlite(version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:
+    """DatabaseError, saying what to do, when Python's SQLite is too old for our schema."""
+    if version < MIN_SQLITE_VERSION:
+        needed, found = (".".join(map(str, v)) for v in (MIN_SQLITE_VERSION, version))
+        raise DatabaseError(
+            f"FaceForge needs SQLite {needed} or newer (its search index uses FTS5 trigrams);"
+            f" this Python has SQLite {found}: use a newer Python (3.11+ from python.org or"
+            " your system's packages ships a recent one)"
+        )
+
+
 class Database:
     def __init__(self, path: Path):
+        require_sqlite()
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.Lock()

@@ -1,6 +1,15 @@
 """Batched statements: every row is used once, in order, in statements of few distinct sizes."""
 
-from faceforge.db import MAX_PARAMETERS, Database, execute_rows, statement_chunks
+import pytest
+
+from faceforge.db import (
+    MAX_PARAMETERS,
+    Database,
+    DatabaseError,
+    execute_rows,
+    require_sqlite,
+    statement_chunks,
+)
 
 
 def test_chunks_are_powers_of_two_largest_first_and_cover_every_item():
@@ -44,3 +53,12 @@ def test_execute_rows_writes_and_reads_more_rows_than_one_statement_takes(tmp_pa
         ]
     finally:
         db.close()
+
+
+def test_an_sqlite_without_trigram_search_is_refused_with_a_way_out():
+    require_sqlite()  # this Python's
+    require_sqlite((3, 34, 0))
+    with pytest.raises(
+        DatabaseError, match=r"needs SQLite 3\.34\.0 or newer .* has SQLite 3\.31\.1"
+    ):
+        require_sqlite((3, 31, 1))
