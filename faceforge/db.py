@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from faceforge.errors import NotFound
+
 log = logging.getLogger("faceforge.db")
 BUSY_TIMEOUT_MS = 10_000
 # Page cache of the writing connection, in KiB (SQLite's default is 2 MiB). A bulk write of
@@ -71,6 +73,19 @@ def execute_rows(connection: sqlite3.Connection, sql: str, row: str, rows: Itera
             [value for values in chunk for value in values],
         ).fetchall()
     ]
+
+
+def live_row(
+    connection: sqlite3.Connection, table: str, columns: str, key: str, value, missing: str
+) -> sqlite3.Row:
+    """The row of `table` whose `key` column is `value` and that is not soft-deleted
+    (`deleted_at` is NULL), or NotFound(`missing`)."""
+    row = connection.execute(
+        f"SELECT {columns} FROM {table} WHERE {key} = ? AND deleted_at IS NULL", (value,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 class DatabaseError(Exception):

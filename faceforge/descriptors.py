@@ -9,7 +9,8 @@ import sqlite3
 from typing import Any
 
 from faceforge import clock, entity_store, events, ids, validate
-from faceforge.errors import Conflict, NotFound, ValidationError
+from faceforge.db import live_row
+from faceforge.errors import Conflict, ValidationError
 from faceforge.field_defs import DEFAULT_SCOPE, find_rule
 from faceforge.field_values import FieldRule, value_errors
 
@@ -76,13 +77,16 @@ def refresh_search(connection: sqlite3.Connection, entity_id: str) -> None:
 
 
 def load_live(connection: sqlite3.Connection, descriptor_id: str) -> dict:
-    row = connection.execute(
-        f"SELECT {COLUMNS} FROM descriptors WHERE descriptor_id = ? AND deleted_at IS NULL",
-        (descriptor_id,),
-    ).fetchone()
-    if row is None:
-        raise NotFound("Descriptor not found")
-    return from_row(row)
+    return from_row(
+        live_row(
+            connection,
+            "descriptors",
+            COLUMNS,
+            "descriptor_id",
+            descriptor_id,
+            "Descriptor not found",
+        )
+    )
 
 
 def list_descriptors(db, entity_id: str) -> dict:

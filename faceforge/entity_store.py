@@ -17,8 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge.db import execute_rows
-from faceforge.errors import NotFound
+from faceforge.db import execute_rows, live_row
 from faceforge.json_text import dumps, parse
 
 # Between the values of one search column, so a match cannot span two of them: a phrase never
@@ -76,13 +75,9 @@ def public(state: dict) -> dict:
 
 def load_live(connection: sqlite3.Connection, entity_id: str) -> dict:
     """The live entity with this id, or NotFound (also for ids that are not ids)."""
-    row = connection.execute(
-        f"SELECT {COLUMNS} FROM entities WHERE entity_id = ? AND deleted_at IS NULL",
-        (entity_id,),
-    ).fetchone()
-    if row is None:
-        raise NotFound("Entity not found")
-    return from_row(row)
+    return from_row(
+        live_row(connection, "entities", COLUMNS, "entity_id", entity_id, "Entity not found")
+    )
 
 
 def load_live_by(connection: sqlite3.Connection, column: str, values: Iterable) -> dict:

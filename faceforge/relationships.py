@@ -9,6 +9,7 @@ import json
 import sqlite3
 
 from faceforge import clock, entity_store, events, ids, validate
+from faceforge.db import live_row
 from faceforge.errors import Conflict, NotFound
 
 SEED_TYPES = (
@@ -130,12 +131,14 @@ def list_relationships(db, entity_id: str) -> dict:
 
 def delete_relationship(db, relationship_id: str) -> dict:
     with db.write() as connection:
-        row = connection.execute(
-            f"SELECT {COLUMNS} FROM relationships WHERE relationship_id = ? AND deleted_at IS NULL",
-            (relationship_id,),
-        ).fetchone()
-        if row is None:
-            raise NotFound("Relationship not found")
+        row = live_row(
+            connection,
+            "relationships",
+            COLUMNS,
+            "relationship_id",
+            relationship_id,
+            "Relationship not found",
+        )
         connection.execute(
             "UPDATE relationships SET deleted_at = ? WHERE relationship_id = ?",
             (clock.now(), relationship_id),
