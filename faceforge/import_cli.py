@@ -17,6 +17,7 @@ from pathlib import Path
 
 from faceforge import bulk_import, runtime, workers
 from faceforge.errors import ApiError
+from faceforge.json_text import parse
 
 POLL_SECONDS = 0.5
 LOG_PAGE = 1000
@@ -94,7 +95,7 @@ class LocalJobs:
         return self.services.jobs.get(job_id)
 
     def log_after(self, job_id: str, after_id: int) -> dict:
-        return self.services.jobs.log(job_id, after_id, LOG_PAGE)
+        return parse(self.services.jobs.log(job_id, after_id, LOG_PAGE))
 
     def cancel(self, job_id: str) -> None:
         self.services.jobs.cancel(job_id)

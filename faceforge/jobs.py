@@ -17,7 +17,7 @@ from typing import Any
 
 from faceforge import bulk_import, clock, events, ids, job_log, paging, plugins, validate
 from faceforge.errors import Conflict, NotFound
-from faceforge.json_text import dumps, dumps_nullable, parse_nullable
+from faceforge.json_text import Encoded, dumps, dumps_nullable, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
@@ -220,8 +220,9 @@ class Jobs:
                 item=job_dict,
             )
 
-    def log(self, job_id: str, after_id: int, limit: int) -> dict:
-        """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next."""
+    def log(self, job_id: str, after_id: int, limit: int) -> Encoded:
+        """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next
+        (JSON text, see `job_log.read_after`)."""
         with self.db.read() as connection:
             fetch(connection, job_id)
             return job_log.read_after(connection, job_id, after_id, limit)

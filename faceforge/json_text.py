@@ -59,3 +59,8 @@ def dumps_nullable(value) -> str | None:
 
 def parse_nullable(text: str | None):
     return None if text is None else parse(text)
+
+
+class Encoded(str):
+    """A value already encoded as JSON text (by SQLite, say): the response envelope puts it
+    in as it is, instead of encoding a Python value."""

@@ -107,6 +107,35 @@ def test_a_runner_reports_log_and_progress_and_completes(runner):
     assert [e["type"] for e in feed] == ["job.created", "job.started", "job.succeeded"]
 
 
+def test_log_lines_come_back_exactly_and_in_order_page_by_page(runner):
+    """The log page is JSON built by SQLite: quotes, backslashes, control characters, NUL,
+    non-ASCII and nested data must come back as they were sent, in order, across pages."""
+    client = runner.client
+    job_id, lease = running_job(client)
+    messages = ['quote " and \\ backslash', "tab\tnew\nline\x00nul\x1fend", "Zoë 山田 \u2028 😀"]
+    datas = [None, {"nested": {"list": [1, 2.5, True, None, "ü\x00"]}}, {}, {"k": "\\"}]
+    sent = []
+    for n in range(130):
+        line = {"level": "info", "message": f"{n} {messages[n % 3]}", "data": datas[n % 4]}
+        assert client.post(f"/v1/jobs/{job_id}/log", {"lease_token": lease, **line}).status == 200
+        sent.append(line)
+    received, after_id = [], 0
+    while page := client.get(
+        f"/v1/jobs/{job_id}/log", query={"after_id": after_id, "limit": 7}
+    ).data:
+        if not page["items"]:
+            assert page["next_after_id"] == after_id
+            break
+        assert page["next_after_id"] == page["items"][-1]["job_log_id"]
+        received += page["items"]
+        after_id = page["next_after_id"]
+    ids = [line["job_log_id"] for line in received]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    runner_lines = [line for line in received if line["message"][0].isdigit()]
+    assert [{k: line[k] for k in ("level", "message", "data")} for line in runner_lines] == sent
+    assert all(line["ts"].endswith("Z") for line in received)
+
+
 def test_a_runner_fails_a_job(runner):
     client = runner.client
     job_id, lease = running_job(client)

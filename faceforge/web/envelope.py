@@ -12,6 +12,7 @@ import logging
 import bottle
 
 from faceforge.errors import ApiError
+from faceforge.json_text import Encoded
 from faceforge.web import access_log
 
 log = logging.getLogger("faceforge.web")
@@ -70,6 +71,9 @@ def envelope_plugin(callback):
         except Exception:
             log.exception("request %s failed", request_id())
             return json_response(error_body("internal_error", "Internal server error"), 500)
+        if isinstance(result, Encoded):
+            bottle.response.content_type = "application/json"
+            return b'{"ok":true,"data":' + result.encode("utf-8") + b',"error":null}'
         if isinstance(result, dict):
             # Bytes, not a new HTTPResponse: headers the handler set (cookies) must survive.
             bottle.response.content_type = "application/json"
