@@ -12,7 +12,8 @@ import sqlite3
 from typing import Any
 
 from faceforge import clock, events, ids, validate
-from faceforge.errors import NotFound, ValidationError
+from faceforge import db as database
+from faceforge.errors import ValidationError
 from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
@@ -52,15 +53,8 @@ def plain_filename(value: Any, loc: tuple) -> str:
 
 
 def live_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row:
-    """The live row, or 404 (a malformed id is a 404 too)."""
-    row = None
-    if ids.is_id(asset_id):
-        row = connection.execute(
-            "SELECT * FROM assets WHERE asset_id = ? AND deleted_at IS NULL", (asset_id,)
-        ).fetchone()
-    if row is None:
-        raise NotFound("Asset not found")
-    return row
+    """The live row, or 404 (a malformed id is a 404 too: it matches nothing)."""
+    return database.live_row(connection, "assets", "*", "asset_id", asset_id, "Asset not found")
 
 
 def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None:
@@ -69,15 +63,13 @@ def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None
 
 def rows_by_id(connection: sqlite3.Connection, asset_ids: list[str]) -> dict[str, sqlite3.Row]:
     """The rows (live or not) of those of `asset_ids` that have one."""
-    found = {}
-    for start in range(0, len(asset_ids), 500):
-        chunk = asset_ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in connection.execute(
-            f"SELECT * FROM assets WHERE asset_id IN ({marks})", chunk
-        ).fetchall():
-            found[row["asset_id"]] = row
-    return found
+    rows = database.execute_rows(
+        connection,
+        "SELECT * FROM assets WHERE asset_id IN ({rows})",
+        "?",
+        [(asset_id,) for asset_id in asset_ids],
+    )
+    return {row["asset_id"]: row for row in rows}
 
 
 def get(db, asset_id: str) -> dict[str, Any]:

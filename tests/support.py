@@ -114,6 +114,11 @@ class LiveServer:
         self.app.services.close()
 
 
+def install_token(home: Path) -> str:
+    """The token a server started on `home` answers to."""
+    return json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+
+
 def write_core_json(home: Path, document: dict) -> Path:
     path = home / "config" / "core.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import signal
 import socket
 
 from faceforge import __version__
-from tests.support import Client, ServerProcess, faceforge_command, run_cli
+from tests.support import Client, ServerProcess, faceforge_command, install_token, run_cli
 
 
 def test_serve_prints_one_line_answers_and_stops_cleanly_on_sigterm(home):
@@ -13,7 +13,7 @@ def test_serve_prints_one_line_answers_and_stops_cleanly_on_sigterm(home):
     assert process.first_line.startswith("FaceForge listening on http://127.0.0.1:")
     client = Client("127.0.0.1", process.port)
     assert client.get("/healthz").json() == {"status": "ok"}
-    token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+    token = install_token(home)
     assert Client("127.0.0.1", process.port, token).get("/v1/ping").data == {"pong": True}
     ports = json.loads((home / "config" / "ports.json").read_text())
     assert ports == {"core": process.port, "seaweed_s3": 8333}

@@ -16,7 +16,14 @@ from faceforge import exiftool
 from faceforge.metadata import WORKERS
 from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
-from tests.support import Client, ServerProcess, faceforge_command, wait_until, write_core_json
+from tests.support import (
+    Client,
+    ServerProcess,
+    faceforge_command,
+    install_token,
+    wait_until,
+    write_core_json,
+)
 
 
 def segment(marker: int, payload: bytes) -> bytes:
@@ -262,7 +269,7 @@ def test_exiftool_left_running_by_a_killed_server_is_stopped_at_the_next_start(
     require_tool("exiftool")
     process = ServerProcess(faceforge_command("--port", "0"), home)
     try:
-        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        token = install_token(home)
         client = Client("127.0.0.1", process.port, token)
         asset_id = upload(client, with_exif(tmp_path, "k.png", tiny_png()), "k.png").data[
             "asset_id"

@@ -8,7 +8,7 @@ import os
 import signal
 import urllib.request
 
-from tests.support import ServerProcess, faceforge_command, wait_until
+from tests.support import ServerProcess, faceforge_command, install_token, wait_until
 
 FILES = 40
 
@@ -39,10 +39,6 @@ def wait_for_status(client, job_id: str, status: str) -> dict:
     return wait_until(reached, timeout=60)
 
 
-def token_of(home) -> str:
-    return json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
-
-
 def assert_every_asset_has_its_bytes(server) -> list[str]:
     with server.services.db.read() as connection:
         rows = connection.execute("SELECT asset_id, storage_key, byte_size FROM assets").fetchall()
@@ -56,7 +52,7 @@ def assert_every_asset_has_its_bytes(server) -> list[str]:
 def test_kill_9_mid_import_then_restart_marks_the_job_interrupted(start_server, home, tmp_path):
     folder = make_folder(tmp_path / "photos")
     process = ServerProcess(faceforge_command("--port", "0"), home)
-    token = token_of(home)
+    token = install_token(home)
     try:
         job = call(process.port, token, "POST", "/v1/assets/bulk-import",
                    {"path": str(folder), "throttle_ms": 50})  # fmt: skip

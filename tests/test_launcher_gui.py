@@ -24,7 +24,7 @@ from faceforge import __version__
 from faceforge.desktop.connection import CoreClient
 from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import RUNNING, STOPPED
-from tests.support import REPO_ROOT, Client
+from tests.support import REPO_ROOT, Client, install_token
 from tests.tk_driving import click, pump, type_into, xvfb
 
 tkinter = pytest.importorskip("tkinter", reason="tkinter is not installed (python3-tk)")
@@ -167,7 +167,7 @@ def test_wizard_starts_core_and_the_buttons_work(
     assert (login.status, login.headers["Location"]) == (302, "/ui/")
 
     click(main.copy_token_button)
-    token = json.loads((folder / "config" / "core.json").read_text())["auth"]["install_token"]
+    token = install_token(folder)
     assert window.clipboard_get() == token
 
     before = json.loads((folder / "config" / "core.json").read_text())

@@ -6,7 +6,6 @@ import signal
 import socket
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -24,15 +23,11 @@ from faceforge.desktop.processes import (
     SupervisorError,
 )
 from faceforge.desktop.settings import merge_into_core_json
-from tests.support import REPO_ROOT, wait_until
+from tests.support import REPO_ROOT, install_token, wait_until
 
 
 def until_state(supervisor: CoreSupervisor, state: str, timeout: float = 20.0):
     return wait_until(lambda: supervisor.check().state == state or None, timeout)
-
-
-def token_of(root: Path) -> str:
-    return json.loads((root / "config" / "core.json").read_text())["auth"]["install_token"]
 
 
 def failing_command(exit_code: int):
@@ -182,7 +177,7 @@ def test_a_later_launcher_attaches_to_the_running_core_and_can_stop_it(home):
     first.detach()
     assert child.poll() is None, "kept running in the background"
 
-    found = find_running(home, "127.0.0.1", token_of(home))
+    found = find_running(home, "127.0.0.1", install_token(home))
     assert found is not None and found.port == port
     second = CoreSupervisor(home)
     second.attach(found.port)
@@ -191,7 +186,7 @@ def test_a_later_launcher_attaches_to_the_running_core_and_can_stop_it(home):
     assert second.stop().state == STOPPED
     assert child.wait(10) == 0
     assert not found.healthy()
-    assert find_running(home, "127.0.0.1", token_of(home)) is None
+    assert find_running(home, "127.0.0.1", install_token(home)) is None
 
 
 def test_an_attached_core_that_goes_away_is_shown_as_stopped(home, start_server):

@@ -1,6 +1,5 @@
 """One-time login links (POST /v1/ui/login-link) and `python faceforge.py open`."""
 
-import json
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -8,7 +7,14 @@ from urllib.parse import urlsplit
 
 from faceforge import login_links
 from faceforge.clock import parse_time
-from tests.support import Client, ServerProcess, faceforge_command, log_once_it_holds, run_cli
+from tests.support import (
+    Client,
+    ServerProcess,
+    faceforge_command,
+    install_token,
+    log_once_it_holds,
+    run_cli,
+)
 
 
 def link_target(url: str) -> str:
@@ -141,7 +147,7 @@ def test_open_command_logs_the_default_browser_in(home, tmp_path):
         url = record.read_text(encoding="utf-8")
         assert url.startswith(f"http://127.0.0.1:{server.port}/ui/login-link?code=")
         assert url not in opened.stdout, "the secret is not printed when a browser opened it"
-        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        token = install_token(home)
         browser = Client("127.0.0.1", server.port)
         first = browser.get(link_target(url))
         assert first.status == 302

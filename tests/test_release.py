@@ -13,7 +13,7 @@ import pytest
 
 from faceforge import __version__
 from faceforge.desktop.connection import CoreClient
-from tests.support import REPO_ROOT, Client, ServerProcess, run_cli
+from tests.support import REPO_ROOT, Client, ServerProcess, install_token, run_cli
 from tests.tk_driving import xvfb
 
 ISOLATED = [sys.executable, "-I", "-S"]
@@ -102,7 +102,7 @@ def test_the_lone_archive_serves_without_bottle_or_waitress_installed(lone_pyz, 
         client = Client("127.0.0.1", server.port)
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/ui/").status == 200
-        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        token = install_token(home)
         link = Client("127.0.0.1", server.port, token).post("/v1/ui/login-link", {}).data
         assert link["url"].startswith(f"http://127.0.0.1:{server.port}/ui/login-link?code=")
     finally:

@@ -20,7 +20,15 @@ from tests.assets_support import (
     upload,
     upload_raw,
 )
-from tests.support import Client, ServerProcess, faceforge_command, wait_until, write_core_json
+from tests.support import (
+    Client,
+    ServerProcess,
+    faceforge_command,
+    install_token,
+    wait_until,
+    write_core_json,
+)
+from tests.test_bulk_import import run_import
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is needed for S3 (pip install boto3)")
 BUCKET = "faceforge-test"
@@ -114,6 +122,23 @@ def test_kind_map_routes_to_s3_and_the_object_is_in_the_bucket(s3_server, bucket
     assert os.listdir(s3_server.config.home.tmp_dir) == []
     other = upload(s3_server.client, b"small file", "notes.txt").data
     assert other["storage_provider"] == "fs"
+
+
+def test_bulk_import_puts_small_files_in_the_bucket_from_memory(s3_server, bucket_client, tmp_path):
+    """Bulk import holds small files in memory and uploads them from there (no temp file)."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    files = {f"m{n}.safetensors": patterned(1000 + n * 50_000, seed=10 + n) for n in range(3)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    job = run_import(s3_server.client, path=str(folder), kind="lora")
+    assert job["result"]["imported"] == 3
+    for data in files.values():
+        asset = s3_server.client.get(f"/v1/assets/{sha256(data)}").data
+        assert asset["storage_provider"] == "s3"
+        assert object_bytes(bucket_client, asset["storage_key"]) == data
+        settled(s3_server, asset["asset_id"])
+    assert os.listdir(s3_server.config.home.tmp_dir) == []
 
 
 def test_size_threshold_routes_to_s3(s3_server):
@@ -286,7 +311,7 @@ def test_core_manages_its_own_seaweedfs(tmp_path):
         assert process.first_line.startswith("FaceForge listening on "), process.first_line
         ports = json.loads((home / "config" / "ports.json").read_text())
         assert ports["seaweed_s3"] == settings["s3_port"]
-        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        token = install_token(home)
         client = Client("127.0.0.1", process.port, token)
         first = upload(client, b"managed", "m.txt").data
         assert first["storage_provider"] == "s3"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.assets_support import BOUNDARY, CHUNK, multipart_headers
-from tests.support import ServerProcess, faceforge_command
+from tests.support import ServerProcess, faceforge_command, install_token
 
 SIZE = 2 * 1024**3
 RSS_LIMIT_KIB = 100 * 1024
@@ -45,7 +45,7 @@ def test_two_gib_upload_streams_in_flat_memory(tmp_path):
     home = tmp_path / "home"
     process = ServerProcess(faceforge_command("--port", "0"), home)
     try:
-        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        token = install_token(home)
         digest = hashlib.sha256()
         head, tail = multipart_frame()
         connection = http.client.HTTPConnection("127.0.0.1", process.port, timeout=600)

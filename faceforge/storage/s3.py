@@ -8,6 +8,7 @@ routing can fall back to the filesystem without waiting on a dead endpoint for e
 Every failure becomes MissingBytes (404) or StorageUnavailable (503), never a raw error.
 """
 
+import io
 import logging
 import re
 import secrets
@@ -201,12 +202,10 @@ class S3Storage:
         temp_path.unlink()
 
     def put_bytes(self, data: bytes, key: str) -> None:
-        temp_path = self.tmp_dir / f"s3-put-{secrets.token_hex(8)}.part"
-        try:
-            temp_path.write_bytes(data)
-            self.put(temp_path, key)
-        finally:
-            temp_path.unlink(missing_ok=True)
+        """Upload bytes held in memory (a small file of a bulk import) straight from there."""
+        bucket, object_key = self.split(key)
+        with self.translated():
+            self.client.upload_fileobj(io.BytesIO(data), bucket, object_key, Config=TRANSFER)
 
     def sync(self, keys: list[str]) -> None:
         """Nothing to do: an object is durable once its upload has returned."""

@@ -71,13 +71,11 @@ def envelope_plugin(callback):
         except Exception:
             log.exception("request %s failed", request_id())
             return json_response(error_body("internal_error", "Internal server error"), 500)
-        if isinstance(result, Encoded):
-            bottle.response.content_type = "application/json"
-            return b'{"ok":true,"data":' + result.encode("utf-8") + b',"error":null}'
-        if isinstance(result, dict):
+        if isinstance(result, dict | Encoded):
             # Bytes, not a new HTTPResponse: headers the handler set (cookies) must survive.
             bottle.response.content_type = "application/json"
-            return json_bytes({"ok": True, "data": result, "error": None})
+            data = result.encode("utf-8") if isinstance(result, Encoded) else json_bytes(result)
+            return b'{"ok":true,"data":' + data + b',"error":null}'
         return result
 
     return wrapper
