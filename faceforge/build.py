@@ -2,9 +2,10 @@
 `python faceforge.py release`: that file as `dist/faceforge-<version>.pyz` plus `SHA256SUMS`.
 
 The archive holds bottle and waitress (copied from the interpreter that builds it, so no
-network is needed), the `faceforge` package (the desktop launcher included), `schema/` and
-`static/`. Inside the zip these sit side by side exactly as in a checkout, so `resources.py`
-finds them the same way. boto3 is not bundled: S3 users install it on the host.
+network is needed), the `faceforge` package, `schema/` and `static/`. Inside the zip these sit
+side by side exactly as in a checkout, so `resources.py` finds them the same way; the launcher
+(`desktop/`) goes inside the package as `faceforge.desktop`, the name it is imported by.
+boto3 is not bundled: S3 users install it on the host.
 
 The version has one home, `faceforge.__version__`; the release refuses to build while
 openapi.json claims another.
@@ -44,6 +45,7 @@ def stage(staging: Path) -> None:
     shutil.copy2(bottle.__file__, staging / "bottle.py")
     copy_tree(resources.files(waitress), staging / "waitress")
     copy_tree(shipped.PACKAGE, staging / "faceforge")
+    copy_tree(shipped.shipped_folder("desktop"), staging / "faceforge" / "desktop")
     for name in ("schema", "static"):
         folder = shipped.shipped_folder(name)
         if folder.is_dir():

@@ -11,7 +11,8 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, import_cli, logs, maintenance, runtime
+from faceforge import __version__, import_cli, logs, resources, runtime
+from faceforge.assets import maintenance
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
@@ -159,6 +160,7 @@ def open_ui(args) -> int:
 
 
 def desktop(args) -> int:
+    resources.attach_desktop()
     from faceforge.desktop import launcher
 
     return launcher.main(args.home)

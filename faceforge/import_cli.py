@@ -15,8 +15,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from faceforge import bulk_import, runtime, workers
+from faceforge import runtime
+from faceforge.assets import bulk_import
 from faceforge.errors import ApiError
+from faceforge.jobs import workers
 from faceforge.json_text import parse
 
 POLL_SECONDS = 0.5

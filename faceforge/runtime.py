@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from faceforge import config as settings
-from faceforge import exiftool, ingest_batch, logs
 from faceforge import home as home_layout
+from faceforge import logs
+from faceforge.assets import exiftool, ingest_batch
 from faceforge.db import Database
+from faceforge.jobs.workers import WorkerPool
 from faceforge.migrate import migrate
 from faceforge.storage import open_storage
 from faceforge.storage.seaweed import ManagedSeaweed, SeaweedError
 from faceforge.web import create_app
-from faceforge.workers import WorkerPool
 
 log = logging.getLogger("faceforge")
 

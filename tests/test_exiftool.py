@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from faceforge import exiftool
-from faceforge.metadata import WORKERS
+from faceforge.assets import exiftool
+from faceforge.assets.extraction import WORKERS
 from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
 from tests.support import (

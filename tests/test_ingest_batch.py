@@ -4,7 +4,7 @@ adopts); duplicates within one batch; a cancel in the middle of a batch."""
 
 import json
 
-from faceforge import maintenance
+from faceforge.assets import maintenance
 from tests.assets_support import leftovers, sha256
 from tests.support import wait_until
 from tests.test_bulk_import import file_lines, run_import, sidecars, wait_for_end

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 import pytest
 
 from faceforge import runtime
-from faceforge.job_context import (
+from faceforge.jobs.context import (
     FLUSH_INTERVAL_SECONDS,
     JobCanceled,
     JobContext,
     JobInterrupted,
     JobKind,
 )
-from faceforge.jobs import Jobs
+from faceforge.jobs.queue import Jobs
 
 # A built-in job type that accepts any input; these tests drive its context by hand.
 MANUAL = JobKind(prepare_input=lambda services, job_input, loc: job_input, run=None)

@@ -19,11 +19,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from faceforge import __version__
 from faceforge.desktop.connection import CoreClient
 from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import RUNNING, STOPPED
+
+from faceforge import __version__
 from tests.support import REPO_ROOT, Client, install_token
 from tests.tk_driving import click, pump, type_into, xvfb
 

@@ -8,12 +8,12 @@ import socket
 from pathlib import Path
 
 import pytest
-
-from faceforge import config as core_config
 from faceforge.desktop import settings
 from faceforge.desktop.logtail import LogTail, last_line
 from faceforge.desktop.ports import pick_free_port, port_is_free
 from faceforge.desktop.settings import LauncherChoices, changes_for, merge_into_core_json
+
+from faceforge import config as core_config
 
 
 def core_json(root: Path) -> Path:

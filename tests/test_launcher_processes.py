@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from faceforge.desktop import processes
 from faceforge.desktop.connection import CoreClient, find_running
 from faceforge.desktop.controller import Controller
@@ -23,6 +22,7 @@ from faceforge.desktop.processes import (
     SupervisorError,
 )
 from faceforge.desktop.settings import merge_into_core_json
+
 from tests.support import REPO_ROOT, install_token, wait_until
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from faceforge.relationships import SEED_TYPES
+from faceforge.entities.relationships import SEED_TYPES
 from tests.entity_support import assert_validation_error, create, events
 
 

@@ -10,9 +10,9 @@ import sys
 import textwrap
 
 import pytest
+from faceforge.desktop.connection import CoreClient
 
 from faceforge import __version__
-from faceforge.desktop.connection import CoreClient
 from tests.support import REPO_ROOT, Client, ServerProcess, install_token, run_cli
 from tests.tk_driving import xvfb
 

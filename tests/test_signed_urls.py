@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from faceforge import clock, signing
+from faceforge import clock
+from faceforge.assets import signing
 from tests.assets_support import sha256, upload
 from tests.conftest import require_tool
 from tests.support import log_once_it_holds

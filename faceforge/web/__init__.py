@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import bottle
 
+from faceforge.assets.extraction import MetadataWorkers
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
-from faceforge.jobs import Jobs
-from faceforge.metadata import MetadataWorkers
+from faceforge.jobs.queue import Jobs
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web

@@ -5,16 +5,10 @@ from dataclasses import replace
 
 import bottle
 
-from faceforge import (
-    asset_links,
-    assets,
-    ingest,
-    ingest_batch,
-    maintenance,
-    paging,
-    signing,
-    validate,
-)
+from faceforge import paging, validate
+from faceforge.assets import ingest, ingest_batch, maintenance, signing
+from faceforge.assets import links as asset_links
+from faceforge.assets import rows as assets
 from faceforge.web import files, params
 
 

@@ -14,7 +14,7 @@ import re
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
-from faceforge import signing
+from faceforge.assets import signing
 from faceforge.errors import Forbidden, Unauthorized
 
 COOKIE_NAME = "ff_token"

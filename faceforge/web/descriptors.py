@@ -1,6 +1,6 @@
 """Descriptor and field-definition routes (API.md §3, §4): parse, one domain call, a dict."""
 
-from faceforge import descriptors, field_defs
+from faceforge.entities import descriptors, field_defs
 from faceforge.web import params
 from faceforge.web.entities import json_body
 

@@ -1,6 +1,8 @@
 """Entity routes (API.md §3, §6): parse, one domain call, a dict back."""
 
-from faceforge import bulk_upsert, entities, entity_listing
+from faceforge.entities import bulk_upsert
+from faceforge.entities import listing as entity_listing
+from faceforge.entities import records as entities
 from faceforge.web import params
 
 

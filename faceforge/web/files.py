@@ -19,7 +19,9 @@ from urllib.parse import quote
 
 import bottle
 
-from faceforge import assets, clock, ingest
+from faceforge import clock
+from faceforge.assets import ingest
+from faceforge.assets import rows as assets
 from faceforge.errors import ApiError, PayloadTooLarge, ValidationError
 from faceforge.web import multipart, params, ranges
 from faceforge.web.envelope import api_error_response

@@ -1,8 +1,11 @@
 """Jobs over HTTP: the queue (`/v1/jobs...`), bulk import's submit route, and the runner
 protocol. Each handler reads the request, makes one domain call and returns a dict."""
 
-from faceforge import bulk_import, jobs, paging, runner_protocol, validate
-from faceforge.job_log import LEVELS
+from faceforge import paging, validate
+from faceforge.assets import bulk_import
+from faceforge.jobs import queue as jobs
+from faceforge.jobs import runner_protocol
+from faceforge.jobs.log import LEVELS
 from faceforge.web import params
 from faceforge.web.envelope import json_response
 

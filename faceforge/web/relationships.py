@@ -1,6 +1,7 @@
 """Relationship routes (API.md §3, §6): parse, one domain call, a dict back."""
 
-from faceforge import relationships, validate
+from faceforge import validate
+from faceforge.entities import relationships
 from faceforge.web import params
 from faceforge.web.entities import json_body
 

@@ -1,6 +1,7 @@
 """Health, ping and the system description."""
 
-from faceforge import __version__, events, exiftool
+from faceforge import __version__, events
+from faceforge.assets import exiftool
 from faceforge.web.envelope import json_response
 
 

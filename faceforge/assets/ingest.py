@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from faceforge import asset_links, assets
+from faceforge.assets import links as asset_links
+from faceforge.assets import rows as assets
 from faceforge.errors import PayloadTooLarge, ValidationError
 
 CHUNK_BYTES = 1024 * 1024

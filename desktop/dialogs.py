@@ -10,8 +10,9 @@ from pathlib import Path
 from tkinter import ttk
 
 from faceforge.config import Config, ConfigError
-from faceforge.desktop.forms import PAD, FormError, PortField, S3Fields
-from faceforge.desktop.settings import LauncherChoices, changes_for, merge_into_core_json
+
+from .forms import PAD, FormError, PortField, S3Fields
+from .settings import LauncherChoices, changes_for, merge_into_core_json
 
 
 class Dialog(tk.Toplevel):

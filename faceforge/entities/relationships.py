@@ -8,8 +8,9 @@ an entity also soft-deletes its relationships; the check covers rows written bef
 import json
 import sqlite3
 
-from faceforge import clock, entity_store, events, ids, validate
+from faceforge import clock, events, ids, validate
 from faceforge.db import live_row
+from faceforge.entities import store as entity_store
 from faceforge.errors import Conflict, NotFound
 
 SEED_TYPES = (

@@ -3,7 +3,7 @@
 import queue
 import threading
 
-from faceforge.desktop.processes import STOP_TIMEOUT, CoreSupervisor, SupervisorError
+from .processes import STOP_TIMEOUT, CoreSupervisor, SupervisorError
 
 
 class Controller:

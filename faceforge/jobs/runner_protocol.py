@@ -9,8 +9,10 @@ presumed gone: the job goes back to the queue, or fails once it has been started
 
 import secrets
 
-from faceforge import clock, job_log, jobs, validate
+from faceforge import clock, validate
 from faceforge.errors import Conflict
+from faceforge.jobs import log as job_log
+from faceforge.jobs import queue as jobs
 
 MIN_LEASE_SECONDS = 5
 MAX_LEASE_SECONDS = 3600

@@ -22,7 +22,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from faceforge import entity_store, paging, validate
+from faceforge import paging, validate
+from faceforge.entities import store as entity_store
 
 SORT_KEYS = {
     "created_at": "e.created_at",

@@ -16,22 +16,15 @@ from pathlib import Path
 from tkinter import ttk
 
 from faceforge.config import ConfigError
-from faceforge.desktop import settings
-from faceforge.desktop.connection import CoreClient, CoreUnavailable, connect_host
-from faceforge.desktop.controller import Controller
-from faceforge.desktop.dialogs import CloseDialog, SettingsDialog
-from faceforge.desktop.forms import PAD
-from faceforge.desktop.logtail import LogTail
-from faceforge.desktop.ports import pick_free_port
-from faceforge.desktop.processes import (
-    FAILED,
-    RESTARTING,
-    RUNNING,
-    STARTING,
-    STOPPED,
-    CoreSupervisor,
-    Status,
-)
+
+from . import settings
+from .connection import CoreClient, CoreUnavailable, connect_host
+from .controller import Controller
+from .dialogs import CloseDialog, SettingsDialog
+from .forms import PAD
+from .logtail import LogTail
+from .ports import pick_free_port
+from .processes import FAILED, RESTARTING, RUNNING, STARTING, STOPPED, CoreSupervisor, Status
 
 REFRESH_MS = 500
 LOG_LINES_KEPT = 2000

@@ -21,11 +21,12 @@ items carry external ids therefore writes nothing at all.
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from faceforge import clock, entity_store, events, ids, validate
-from faceforge.entities import changed_keys, missing_assets, reference_problems
-from faceforge.entity_values import DEFAULTS, combine, read_values
+from faceforge import clock, events, ids, validate
+from faceforge.entities import store as entity_store
+from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
+from faceforge.entities.records import changed_keys, missing_assets, reference_problems
+from faceforge.entities.values import DEFAULTS, combine, read_values
 from faceforge.errors import ValidationError
-from faceforge.field_defs import ENTITY_SCOPE, rules_for_scope
 
 MAX_ITEMS = 10_000
 MODES = ("merge", "replace")

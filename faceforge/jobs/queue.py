@@ -15,8 +15,10 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from faceforge import bulk_import, clock, events, ids, job_log, paging, plugins, validate
+from faceforge import clock, events, ids, paging, plugins, validate
+from faceforge.assets import bulk_import
 from faceforge.errors import Conflict, NotFound
+from faceforge.jobs import log as job_log
 from faceforge.json_text import Encoded, dumps, dumps_nullable, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faceforge import clock, job_log
+from faceforge import clock
+from faceforge.jobs import log as job_log
 
 FLUSH_INTERVAL_SECONDS = 0.25
 MAX_BUFFERED_LINES = 1000

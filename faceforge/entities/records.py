@@ -10,11 +10,13 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge import clock, descriptors, entity_store, events, ids, relationships
-from faceforge.entity_values import DEFAULTS, combine, read_values
+from faceforge import clock, events, ids
+from faceforge.entities import descriptors, relationships
+from faceforge.entities import store as entity_store
+from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
+from faceforge.entities.field_values import FieldRule, fields_problems
+from faceforge.entities.values import DEFAULTS, combine, read_values
 from faceforge.errors import Conflict, ValidationError
-from faceforge.field_defs import ENTITY_SCOPE, rules_for_scope
-from faceforge.field_values import FieldRule, fields_problems
 
 CHANGEABLE_KEYS = (
     "display_name",

@@ -11,9 +11,12 @@ import os
 from collections import deque
 from pathlib import Path
 
-from faceforge import asset_links, assets, ingest, ingest_batch, validate
+from faceforge import validate
+from faceforge.assets import ingest, ingest_batch
+from faceforge.assets import links as asset_links
+from faceforge.assets import rows as assets
 from faceforge.errors import ApiError
-from faceforge.job_context import JobCanceled, JobContext, JobFailed, JobInterrupted, JobKind
+from faceforge.jobs.context import JobCanceled, JobContext, JobFailed, JobInterrupted, JobKind
 
 JOB_TYPE = "assets.bulk-import"
 SIDECAR_SUFFIX = "_meta.json"

@@ -22,7 +22,7 @@ def main(home_argument: str | None = None) -> int:
     except tkinter.TclError as error:
         print(f"faceforge: cannot open a window ({error}); is a desktop running?", file=sys.stderr)
         return 1
-    from faceforge.desktop.app import Launcher
+    from .app import Launcher
 
     Launcher(window, home_argument, os.environ)
     window.mainloop()

@@ -8,11 +8,12 @@ import json
 import sqlite3
 from typing import Any
 
-from faceforge import clock, entity_store, events, ids, validate
+from faceforge import clock, events, ids, validate
 from faceforge.db import live_row
+from faceforge.entities import store as entity_store
+from faceforge.entities.field_defs import DEFAULT_SCOPE, find_rule
+from faceforge.entities.field_values import FieldRule, value_errors
 from faceforge.errors import Conflict, ValidationError
-from faceforge.field_defs import DEFAULT_SCOPE, find_rule
-from faceforge.field_values import FieldRule, value_errors
 
 COLUMNS = "descriptor_id, entity_id, scope, field_key, value_json, created_at, updated_at"
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faceforge
-from faceforge.desktop.connection import CoreClient, find_running
-from faceforge.desktop.logtail import last_line
-from faceforge.desktop.ports import port_is_free
 from faceforge.home import layout
+
+from .connection import CoreClient, find_running
+from .logtail import last_line
+from .ports import port_is_free
 
 # The child's stdout and stderr (start line, warnings, a traceback if it dies); Core writes
 # its own log, core.log, itself.

@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faceforge import assets, ids, ingest
+from faceforge import ids
+from faceforge.assets import ingest
+from faceforge.assets import rows as assets
+from faceforge.assets.ingest import Request, StagedFile
 from faceforge.errors import ApiError
-from faceforge.ingest import Request, StagedFile
 from faceforge.storage.errors import StorageUnavailable
 
 log = logging.getLogger("faceforge.ingest")

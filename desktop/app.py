@@ -8,11 +8,12 @@ the one the launcher remembered in launcher.json.
 from collections.abc import Mapping
 from pathlib import Path
 
-from faceforge.desktop import forms, settings
-from faceforge.desktop.ports import pick_free_port
-from faceforge.desktop.window import MainWindow
-from faceforge.desktop.wizard import Wizard
 from faceforge.home import default_root, resolve_root
+
+from . import forms, settings
+from .ports import pick_free_port
+from .window import MainWindow
+from .wizard import Wizard
 
 
 class Launcher:

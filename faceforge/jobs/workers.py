@@ -10,9 +10,10 @@ JobInterrupted) and is failed with `error.code = "interrupted"`, so it can be re
 import logging
 import threading
 
-from faceforge import jobs, runner_protocol
 from faceforge.errors import ApiError
-from faceforge.job_context import JobCanceled, JobContext, JobFailed, JobInterrupted
+from faceforge.jobs import queue as jobs
+from faceforge.jobs import runner_protocol
+from faceforge.jobs.context import JobCanceled, JobContext, JobFailed, JobInterrupted
 
 log = logging.getLogger("faceforge.jobs")
 

@@ -6,8 +6,9 @@ from pathlib import Path
 from tkinter import filedialog, ttk
 
 from faceforge.config import ConfigError
-from faceforge.desktop.forms import PAD, FormError, PortField, S3Fields, hint
-from faceforge.desktop.settings import LauncherChoices, is_set_up
+
+from .forms import PAD, FormError, PortField, S3Fields, hint
+from .settings import LauncherChoices, is_set_up
 
 
 def folder_problem(folder: Path) -> str | None:

@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from faceforge import clock, events
-from faceforge.assets import asset_from_row, entity_is_live, live_row
+from faceforge.assets.rows import asset_from_row, entity_is_live, live_row
 from faceforge.errors import NotFound, ValidationError
 from faceforge.paging import Paging, newest_first
 

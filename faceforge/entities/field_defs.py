@@ -13,8 +13,8 @@ import sqlite3
 from typing import Any
 
 from faceforge import clock, events, ids, validate
+from faceforge.entities.field_values import FIELD_TYPES, FieldRule, definition_errors
 from faceforge.errors import Conflict, NotFound, ValidationError
-from faceforge.field_values import FIELD_TYPES, FieldRule, definition_errors
 
 ENTITY_SCOPE = "entity"
 DEFAULT_SCOPE = "descriptor"

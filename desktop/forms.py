@@ -3,7 +3,7 @@
 import tkinter as tk
 from tkinter import font, ttk
 
-from faceforge.desktop.ports import pick_free_port, port_is_free
+from .ports import pick_free_port, port_is_free
 
 PAD = 12
 ERROR_COLOUR = "#b00020"

@@ -19,7 +19,8 @@ import math
 import threading
 from collections import deque
 
-from faceforge import assets, exiftool
+from faceforge.assets import exiftool
+from faceforge.assets import rows as assets
 from faceforge.errors import ApiError
 
 log = logging.getLogger("faceforge.metadata")

@@ -1,0 +1,1 @@
+"""Assets: the modules of one domain; see docs/architecture.md."""

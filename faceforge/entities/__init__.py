@@ -1,0 +1,1 @@
+"""Entities: the modules of one domain; see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""Jobs: the modules of one domain; see docs/architecture.md."""
