@@ -20,8 +20,9 @@ import subprocess
 import sysconfig
 import threading
 import time
-import urllib.request
 from pathlib import Path
+
+from faceforge.client import ClientError, exchange, http_url
 
 log = logging.getLogger("faceforge.seaweed")
 
@@ -149,13 +150,12 @@ class ManagedSeaweed:
         """The S3 port is open and the master can place a write (a volume server joined)."""
         if not port_open(self.settings["ip"], self.s3_port):
             return False
-        host = self.settings["ip"]
-        url = f"http://{'[' + host + ']' if ':' in host else host}:{self.settings['master_port']}"
+        master_url = http_url(self.settings["ip"], self.settings["master_port"])
         try:
-            with urllib.request.urlopen(f"{url}/dir/assign", timeout=2) as reply:
-                return b'"fid"' in reply.read()
-        except (OSError, ValueError):
+            status, reply = exchange(master_url, "GET", "/dir/assign", timeout=2)
+        except ClientError:
             return False
+        return status == 200 and b'"fid"' in reply
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
