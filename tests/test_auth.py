@@ -5,7 +5,8 @@ import json
 import pytest
 
 from faceforge import resources
-from tests.support import Client
+from faceforge.web import auth
+from tests.support import Client, install_token, write_core_json
 
 DUMMY_ID = "0" * 64
 
@@ -186,8 +187,6 @@ def test_other_host_names_are_refused_even_for_public_routes(server, host):
 
 
 def test_allowed_hosts_extend_the_host_check(start_server, home):
-    from tests.support import write_core_json
-
     write_core_json(home, {"network": {"allowed_hosts": ["faceforge.lan"]}})
     live = start_server(home)
     assert live.client.get("/v1/ping", headers={"Host": "faceforge.lan:8787"}).status == 200
@@ -199,3 +198,38 @@ def test_token_compare_is_exact(server):
         client = Client("127.0.0.1", server.port, near_miss or None)
         headers = {"X-FaceForge-Token": near_miss}
         assert client.get("/v1/ping", headers=headers, token=False).status == 401
+
+
+CREDENTIAL_SOURCES = {
+    "header": lambda token: {"X-FaceForge-Token": token},
+    "bearer": lambda token: {"Authorization": f"Bearer {token}"},
+    "cookie": lambda token: {"Cookie": f'ff_token="{token}"'},
+}
+
+
+@pytest.mark.parametrize("configured", ["", "   ", "too-short-to-be-a-token"])
+def test_a_blank_or_short_install_token_is_replaced_and_blank_credentials_never_match(
+    start_server, home, configured
+):
+    write_core_json(home, {"auth": {"install_token": configured}})
+    live = start_server(home)
+    token = install_token(home)
+    assert token == live.token
+    assert len(token) >= 32 and token != configured
+    for source, credential in CREDENTIAL_SOURCES.items():
+        for blank in ("", "   ", configured):
+            reply = live.anonymous.get("/v1/ping", headers=credential(blank))
+            assert reply.status == 401, (source, blank)
+        assert live.anonymous.get("/v1/ping", headers=credential(token)).data == {"pong": True}
+    log_text = live.config.home.log_path.read_text(encoding="utf-8")
+    assert "auth.install_token in " in log_text
+    assert "shorter than 32 characters; it was replaced by a new one" in log_text
+    assert token not in log_text
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_the_token_check_itself_never_matches_a_blank(blank):
+    """Whatever the config holds: start-up replaces a blank token, and this holds without it."""
+    assert auth.token_matches(blank, blank) is False
+    assert auth.token_matches(blank, "a" * 43) is False
+    assert auth.token_matches("a" * 43, blank) is False

@@ -114,6 +114,10 @@ def presented_token(environ: dict) -> tuple[str, str] | None:
 
 
 def token_matches(presented: str, expected: str) -> bool:
+    """Constant-time equality, except that a blank credential never matches: not even a blank
+    token (Core replaces one at start; this holds whatever the config says)."""
+    if not presented.strip() or not expected.strip():
+        return False
     return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
 
 
