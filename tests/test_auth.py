@@ -144,11 +144,26 @@ def test_cross_site_login_is_refused(server):
 
 
 def test_logout_clears_the_cookie(server):
-    reply = server.anonymous.post("/ui/logout", {})
+    same_origin_cookie = {
+        "Cookie": f"ff_token={server.token}",
+        "Origin": f"http://127.0.0.1:{server.port}",
+    }
+    reply = server.anonymous.post("/ui/logout", {}, headers=same_origin_cookie)
     assert reply.status == 200
     assert reply.data == {"logged_in": False}
     assert 'ff_token=""' in cookie_of(reply) or "ff_token=;" in cookie_of(reply)
     assert "Max-Age=0" in cookie_of(reply) or "expires=" in cookie_of(reply).lower()
+
+
+def test_logout_without_a_token_is_401_and_clears_nothing(server):
+    reply = server.anonymous.post("/ui/logout", {})
+    assert reply.status == 401
+    assert reply.error == {"code": "unauthorized", "message": "Missing token", "details": None}
+    assert reply.headers["Set-Cookie"] is None
+    cross_site = server.anonymous.post(
+        "/ui/logout", {}, headers={"Cookie": f"ff_token={server.token}"}
+    )
+    assert cross_site.status == 403
 
 
 def test_cookie_requests_with_unsafe_methods_need_a_same_origin_header(server):

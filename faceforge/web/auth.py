@@ -28,7 +28,6 @@ PUBLIC_EXACT = frozenset(
         ("GET", "/redoc"),
         ("GET", "/"),
         ("POST", "/ui/login"),
-        ("POST", "/ui/logout"),
         # A one-time login link; the handler refuses it unless it is unused and unexpired.
         ("GET", "/ui/login-link"),
     }
