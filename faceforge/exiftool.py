@@ -2,8 +2,8 @@
 `-stay_open` process that serves file after file.
 
 Found at `tools.exiftool_path`, then `<home>/tools/exiftool` (a file, or a folder holding
-`exiftool`), then the PATH. Arguments always travel as an argument file, one per line, fed to the
-long-lived `ExifToolProcess` as `-@ -` on stdin.
+`exiftool`; `exiftool.exe` on Windows), then the PATH. Arguments always travel as an argument
+file, one per line, fed to the long-lived `ExifToolProcess` as `-@ -` on stdin.
 """
 
 import contextlib
@@ -19,6 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+from faceforge.home import executable_name
 
 log = logging.getLogger("faceforge.exiftool")
 
@@ -91,8 +93,8 @@ def locate(config) -> Path | None:
     configured = config["tools.exiftool_path"]
     if configured:
         return Path(configured).expanduser() if Path(configured).expanduser().is_file() else None
-    bundled = config.home.tools_dir / "exiftool"
-    for candidate in (bundled / "exiftool", bundled):
+    tools_dir, file_name = config.home.tools_dir, executable_name("exiftool")
+    for candidate in (tools_dir / "exiftool" / file_name, tools_dir / file_name):
         if candidate.is_file():
             return candidate
     found = shutil.which("exiftool")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from faceforge import exiftool
+from faceforge.home import executable_name
 from faceforge.metadata import WORKERS
 from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
@@ -220,14 +221,22 @@ def test_system_info_reports_the_exiftool_in_use(server):
     assert tool["version"] == version
 
 
-def test_bundled_exiftool_in_home_tools_wins_over_path(start_server, home, tmp_path):
-    tools = home / "tools" / "exiftool"
-    tools.mkdir(parents=True)
-    bundled = tools / "exiftool"
+@pytest.mark.parametrize("folder", ["exiftool", "."], ids=["in-its-folder", "in-tools"])
+def test_bundled_exiftool_in_home_tools_wins_over_path(start_server, home, folder):
+    tools = home / "tools" / folder
+    tools.mkdir(parents=True, exist_ok=True)
+    bundled = tools / executable_name("exiftool")
     bundled.write_text("#!/bin/sh\necho 99.99\n")
     bundled.chmod(0o755)
     server = start_server(home)
     assert server.client.get("/v1/system/info").data["tools"]["exiftool"]["path"] == str(bundled)
+
+
+@pytest.mark.parametrize(
+    ("platform", "file_name"), [("win32", "weed.exe"), ("linux", "weed"), ("darwin", "weed")]
+)
+def test_tools_are_exe_files_on_windows(platform, file_name):
+    assert executable_name("weed", platform) == file_name
 
 
 def stay_open_processes() -> list[int]:
