@@ -13,33 +13,50 @@ import time
 from typing import BinaryIO
 
 
-class PipeReader:
-    """Reads a child's output pipe line by line into a queue; None marks its end (the child
-    closed it or died). Reading all the time also means a chatty pipe can never fill up and
-    block the child."""
+class PipeThread:
+    """One daemon thread that owns one pipe of a child, exchanging its data through a queue,
+    and closes the pipe when it is done."""
 
     def __init__(self, pipe: BinaryIO, name: str):
         self._pipe = pipe
-        self._lines: queue.Queue[bytes | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._read, name=name, daemon=True)
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def _read(self) -> None:
+    def _run(self) -> None:
         try:
-            for line in self._pipe:
-                self._lines.put(line)
+            self._serve()
         except (OSError, ValueError):
-            pass  # the pipe broke: that is its end, as for a closed one
+            pass  # the pipe broke (the child died): the same end as a closed pipe
         finally:
-            self._lines.put(None)
+            self._ended()
             with contextlib.suppress(OSError):
                 self._pipe.close()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _ended(self) -> None:
+        """What the other side learns when the pipe is done."""
+
+
+class PipeReader(PipeThread):
+    """Reads a child's output pipe line by line; None marks its end (the child closed it or
+    died). Reading all the time also means a chatty pipe can never fill up and block the
+    child."""
+
+    def _serve(self) -> None:
+        for line in self._pipe:
+            self._queue.put(line)
+
+    def _ended(self) -> None:
+        self._queue.put(None)
 
     def next_line(self, deadline: float) -> bytes | None:
         """The next line (None at the end of the output); raises TimeoutError when none
         arrives before `deadline` (a `time.monotonic()` value)."""
         try:
-            return self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            return self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise TimeoutError from None
 
@@ -47,7 +64,7 @@ class PipeReader:
         """Everything read so far and not yet taken, without waiting."""
         lines = []
         with contextlib.suppress(queue.Empty):
-            while (line := self._lines.get_nowait()) is not None:
+            while (line := self._queue.get_nowait()) is not None:
                 lines.append(line)
         return b"".join(lines)
 
@@ -57,31 +74,19 @@ class PipeReader:
         self._thread.join(timeout)
 
 
-class PipeWriter:
-    """Writes to a child's input pipe from its own thread, so that a child that stopped
-    reading (hung) blocks that thread, not the caller. The thread ends, closing the pipe,
-    after `finish()` or when the pipe breaks (the child died)."""
+class PipeWriter(PipeThread):
+    """Writes to a child's input pipe, so that a child that stopped reading (hung) blocks
+    this thread, not the caller. It ends, closing the pipe, after `finish()` or when the pipe
+    breaks (the child died)."""
 
-    def __init__(self, pipe: BinaryIO, name: str):
-        self._pipe = pipe
-        self._chunks: queue.Queue[bytes | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._write, name=name, daemon=True)
-        self._thread.start()
-
-    def _write(self) -> None:
-        try:
-            while (chunk := self._chunks.get()) is not None:
-                self._pipe.write(chunk)
-                self._pipe.flush()
-        except (OSError, ValueError):
-            pass  # the child is gone; its reader sees the end of its output
-        finally:
-            with contextlib.suppress(OSError):
-                self._pipe.close()
+    def _serve(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self._pipe.write(chunk)
+            self._pipe.flush()
 
     def send(self, data: bytes) -> None:
-        self._chunks.put(data)
+        self._queue.put(data)
 
     def finish(self) -> None:
         """Close the pipe once everything sent before has been written."""
-        self._chunks.put(None)
+        self._queue.put(None)
