@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import pytest
+import requests
 
 from faceforge.errors import ValidationError
 from faceforge.web.multipart import MultipartReader, boundary_of, header_parameters
@@ -106,6 +107,15 @@ def test_truncated_bodies_are_malformed(body):
             {"name": "f", "filename": "50%25 off.txt"},
         ),
         ('form-data; name="f"; filename="a%0d%0Ab"', {"name": "f", "filename": "a\r\nb"}),
+        (
+            r'form-data; name="f"; filename="say %22cheese%22 \ now.txt"',
+            {"name": "f", "filename": r'say "cheese" \ now.txt'},
+        ),
+        (r'form-data; name="f"; filename="a\\b.txt"', {"name": "f", "filename": r"a\b.txt"}),
+        (
+            r'form-data; name="f"; filename="\\server\share\a.jpg"',
+            {"name": "f", "filename": r"\\server\share\a.jpg"},
+        ),
     ],
 )
 def test_content_disposition_parameters(value, expected):
@@ -146,3 +156,51 @@ def test_curl_sends_quotes_in_a_file_name_and_they_arrive_as_quotes(server, tmp_
         check=True,
     )
     assert json.loads(completed.stdout)["data"]["filename"] == 'Ада "best".bin'
+
+
+QUOTES_AND_BACKSLASH = 'say "cheese" \\ now.txt'
+
+
+def stored_filename(server, asset_id: str) -> str:
+    return server.client.get(f"/v1/assets/{asset_id}").data["filename"]
+
+
+def test_curl_keeps_quotes_and_a_backslash_in_a_file_name(server, tmp_path):
+    curl = require_tool("curl")
+    (tmp_path / "x.bin").write_bytes(b"cheese")
+    completed = subprocess.run(
+        [
+            curl,
+            "-sS",
+            "-f",
+            "-H",
+            f"X-FaceForge-Token: {server.token}",
+            "-F",
+            f"file=@{tmp_path / 'x.bin'};filename={QUOTES_AND_BACKSLASH}",
+            server.url + "/v1/assets/upload",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    asset_id = json.loads(completed.stdout)["data"]["asset_id"]
+    assert stored_filename(server, asset_id) == QUOTES_AND_BACKSLASH
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        (QUOTES_AND_BACKSLASH, QUOTES_AND_BACKSLASH),
+        ("C:\\Users\\x\\photo.jpg", "photo.jpg"),
+        ("\\\\server\\share\\a.jpg", "a.jpg"),
+        ("/home/x/photo.jpg", "photo.jpg"),
+    ],
+)
+def test_requests_file_names_keep_the_name_and_drop_a_leading_path(server, sent, stored):
+    reply = requests.post(
+        server.url + "/v1/assets/upload",
+        headers={"X-FaceForge-Token": server.token},
+        files={"file": (sent, sent.encode())},
+        timeout=30,
+    )
+    assert reply.status_code == 200, reply.text
+    assert stored_filename(server, reply.json()["data"]["asset_id"]) == stored
