@@ -165,6 +165,14 @@ class ProgressBar:
         self.stream.flush()
 
 
+def problem_note(message: str, data: dict) -> str:
+    """`Import failed: a.jpg <why>`; a sidecar left out also names the sidecar."""
+    problem = data.get("error", "")
+    if "sidecar" in data:
+        problem = f"({data['sidecar']}: {problem})"
+    return f"{message}: {data.get('file', '')} {problem}"
+
+
 def follow(jobs, job_id: str, bar: ProgressBar, announcement: str) -> dict:
     """Announce the job, then follow it until it ends, drawing progress and noting failed files.
     The announcement is printed inside the Ctrl-C handling: a user who presses Ctrl-C as soon
@@ -184,9 +192,7 @@ def follow(jobs, job_id: str, bar: ProgressBar, announcement: str) -> dict:
                     data = line["data"] or {}
                     done, total = data.get("done", done), data.get("total", total)
                     if line["level"] in ("warning", "error"):
-                        bar.note(
-                            f"{line['message']}: {data.get('file', '')} {data.get('error', '')}"
-                        )
+                        bar.note(problem_note(line["message"], data))
                 after_id = page["next_after_id"]
                 if len(page["items"]) < LOG_PAGE:
                     break
@@ -233,7 +239,7 @@ def report(job: dict) -> int:
     if job["status"] == "succeeded":
         print(
             f"Imported {result['imported']}, already imported {result['skipped_existing']},"
-            f" errors {result['errors']}"
+            f" errors {result['errors']}, warnings {result['warnings']}"
         )
         return EXIT_FILE_ERRORS if result["errors"] else EXIT_OK
     if job["status"] == "canceled":
