@@ -91,7 +91,7 @@ def test_import_goes_straight_to_the_running_server_not_through_a_proxy(
     assert foreign_server.received == [], "the proxy saw the install token"
     assert completed.returncode == 0, completed.stderr
     assert "in the running server" in completed.stderr
-    assert completed.stdout == "Imported 2, already imported 0, errors 0\n"
+    assert completed.stdout == "Imported 2, already imported 0, errors 0, warnings 0\n"
     [job] = server.client.get("/v1/jobs").data["items"]
     assert (job["job_type"], job["status"]) == ("assets.bulk-import", "succeeded")
 
@@ -142,4 +142,4 @@ def test_import_runs_in_process_when_nothing_listens_on_the_remembered_port(home
     completed = import_folder(photo_folder(tmp_path), home)
     assert completed.returncode == 0, completed.stderr
     assert "in this process" in completed.stderr
-    assert completed.stdout == "Imported 2, already imported 0, errors 0\n"
+    assert completed.stdout == "Imported 2, already imported 0, errors 0, warnings 0\n"
