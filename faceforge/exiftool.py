@@ -8,7 +8,6 @@ long-lived `ExifToolProcess` as `-@ -` on stdin.
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import re
@@ -19,6 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+from faceforge import json_text
 
 log = logging.getLogger("faceforge.exiftool")
 
@@ -139,7 +140,9 @@ def without_removed_keys(value: Any) -> Any:
 
 def decode_output(stdout: bytes, reason: str) -> list:
     try:
-        document = json.loads(stdout.decode("utf-8"))
+        document = json_text.loads(stdout.decode("utf-8"))
+    except json_text.TooDeep as error:
+        raise ExifToolError(f"ExifTool printed {error}") from None
     except (UnicodeDecodeError, ValueError):
         raise ExifToolError(f"ExifTool printed no valid JSON ({reason or 'no message'})") from None
     if not isinstance(document, list):
