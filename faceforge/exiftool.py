@@ -8,7 +8,6 @@ file, one per line, fed to the long-lived `ExifToolProcess` as `-@ -` on stdin.
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import re
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from faceforge import json_text
 from faceforge.home import executable_name
 from faceforge.pipes import PipeReader, PipeWriter
 
@@ -142,9 +142,10 @@ def decode_output(stdout: bytes, reason: str) -> list:
     if not stdout.strip():
         raise ExifToolError(f"ExifTool printed nothing ({reason or 'no message'})")
     try:
-        document = json.loads(stdout.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        # RecursionError: garbage such as "[[[[…" nested deeper than the parser goes.
+        document = json_text.loads(stdout.decode("utf-8"))
+    except json_text.TooDeep as error:
+        raise ExifToolError(f"ExifTool printed {error}") from None
+    except (UnicodeDecodeError, ValueError):
         raise ExifToolError(f"ExifTool printed no valid JSON ({reason or 'no message'})") from None
     if not isinstance(document, list):
         raise ExifToolError(f"ExifTool printed no JSON list ({reason or 'no message'})")

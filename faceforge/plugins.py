@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faceforge import __version__, clock, events, json_schema
+from faceforge import __version__, clock, events, json_schema, json_text
 from faceforge.errors import Conflict, NotFound, ValidationError
 
 MANIFEST_NAME = "plugin.json"
@@ -131,9 +131,12 @@ def read_manifest(folder: Path) -> Manifest:
         manifest.error = f"plugin.json is larger than {MAX_MANIFEST_BYTES} bytes"
         return manifest
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json_text.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         manifest.error = "plugin.json must be UTF-8"
+        return manifest
+    except json_text.TooDeep:
+        manifest.error = f"plugin.json is nested deeper than {json_text.MAX_DEPTH} levels"
         return manifest
     except json.JSONDecodeError as error:
         manifest.error = f"plugin.json is not valid JSON: {error.msg} at line {error.lineno}"
