@@ -3,11 +3,11 @@ never open a terminal (`python faceforge.py desktop`, `python faceforge.pyz desk
 
 It lives inside the package (not in a top-level `desktop/` folder) so that the checkout, the
 zipapp and an installed wheel all import it the same way, under a name that cannot collide.
-It holds no FaceForge logic: it talks to Core over HTTP and through the files of the home
-(`config/core.json`, `config/ports.json`, `logs/`). Everything except `launcher`, `wizard`
-and `window` works without a display, which is how the tests drive it:
+It holds no FaceForge logic: it talks to Core over HTTP through `faceforge.client` (which
+also finds the running Core of a home) and through the files of the home (`config/core.json`,
+`config/ports.json`, `logs/`). Everything except `launcher`, `wizard` and `window` works
+without a display, which is how the tests drive it:
 
-- `connection`: finding a running Core (ports.json + /healthz + /v1/system/info) and calling it;
 - `ports`: free-port picking;
 - `processes`: Core as a child process, crash restarts with backoff and a cap, attaching;
 - `controller`: the supervisor on a background thread, fed by the window's buttons;

@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faceforge
+from faceforge.client import CoreClient, find_running, http_url
 from faceforge.home import layout
 
-from .connection import CoreClient, find_running
 from .logtail import last_line
 from .ports import port_is_free
 
@@ -160,7 +160,7 @@ class CoreSupervisor:
         self._last_crash = ""
 
     def client(self, port: int) -> CoreClient:
-        return CoreClient(self.host, port, token="", timeout=1.0)
+        return CoreClient(http_url(self.host, port), timeout=1.0)
 
     def healthy(self) -> bool:
         """/healthz, asked at most every `health_interval` seconds while Core runs and answers."""
@@ -211,7 +211,7 @@ class CoreSupervisor:
         return self.attach(found.port) if found else self.start(port)
 
     def attach(self, port: int) -> Status:
-        """Watch a Core found running (see connection.find_running) instead of starting one."""
+        """Watch a Core found running (see client.find_running) instead of starting one."""
         self.status = Status(state=RUNNING, port=port, healthy=True, attached=True)
         self._misses = 0
         return self.status

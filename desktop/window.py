@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from tkinter import ttk
 
+from faceforge.client import ClientError, CoreClient, connect_host, http_url
 from faceforge.config import ConfigError
 
 from . import settings
-from .connection import CoreClient, CoreUnavailable, connect_host
 from .controller import Controller
 from .dialogs import CloseDialog, SettingsDialog
 from .forms import PAD
@@ -186,13 +186,13 @@ class MainWindow(ttk.Frame):
         def run():
             try:
                 self.notices.put(("info", work()))
-            except (CoreUnavailable, OSError) as error:
+            except (ClientError, OSError) as error:
                 self.notices.put(("error", str(error)))
 
         threading.Thread(target=run, daemon=True).start()
 
     def client(self) -> CoreClient:
-        return CoreClient(self.host, self.controller.status.port, self.token)
+        return CoreClient(http_url(self.host, self.controller.status.port), self.token)
 
     def open_ui(self) -> None:
         client = self.client()
@@ -265,7 +265,7 @@ class MainWindow(ttk.Frame):
             message.grid()
         else:
             message.grid_remove()
-        address = f"{CoreClient(self.host, status.port, '').base_url}/ui/" if status.port else ""
+        address = f"{http_url(self.host, status.port)}/ui/" if status.port else ""
         self.values["Address"].configure(text=address)
         if status.healthy and not self.was_healthy:
             self.load_settings()  # the first start has just written the token

@@ -11,7 +11,7 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, import_cli, logs, resources, runtime
+from faceforge import __version__, client, import_cli, logs, resources, runtime
 from faceforge.assets import maintenance
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
@@ -32,6 +32,7 @@ KNOWN_FAILURES = (
     NotRunning,
     ReleaseError,
     import_cli.ImportFailed,
+    client.ClientError,
 )
 
 
@@ -135,10 +136,8 @@ def release(args) -> int:
 
 def open_ui(args) -> int:
     """Log the default browser in to the running Core with a one-time link."""
-    from faceforge.desktop import connection
-
     config = home_settings(args)
-    core = connection.find_running(
+    core = client.find_running(
         config.home.root, config["network.bind_host"], config["auth.install_token"]
     )
     if core is None:
@@ -146,10 +145,7 @@ def open_ui(args) -> int:
             f"FaceForge is not running for {config.home.root}; start it with"
             " `python faceforge.py` or the launcher (`python faceforge.py desktop`)"
         )
-    try:
-        url = core.create_login_link()["url"]
-    except connection.CoreUnavailable as error:
-        raise NotRunning(str(error)) from None
+    url = core.create_login_link()["url"]
     if args.print_url:
         print(url)
     elif webbrowser.open(url):

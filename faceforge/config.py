@@ -5,7 +5,7 @@ environment variable that overrides it (if any) and a line of help. `docs/config
 generated from this table, so a setting that is not here does not exist.
 
 Loading never rewrites what the user wrote: a corrupt file stops start-up with one sentence and
-is left untouched; missing secrets are generated and merged in key by key.
+is left untouched; missing or weak secrets are generated and merged in key by key.
 """
 
 import copy
@@ -215,6 +215,13 @@ SETTINGS: tuple[Setting, ...] = (
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
 GENERATED_SECRETS = ("auth.install_token", "auth.url_signing_key")
+# Shorter than this, a generated secret is replaced: `secrets.token_urlsafe(32)` makes 43.
+MIN_SECRET_LENGTH = 32
+
+
+def is_weak_secret(value: str) -> bool:
+    """Missing, blank or short: a secret anyone could guess (or a blank that matches blank)."""
+    return len(value.strip()) < MIN_SECRET_LENGTH
 
 
 class Config:
@@ -309,25 +316,41 @@ def load(
     """Read, check and freeze the settings of the home at `root`: file values over defaults,
     environment over both, `overrides` (command-line flags) over everything.
 
-    On first start the file is written with every default; a missing generated secret is
-    added to the user's file, every other key (unknown ones too) kept as it was. A file that
-    fails its checks is never rewritten."""
+    On first start the file is written with every default; a generated secret that is
+    missing, blank or short is replaced in the user's file (with a warning naming the key,
+    never the value), every other key (unknown ones too) kept as it was. A file that fails
+    its checks is never rewritten."""
     path = config_path(root)
     config = read_checked(root, environ, overrides)
-    missing = [key for key in GENERATED_SECRETS if not config[key]]
-    if path.exists() and not missing:
+    weak = [key for key in GENERATED_SECRETS if is_weak_secret(config[key])]
+    if path.exists() and not weak:
         return config
-    document = read_document(path) if path.exists() else default_document()
-    for key in missing:
+    first_start = not path.exists()
+    document = default_document() if first_start else read_document(path)
+    for key in weak:
         set_nested(document, key, secrets.token_urlsafe(32))
     write_document(path, document)
-    return read_checked(root, environ, overrides)
+    replaced = () if first_start else tuple(replaced_secret_warning(key, path) for key in weak)
+    return read_checked(root, environ, overrides, replaced)
 
 
-def read_checked(root: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]) -> Config:
+def replaced_secret_warning(key: str, path: Path) -> str:
+    return (
+        f"{key} in {path} was missing, blank or shorter than {MIN_SECRET_LENGTH} characters;"
+        " it was replaced by a new one"
+    )
+
+
+def read_checked(
+    root: Path,
+    environ: Mapping[str, str],
+    overrides: Mapping[str, Any],
+    notes: tuple[str, ...] = (),
+) -> Config:
+    """The settings of the file, environment and `overrides`; `notes` join the warnings."""
     path = config_path(root)
     values = {s.key: s.check(s.default) for s in SETTINGS}
-    warnings = []
+    warnings = list(notes)
     for key, value in flatten(read_document(path)).items():
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:

@@ -31,7 +31,9 @@ on first start, readable by its owner only, because it holds the API token.
   the key, and the file is left untouched. A key FaceForge does not know is kept and reported
   as a warning in `logs/core.log`.
 - **Secrets**: `auth.install_token` and `auth.url_signing_key` are generated on first start
-  when empty and never change after that (delete one to have a new one made).
+  and never change after that. One that is missing, blank or shorter than 32 characters is
+  replaced by a new one at start (delete or blank one to have a new one made); the log says
+  which key was replaced, never its value (`python faceforge.py token` prints the token).
 
 Sections are nested objects: `network.core_port` is `{"network": {"core_port": 8787}}`.
 """

@@ -22,6 +22,12 @@ def default_root(environ: Mapping[str, str], platform: str = sys.platform) -> Pa
     return Path(base) / "faceforge"
 
 
+def executable_name(tool: str, platform: str = sys.platform) -> str:
+    """The file name of a program under `tools/` (and in a scripts folder) on this platform:
+    `weed.exe` on Windows, `weed` elsewhere."""
+    return f"{tool}.exe" if platform == "win32" else tool
+
+
 def resolve_root(cli_value: str | None, environ: Mapping[str, str]) -> Path:
     """`--home` wins over FACEFORGE_HOME, which wins over the platform default."""
     chosen = cli_value or environ.get("FACEFORGE_HOME") or default_root(environ)

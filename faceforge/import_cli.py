@@ -1,21 +1,19 @@
 """`python faceforge.py import DIR`: bulk import from a terminal, with a live progress bar.
 
-When this home's server is running (found through config/ports.json, confirmed by /healthz
-and the install token) the job is submitted to it, so it shows in the job list and the UI
-like any other. Otherwise the job runs in this process through the very same code. Either
+When this home's server is running (config/ports.json names its port and it answers with
+this home's install token) the job is submitted to it, so it shows in the job list and the UI
+like any other. When nothing listens there, the job runs in this process through the very
+same code. When something else answers there, the command says so and imports nothing. Either
 way the command follows the job's log, draws progress with files/s and an ETA, and Ctrl-C
 cancels the import (a second Ctrl-C stops waiting).
 """
 
-import json
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from faceforge import runtime
+from faceforge import client, runtime
 from faceforge.assets import bulk_import
 from faceforge.errors import ApiError
 from faceforge.jobs import workers
@@ -23,7 +21,9 @@ from faceforge.json_text import parse
 
 POLL_SECONDS = 0.5
 LOG_PAGE = 1000
-HEALTH_TIMEOUT_SECONDS = 1.0
+# Generous: a busy server answers late, and Windows takes about two seconds to refuse a
+# connection to a closed loopback port; running out of it stops the import.
+REPLY_TIMEOUT_SECONDS = 30.0
 EXIT_OK, EXIT_FAILED, EXIT_FILE_ERRORS, EXIT_CANCELED = 0, 1, 2, 130
 
 
@@ -32,42 +32,22 @@ class ImportFailed(Exception):
 
 
 class ServerJobs:
-    """The job API of a running server."""
+    """The job API of a running server; its failures are the client's one-line errors."""
 
-    def __init__(self, base_url: str, token: str):
-        self.base_url = base_url
-        self.token = token
-
-    def call(self, method: str, path: str, body=None, timeout: float = 30):
-        request = urllib.request.Request(
-            self.base_url + path,
-            method=method,
-            data=None if body is None else json.dumps(body).encode("utf-8"),
-            headers={"X-FaceForge-Token": self.token, "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:
-                return json.load(reply)["data"]
-        except urllib.error.HTTPError as error:
-            try:
-                message = json.load(error)["error"]["message"]
-            except (ValueError, KeyError, TypeError):
-                message = f"HTTP {error.code}"
-            raise ImportFailed(message) from None
-        except OSError as error:
-            raise ImportFailed(f"lost the server at {self.base_url}: {error}") from None
+    def __init__(self, core: client.CoreClient):
+        self.core = core
 
     def submit(self, job_input: dict) -> dict:
-        return self.call("POST", "/v1/assets/bulk-import", job_input)
+        return self.core.call("POST", "/v1/assets/bulk-import", job_input)
 
     def job(self, job_id: str) -> dict:
-        return self.call("GET", f"/v1/jobs/{job_id}")
+        return self.core.call("GET", f"/v1/jobs/{job_id}")
 
     def log_after(self, job_id: str, after_id: int) -> dict:
-        return self.call("GET", f"/v1/jobs/{job_id}/log?after_id={after_id}&limit={LOG_PAGE}")
+        return self.core.call("GET", f"/v1/jobs/{job_id}/log?after_id={after_id}&limit={LOG_PAGE}")
 
     def cancel(self, job_id: str) -> None:
-        self.call("POST", f"/v1/jobs/{job_id}/cancel")
+        self.core.call("POST", f"/v1/jobs/{job_id}/cancel")
 
     def close(self) -> None:
         pass
@@ -110,21 +90,26 @@ class LocalJobs:
 
 
 def find_server(config) -> ServerJobs | None:
-    """This home's running server, or None."""
-    port = runtime.read_ports(config.home).get("core")
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+    """This home's running server; None when config/ports.json names none or nothing listens
+    there any more. Whatever else answers there (another program, a server that refuses
+    this home's token) stops the import: importing beside a server we cannot reach through
+    its API is what this check is for."""
+    base_url = client.locate(config.home, config["network.bind_host"])
+    if base_url is None:
         return None
-    host = config["network.bind_host"]
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-    base_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    server = ServerJobs(base_url, config["auth.install_token"])
+    core = client.CoreClient(base_url, config["auth.install_token"], REPLY_TIMEOUT_SECONDS)
     try:
-        with urllib.request.urlopen(server.base_url + "/healthz", timeout=HEALTH_TIMEOUT_SECONDS):
-            pass
-        server.call("GET", "/v1/ping", timeout=HEALTH_TIMEOUT_SECONDS)
-    except (OSError, ImportFailed):
-        return None  # nothing there, or another install's server on that port
-    return server
+        core.call("GET", "/v1/ping")
+    except client.CoreUnreachable:
+        return None
+    except client.CoreRefused as error:
+        raise ImportFailed(
+            f"the server at {base_url} refused this home's install token ({error});"
+            " nothing imported"
+        ) from None
+    except client.ClientError as error:
+        raise ImportFailed(f"{error}; nothing imported") from None
+    return ServerJobs(core)
 
 
 def duration(seconds: float | None) -> str:
@@ -182,6 +167,14 @@ class ProgressBar:
         self.stream.flush()
 
 
+def problem_note(message: str, data: dict) -> str:
+    """`Import failed: a.jpg <why>`; a sidecar left out also names the sidecar."""
+    problem = data.get("error", "")
+    if "sidecar" in data:
+        problem = f"({data['sidecar']}: {problem})"
+    return f"{message}: {data.get('file', '')} {problem}"
+
+
 def follow(jobs, job_id: str, bar: ProgressBar, announcement: str) -> dict:
     """Announce the job, then follow it until it ends, drawing progress and noting failed files.
     The announcement is printed inside the Ctrl-C handling: a user who presses Ctrl-C as soon
@@ -201,9 +194,7 @@ def follow(jobs, job_id: str, bar: ProgressBar, announcement: str) -> dict:
                     data = line["data"] or {}
                     done, total = data.get("done", done), data.get("total", total)
                     if line["level"] in ("warning", "error"):
-                        bar.note(
-                            f"{line['message']}: {data.get('file', '')} {data.get('error', '')}"
-                        )
+                        bar.note(problem_note(line["message"], data))
                 after_id = page["next_after_id"]
                 if len(page["items"]) < LOG_PAGE:
                     break
@@ -250,7 +241,7 @@ def report(job: dict) -> int:
     if job["status"] == "succeeded":
         print(
             f"Imported {result['imported']}, already imported {result['skipped_existing']},"
-            f" errors {result['errors']}"
+            f" errors {result['errors']}, warnings {result['warnings']}"
         )
         return EXIT_FILE_ERRORS if result["errors"] else EXIT_OK
     if job["status"] == "canceled":

@@ -8,6 +8,9 @@ believes a rule is checked when it is not.
 
 Problems with a value are `{"path", "message"}` dicts; `path` is a JSON Pointer into the
 value ("" for the value itself, "/servers/0/port" deeper down).
+
+Both walks recurse. That is safe because schemas and values only arrive through
+`json_text.loads`, which refuses anything nested deeper than `json_text.MAX_DEPTH` levels.
 """
 
 import json

@@ -1,6 +1,14 @@
-"""Compact JSON text for the database's JSON columns, fast for many short values."""
+"""Compact JSON text for the database's JSON columns, fast for many short values, and the one
+reader of JSON from outside (request bodies, sidecars, manifests), which bounds its nesting."""
 
 import json
+
+# Deeper JSON breaks things later: json.loads raises RecursionError near 1000 levels, json.dumps
+# and the recursive validators (json_schema.py) a little below that, and SQLite's JSON functions
+# refuse more than 1000. Values are stored inside other JSON (a sidecar sits three levels down
+# in meta_json), so the limit stays far below all of those.
+MAX_DEPTH = 64
+CONTAINERS = (dict, list)
 
 # json.dumps() with options builds a new encoder per call; everything shares this one.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -64,3 +72,38 @@ def parse_nullable(text: str | None):
 class Encoded(str):
     """A value already encoded as JSON text (by SQLite, say): the response envelope puts it
     in as it is, instead of encoding a Python value."""
+
+
+class TooDeep(ValueError):
+    """JSON from outside nests deeper than MAX_DEPTH levels."""
+
+    def __init__(self):
+        super().__init__(f"JSON nested deeper than {MAX_DEPTH} levels")
+
+
+def nested_deeper_than(document, limit: int) -> bool:
+    """Whether containers in `document` nest more than `limit` levels. It goes one level at a
+    time instead of recursing, so any depth is safe to measure."""
+    level = [document] if isinstance(document, CONTAINERS) else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, CONTAINERS)
+        ]
+    return bool(level)
+
+
+def loads(text: str, parse_constant=None):
+    """JSON text from outside, parsed; TooDeep (a ValueError) when it nests deeper than
+    MAX_DEPTH levels, also when it is so deep that json.loads itself runs out of stack."""
+    try:
+        document = json.loads(text, parse_constant=parse_constant)
+    except RecursionError:
+        raise TooDeep from None
+    if nested_deeper_than(document, MAX_DEPTH):
+        raise TooDeep
+    return document

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from faceforge import validate
+from faceforge import json_text, validate
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -56,7 +56,7 @@ def decode_cursor(text: str) -> list:
     """The values inside a cursor; 422 on ("query", "cursor") for anything we did not make."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        values = json.loads(raw.decode("utf-8"))
+        values = json_text.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError):
         malformed_cursor()
     if not isinstance(values, list):

@@ -2,8 +2,10 @@
 
 Manifests are read from disk on every call, so a plugin dropped into the folder shows up
 without a restart. A manifest that cannot be used is listed with its `error` rather than
-hidden, and two folders declaring the same id are both in error. What the user decides
-(enabled, config) lives in `plugin_registry`; a row appears the first time they decide.
+hidden (one without an id under its folder's name), and two folders declaring the same id are
+both in error. What the user decides (enabled, config) lives in `plugin_registry`; a row
+appears the first time they decide, and outlives the folder: a plugin whose folder is gone is
+listed with `discovered: false` and comes back as it was when the folder does.
 """
 
 import json
@@ -12,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faceforge import __version__, clock, events, json_schema
+from faceforge import __version__, clock, events, json_schema, json_text
 from faceforge.errors import Conflict, NotFound, ValidationError
 
 MANIFEST_NAME = "plugin.json"
 MAX_MANIFEST_BYTES = 1 * 2**20
 PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 JOB_TYPE_SUFFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+REQUIRED_KEYS = ("id", "name", "version")
 LIST_FIELDS = ("capabilities", "permissions", "job_types")
 VERSION_CLAUSE = re.compile(r"(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)")
 
@@ -59,18 +62,29 @@ def compat_problem(spec: str, core_version: str = __version__) -> str | None:
     return None
 
 
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def declared_id(document: Any) -> str | None:
+    """The manifest's `id` when it has one (not necessarily a valid one)."""
+    plugin_id = document.get("id") if isinstance(document, dict) else None
+    return plugin_id if isinstance(plugin_id, str) and not is_blank(plugin_id) else None
+
+
 def manifest_problem(document: Any) -> str | None:
     """The first reason this manifest cannot be used, or None."""
     if not isinstance(document, dict):
         return "plugin.json must hold a JSON object"
-    plugin_id = document.get("id")
-    if not isinstance(plugin_id, str) or not plugin_id:
-        return "plugin.json lacks an id"
-    if PLUGIN_ID.fullmatch(plugin_id) is None or len(plugin_id) > 100:
-        return f"id {plugin_id!r} must match [a-z0-9][a-z0-9._-]* (at most 100 characters)"
-    for key in ("name", "version", "core_compat"):
+    missing = [key for key in REQUIRED_KEYS if is_blank(document.get(key))]
+    if missing:
+        return "plugin.json lacks " + ", ".join(repr(key) for key in missing)
+    for key in (*REQUIRED_KEYS, "core_compat"):
         if document.get(key) is not None and not isinstance(document[key], str):
             return f"{key} must be a string"
+    plugin_id = document["id"]
+    if PLUGIN_ID.fullmatch(plugin_id) is None or len(plugin_id) > 100:
+        return f"id {plugin_id!r} must match [a-z0-9][a-z0-9._-]* (at most 100 characters)"
     for key in LIST_FIELDS:
         value = document.get(key, [])
         if not isinstance(value, list) or not all(isinstance(i, str) and i for i in value):
@@ -104,6 +118,7 @@ def config_schema_problem(schema: Any) -> str | None:
 
 
 def read_manifest(folder: Path) -> Manifest:
+    """The manifest of one folder, under its declared id or, lacking one, the folder's name."""
     path = folder / MANIFEST_NAME
     manifest = Manifest(folder=folder.name, plugin_id=folder.name)
     try:
@@ -116,17 +131,19 @@ def read_manifest(folder: Path) -> Manifest:
         manifest.error = f"plugin.json is larger than {MAX_MANIFEST_BYTES} bytes"
         return manifest
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json_text.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         manifest.error = "plugin.json must be UTF-8"
+        return manifest
+    except json_text.TooDeep:
+        manifest.error = f"plugin.json is nested deeper than {json_text.MAX_DEPTH} levels"
         return manifest
     except json.JSONDecodeError as error:
         manifest.error = f"plugin.json is not valid JSON: {error.msg} at line {error.lineno}"
         return manifest
     if isinstance(document, dict):
         manifest.document = document
-        if isinstance(document.get("id"), str) and document["id"]:
-            manifest.plugin_id = document["id"]
+    manifest.plugin_id = declared_id(document) or folder.name
     manifest.error = manifest_problem(document)
     return manifest
 
@@ -216,8 +233,12 @@ def find(plugins_dir: Path, connection, plugin_id: str) -> tuple[Manifest | None
 
 
 def usable(manifest: Manifest | None, plugin_id: str) -> Manifest:
+    """The manifest, if it can be enabled and configured; 409 for a broken or missing one."""
     if manifest is None:
-        raise Conflict(f"Plugin {plugin_id} is not installed in plugins/")
+        raise Conflict(
+            f"Plugin {plugin_id} has no folder in plugins/ any more; put its folder back to"
+            " enable or configure it (its enable state and config are kept)"
+        )
     if manifest.error:
         raise Conflict(f"Plugin {plugin_id} cannot be used: {manifest.error}")
     return manifest

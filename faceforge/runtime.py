@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from faceforge import client, logs
 from faceforge import config as settings
 from faceforge import home as home_layout
-from faceforge import logs
 from faceforge.assets import exiftool, ingest_batch
 from faceforge.db import Database
 from faceforge.jobs.workers import WorkerPool
@@ -98,17 +98,9 @@ def start_workers(services) -> None:
     services.on_close.append(pool.stop)
 
 
-def read_ports(home) -> dict:
-    try:
-        ports = json.loads(home.ports_json.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return ports if isinstance(ports, dict) else {}
-
-
 def write_ports(home, **ports: int) -> None:
-    """Merge the chosen ports into config/ports.json (the launcher reads it)."""
-    document = read_ports(home)
+    """Merge the chosen ports into config/ports.json (clients find this server through it)."""
+    document = client.read_ports(home)
     document.update(ports)
     temp_path = home.ports_json.with_name(f"ports.json.{os.getpid()}.tmp")
     temp_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -121,7 +113,5 @@ def choose_port(cli_port: int | None, config) -> int:
         return cli_port
     if "network.core_port" in config.overridden:
         return config["network.core_port"]
-    remembered = read_ports(config.home).get("core")
-    if isinstance(remembered, int) and not isinstance(remembered, bool) and 0 < remembered < 65536:
-        return remembered
-    return config["network.core_port"]
+    remembered = client.remembered_port(config.home)
+    return config["network.core_port"] if remembered is None else remembered

@@ -9,6 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from faceforge import json_text
 from faceforge.errors import ValidationError
 
 MISSING = object()
@@ -31,9 +32,11 @@ def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
         fail(loc, "a JSON object is required", "missing")
     try:
         text = raw.decode("utf-8")
-        document = json.loads(text, parse_constant=not_json_constant)
+        document = json_text.loads(text, parse_constant=not_json_constant)
     except UnicodeDecodeError:
         fail(loc, "body must be UTF-8", "json_invalid")
+    except json_text.TooDeep as error:
+        fail(loc, str(error), "json_invalid")
     except json.JSONDecodeError as error:
         fail(
             loc,

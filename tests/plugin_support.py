@@ -17,9 +17,14 @@ def write_plugin(home: Path, folder: str, manifest) -> Path:
     return path
 
 
+def minimal_manifest(plugin_id: str, **fields) -> dict:
+    """The keys every manifest needs (id, name, version), plus `fields`."""
+    return {"id": plugin_id, "name": f"Plugin {plugin_id}", "version": "1.0.0", **fields}
+
+
 def enabled_plugin(server, plugin_id: str, job_types: list[str], **fields) -> dict:
     """Install and enable a plugin declaring `job_types`; returns its Plugin object."""
-    write_plugin(server.home, plugin_id, {"id": plugin_id, "job_types": job_types, **fields})
+    write_plugin(server.home, plugin_id, minimal_manifest(plugin_id, job_types=job_types, **fields))
     reply = server.client.post(f"/v1/plugins/{plugin_id}/enable")
     assert reply.status == 200, reply.body
     return reply.data

@@ -33,29 +33,39 @@ def test_link_with_and_without_body(pair, spelling):
 
 
 @pytest.mark.parametrize("spelling", ["DELETE", "POST /unlink"])
-def test_unlink_both_spellings(pair, spelling):
+def test_unlink_answers_whether_it_removed_a_link(pair, spelling):
     server, entity_id, asset_id = pair
     base = f"/v1/entities/{entity_id}/assets/{asset_id}"
-    server.client.post(base)
     method, _, suffix = spelling.partition(" ")
-    assert server.client.request(method, base + suffix.strip()).data == {"linked": False}
+    assert server.client.request(method, base + suffix).data == {"linked": False}
+    server.client.post(base)
+    assert server.client.request(method, base + suffix).data == {"linked": True}
     assert linked(server, entity_id) == []
-    assert server.client.request(method, base + suffix.strip()).data == {"linked": False}
+    assert server.client.request(method, base + suffix).data == {"linked": False}
 
 
-def test_link_events(pair):
+def test_link_events_only_when_something_changed(pair):
     server, entity_id, asset_id = pair
     base = f"/v1/entities/{entity_id}/assets/{asset_id}"
-    server.client.post(base, {"role": "a"})
-    server.client.post(base, {"role": "a"})
-    server.client.post(base, {"role": "b"})
-    server.client.delete(base)
-    server.client.delete(base)
+    calls = [
+        ("POST", base, {"role": "a"}),
+        ("POST", base + "/link", {"role": "a"}),
+        ("POST", base + "/link", None),
+        ("POST", base, {"role": "b"}),
+        ("POST", base + "/link", {"role": None}),
+        ("DELETE", base, None),
+        ("POST", base + "/unlink", None),
+        ("POST", base + "/link", None),
+    ]
+    for method, path, body in calls:
+        assert server.client.request(method, path, json_body=body).status == 200
     link_events = [(k, json.loads(d)) for k, d in events_of(server, asset_id) if "link" in k]
     assert link_events == [
         ("asset.linked", {"entity_id": entity_id, "role": "a"}),
         ("asset.linked", {"entity_id": entity_id, "role": "b"}),
+        ("asset.linked", {"entity_id": entity_id, "role": None}),
         ("asset.unlinked", {"entity_id": entity_id}),
+        ("asset.linked", {"entity_id": entity_id, "role": None}),
     ]
 
 

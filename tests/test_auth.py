@@ -5,7 +5,8 @@ import json
 import pytest
 
 from faceforge import resources
-from tests.support import Client
+from faceforge.web import auth
+from tests.support import Client, install_token, write_core_json
 
 DUMMY_ID = "0" * 64
 
@@ -143,11 +144,26 @@ def test_cross_site_login_is_refused(server):
 
 
 def test_logout_clears_the_cookie(server):
-    reply = server.anonymous.post("/ui/logout", {})
+    same_origin_cookie = {
+        "Cookie": f"ff_token={server.token}",
+        "Origin": f"http://127.0.0.1:{server.port}",
+    }
+    reply = server.anonymous.post("/ui/logout", {}, headers=same_origin_cookie)
     assert reply.status == 200
     assert reply.data == {"logged_in": False}
     assert 'ff_token=""' in cookie_of(reply) or "ff_token=;" in cookie_of(reply)
     assert "Max-Age=0" in cookie_of(reply) or "expires=" in cookie_of(reply).lower()
+
+
+def test_logout_without_a_token_is_401_and_clears_nothing(server):
+    reply = server.anonymous.post("/ui/logout", {})
+    assert reply.status == 401
+    assert reply.error == {"code": "unauthorized", "message": "Missing token", "details": None}
+    assert reply.headers["Set-Cookie"] is None
+    cross_site = server.anonymous.post(
+        "/ui/logout", {}, headers={"Cookie": f"ff_token={server.token}"}
+    )
+    assert cross_site.status == 403
 
 
 def test_cookie_requests_with_unsafe_methods_need_a_same_origin_header(server):
@@ -186,8 +202,6 @@ def test_other_host_names_are_refused_even_for_public_routes(server, host):
 
 
 def test_allowed_hosts_extend_the_host_check(start_server, home):
-    from tests.support import write_core_json
-
     write_core_json(home, {"network": {"allowed_hosts": ["faceforge.lan"]}})
     live = start_server(home)
     assert live.client.get("/v1/ping", headers={"Host": "faceforge.lan:8787"}).status == 200
@@ -199,3 +213,38 @@ def test_token_compare_is_exact(server):
         client = Client("127.0.0.1", server.port, near_miss or None)
         headers = {"X-FaceForge-Token": near_miss}
         assert client.get("/v1/ping", headers=headers, token=False).status == 401
+
+
+CREDENTIAL_SOURCES = {
+    "header": lambda token: {"X-FaceForge-Token": token},
+    "bearer": lambda token: {"Authorization": f"Bearer {token}"},
+    "cookie": lambda token: {"Cookie": f'ff_token="{token}"'},
+}
+
+
+@pytest.mark.parametrize("configured", ["", "   ", "too-short-to-be-a-token"])
+def test_a_blank_or_short_install_token_is_replaced_and_blank_credentials_never_match(
+    start_server, home, configured
+):
+    write_core_json(home, {"auth": {"install_token": configured}})
+    live = start_server(home)
+    token = install_token(home)
+    assert token == live.token
+    assert len(token) >= 32 and token != configured
+    for source, credential in CREDENTIAL_SOURCES.items():
+        for blank in ("", "   ", configured):
+            reply = live.anonymous.get("/v1/ping", headers=credential(blank))
+            assert reply.status == 401, (source, blank)
+        assert live.anonymous.get("/v1/ping", headers=credential(token)).data == {"pong": True}
+    log_text = live.config.home.log_path.read_text(encoding="utf-8")
+    assert "auth.install_token in " in log_text
+    assert "shorter than 32 characters; it was replaced by a new one" in log_text
+    assert token not in log_text
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_the_token_check_itself_never_matches_a_blank(blank):
+    """Whatever the config holds: start-up replaces a blank token, and this holds without it."""
+    assert auth.token_matches(blank, blank) is False
+    assert auth.token_matches(blank, "a" * 43) is False
+    assert auth.token_matches("a" * 43, blank) is False

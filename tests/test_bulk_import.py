@@ -51,7 +51,8 @@ EXPECTED_LINES = [
     ("Sidecar JSON skipped", "a.jpg_meta.json"),
     ("Imported", "b.png"),
     ("Sidecar JSON skipped", "b.png._meta.json"),
-    ("Import failed", "broken.gif"),
+    ("Sidecar left out", "broken.gif"),
+    ("Imported", "broken.gif"),
     ("Sidecar JSON skipped", "broken.gif_meta.json"),
     ("Imported", "c.txt"),
     ("Sidecar JSON skipped", "c_meta.json"),
@@ -79,13 +80,14 @@ def wait_for_end(client, job_id: str) -> dict:
     return wait_until(finished, timeout=30)
 
 
-def counts(root: Path, imported=0, skipped_existing=0, errors=0) -> dict:
+def counts(root: Path, imported=0, skipped_existing=0, errors=0, warnings=0) -> dict:
     """A bulk import's result."""
     return {
         "path": str(root),
         "imported": imported,
         "skipped_existing": skipped_existing,
         "errors": errors,
+        "warnings": warnings,
     }
 
 
@@ -102,14 +104,13 @@ def test_a_tree_is_imported_with_sidecars_one_log_line_per_file(server, tmp_path
     root = make_tree(tmp_path / "photos")
     job = run_import(server.client, path=str(root))
     assert job["status"] == "succeeded"
-    assert job["result"] == counts(root, imported=6, skipped_existing=1, errors=1)
+    assert job["result"] == counts(root, imported=7, skipped_existing=1, warnings=1)
     assert job["progress_percent"] == 100
     lines = file_lines(server.client, job["job_id"])
     assert [(line["message"], line["data"]["file"]) for line in lines] == EXPECTED_LINES
-    assert [line["data"]["done"] for line in lines] == list(range(1, 17))
+    assert [line["data"]["done"] for line in lines] == [1, 2, 3, 4, 5, 5, *range(6, 17)]
     assert {line["data"]["total"] for line in lines} == {16}
-    failed = lines[4]
-    assert (failed["level"], failed["data"]["error"]) == ("error", "_meta.json must be valid JSON")
+    assert [line["level"] for line in lines].count("warning") == 1
 
     def asset(data: bytes) -> dict:
         return server.client.get(f"/v1/assets/{sha256(data)}").data
@@ -120,12 +121,12 @@ def test_a_tree_is_imported_with_sidecars_one_log_line_per_file(server, tmp_path
     assert sidecars(asset(D)) == [{"who": "d"}]
     assert sidecars(asset(NESTED)) == [{"who": "x, first spelling"}]
     assert sidecars(asset(DEEP)) == []
+    assert sidecars(asset(BROKEN)) == []
     assert asset(A)["filename"] == "a.jpg"
     assert asset(DEEP)["filename"] == "Ünïcødé 名前.png"
-    assert server.client.get(f"/v1/assets/{sha256(BROKEN)}").status == 404
     stored = leftovers(server)
-    assert len(stored["rows"]) == 6
-    assert len(stored["assets"]) == 6
+    assert len(stored["rows"]) == 7
+    assert len(stored["assets"]) == 7
     assert stored["tmp"] == []
 
 
@@ -153,10 +154,11 @@ def test_bytes_met_twice_in_one_import_are_read_by_exiftool_once(server, tmp_pat
 def test_running_the_import_again_adds_nothing(server, tmp_path):
     root = make_tree(tmp_path / "photos")
     run_import(server.client, path=str(root))
-    before = {data: settled(server, sha256(data)) for data in (A, B, C, D, NESTED, DEEP)}
+    imported = (A, B, C, D, BROKEN, NESTED, DEEP)
+    before = {data: settled(server, sha256(data)) for data in imported}
     events_before = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
     again = run_import(server.client, path=str(root))
-    assert again["result"] == counts(root, skipped_existing=7, errors=1)
+    assert again["result"] == counts(root, skipped_existing=8, warnings=1)
     for data, asset in before.items():
         assert server.client.get(f"/v1/assets/{sha256(data)}").data["meta"] == asset["meta"]
     events_after = server.client.get("/v1/events", query={"type": "asset."}).data["items"]
@@ -178,6 +180,41 @@ def test_a_sidecar_is_attached_once_to_an_asset_that_was_already_there(server, t
     assert sidecars(asset) == [{"who": "late sidecar"}]
 
 
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        (b"{not json", "_meta.json must be valid JSON"),
+        (b"\xff\xfe", "_meta.json must be UTF-8"),
+        (b"null", "_meta.json must be non-empty"),
+    ],
+)
+def test_a_broken_sidecar_is_left_out_and_attached_once_mended(server, tmp_path, broken, problem):
+    root = tmp_path / "photos"
+    root.mkdir()
+    (root / "broken.gif").write_bytes(BROKEN)
+    (root / "broken.gif_meta.json").write_bytes(broken)
+    first = run_import(server.client, path=str(root))
+    assert first["result"] == counts(root, imported=1, warnings=1)
+    [warning] = [
+        line for line in file_lines(server.client, first["job_id"]) if line["level"] != "info"
+    ]
+    assert (warning["level"], warning["message"]) == ("warning", "Sidecar left out")
+    assert warning["data"] == {
+        "file": "broken.gif",
+        "sidecar": "broken.gif_meta.json",
+        "error": problem,
+        "done": 1,
+        "total": 2,
+    }
+    asset = server.client.get(f"/v1/assets/{sha256(BROKEN)}").data
+    assert (asset["filename"], sidecars(asset)) == ("broken.gif", [])
+
+    (root / "broken.gif_meta.json").write_text(json.dumps({"who": "mended"}))
+    second = run_import(server.client, path=str(root))
+    assert second["result"] == counts(root, skipped_existing=1)
+    assert sidecars(server.client.get(f"/v1/assets/{sha256(BROKEN)}").data) == [{"who": "mended"}]
+
+
 def test_kind_entity_and_role_apply_to_every_file(server, tmp_path):
     entity_id = insert_entity(server)
     root = make_tree(tmp_path / "photos")
@@ -189,11 +226,12 @@ def test_kind_entity_and_role_apply_to_every_file(server, tmp_path):
         role="portrait",
         recursive=False,
     )
-    assert job["result"]["imported"] == 4
+    assert job["result"]["imported"] == 5
     linked = server.client.get(f"/v1/entities/{entity_id}/assets", query={"limit": 50}).data
     assert sorted(item["filename"] for item in linked["items"]) == [
         "a.jpg",
         "b.png",
+        "broken.gif",
         "c.txt",
         "d.bin",
     ]

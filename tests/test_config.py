@@ -35,17 +35,53 @@ def test_token_is_stable_across_restarts(home):
 
 
 def test_missing_secret_is_added_and_every_other_key_kept(home):
+    signing_key = "k" * settings.MIN_SECRET_LENGTH
     path = write_core_json(
         home,
-        {"network": {"core_port": 9000}, "custom": {"mine": 1}, "auth": {"url_signing_key": "k"}},
+        {
+            "network": {"core_port": 9000},
+            "custom": {"mine": 1},
+            "auth": {"url_signing_key": signing_key},
+        },
     )
     config = prepare(home, {})
     document = json.loads(path.read_text())
     assert document["custom"] == {"mine": 1}
     assert document["network"] == {"core_port": 9000}
-    assert document["auth"]["url_signing_key"] == "k"
+    assert document["auth"]["url_signing_key"] == signing_key
     assert document["auth"]["install_token"] == config["auth.install_token"]
     assert config["network.core_port"] == 9000
+
+
+def test_blank_secrets_are_replaced_in_place_keeping_the_rest_of_the_file(start_server, home):
+    path = write_core_json(
+        home,
+        {
+            "custom": {"mine": 1},
+            "network": {"allowed_hosts": ["faceforge.lan"]},
+            "auth": {"install_token": "   ", "url_signing_key": ""},
+        },
+    )
+    path.chmod(0o600)
+    live = start_server(home)
+    document = json.loads(path.read_text())
+    assert document["custom"] == {"mine": 1}
+    assert document["network"] == {"allowed_hosts": ["faceforge.lan"]}
+    assert document["auth"] == {
+        "install_token": live.config["auth.install_token"],
+        "url_signing_key": live.config["auth.url_signing_key"],
+    }
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    log_text = live.config.home.log_path.read_text(encoding="utf-8")
+    for key in settings.GENERATED_SECRETS:
+        assert len(live.config[key]) >= settings.MIN_SECRET_LENGTH
+        assert live.config[key] not in log_text
+        assert f"WARNING faceforge config: {key} in {path} was missing, blank" in log_text
+
+
+def test_first_start_generates_secrets_without_a_warning(home):
+    prepare(home, {})
+    assert "WARNING" not in (home / "logs" / "core.log").read_text()
 
 
 @pytest.mark.parametrize(

@@ -153,7 +153,7 @@ def test_head_sends_headers_only(stored):
     [
         ("plain.txt", "plain.txt", "plain.txt"),
         ('say "hi".txt', 'say \\"hi\\".txt', "say%20%22hi%22.txt"),
-        ("back\\slash.txt", "slash.txt", "slash.txt"),
+        ("back\\slash.txt", "back\\\\slash.txt", "back%5Cslash.txt"),
         ("Zoë 日本.png", "Zo_ __.png", "Zo%C3%AB%20%E6%97%A5%E6%9C%AC.png"),
         ("100% sure;x=1.txt", "100% sure;x=1.txt", "100%25%20sure%3Bx%3D1.txt"),
     ],

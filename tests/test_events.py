@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from tests.assets_support import upload_raw
-from tests.plugin_support import enabled_plugin, write_plugin
+from tests.plugin_support import enabled_plugin, minimal_manifest, write_plugin
 from tests.support import write_core_json
 
 THREADS = 8
@@ -119,7 +119,7 @@ def test_concurrent_changes_write_exactly_one_event_each_in_commit_order(start_s
     server = start_server(home)
     enabled_plugin(server, "feed", ["feed.work"])
     for worker in range(THREADS):
-        write_plugin(server.home, f"p{worker}", {"id": f"p{worker}"})
+        write_plugin(server.home, f"p{worker}", minimal_manifest(f"p{worker}"))
     start_after = server.client.get("/v1/events").data["next_after_id"]
     stop, seen = threading.Event(), []
     follower = threading.Thread(target=follow, args=(server.client, stop, seen))

@@ -14,6 +14,7 @@ import pytest
 
 from faceforge.assets import exiftool
 from faceforge.assets.extraction import WORKERS
+from faceforge.home import executable_name
 from tests.assets_support import child_processes, settled, upload
 from tests.conftest import require_tool
 from tests.support import (
@@ -170,40 +171,6 @@ def test_output_must_be_non_empty_json(stdout):
         exiftool.parse_output(stdout)
 
 
-def fake_tool(tmp_path: Path, script: str) -> Path:
-    """A stand-in for ExifTool that misbehaves the way the test needs."""
-    path = tmp_path / "fake-exiftool"
-    path.write_text("#!/bin/sh\n" + script + "\n")
-    path.chmod(0o755)
-    return path
-
-
-GARBAGE_PRINTER = (
-    "while read line; do case $line in -execute*) echo garbage; echo '{ready1}';; esac; done"
-)
-
-
-@pytest.mark.parametrize(
-    ("script", "reason"),
-    [
-        ("exec sleep 30", "took longer than 1 s"),
-        (GARBAGE_PRINTER, "printed no valid JSON"),
-        ("exit 3", "exited unexpectedly"),
-    ],
-    ids=["hangs", "garbage", "dies"],
-)
-def test_failed_extraction_is_marked_and_logged(start_server, home, tmp_path, script, reason):
-    tool = fake_tool(tmp_path, script)
-    write_core_json(home, {"tools": {"exiftool_path": str(tool), "exiftool_timeout_seconds": 1}})
-    server = start_server(home)
-    asset = settled(server, upload(server.client, b"content", "x.jpg").data["asset_id"])
-    assert asset["metadata_status"] == "failed"
-    assert not [e for e in asset["meta"]["metadata"] if e["Source"] == "ExifTool"]
-    log_text = server.config.home.log_path.read_text(encoding="utf-8")
-    assert f"metadata extraction failed for {asset['asset_id']} (x.jpg)" in log_text
-    assert reason in log_text
-
-
 def test_disabled_exiftool_skips_and_reports_no_tool(start_server, home):
     write_core_json(home, {"tools": {"exiftool_enabled": False}})
     server = start_server(home)
@@ -220,14 +187,22 @@ def test_system_info_reports_the_exiftool_in_use(server):
     assert tool["version"] == version
 
 
-def test_bundled_exiftool_in_home_tools_wins_over_path(start_server, home, tmp_path):
-    tools = home / "tools" / "exiftool"
-    tools.mkdir(parents=True)
-    bundled = tools / "exiftool"
+@pytest.mark.parametrize("folder", ["exiftool", "."], ids=["in-its-folder", "in-tools"])
+def test_bundled_exiftool_in_home_tools_wins_over_path(start_server, home, folder):
+    tools = home / "tools" / folder
+    tools.mkdir(parents=True, exist_ok=True)
+    bundled = tools / executable_name("exiftool")
     bundled.write_text("#!/bin/sh\necho 99.99\n")
     bundled.chmod(0o755)
     server = start_server(home)
     assert server.client.get("/v1/system/info").data["tools"]["exiftool"]["path"] == str(bundled)
+
+
+@pytest.mark.parametrize(
+    ("platform", "file_name"), [("win32", "weed.exe"), ("linux", "weed"), ("darwin", "weed")]
+)
+def test_tools_are_exe_files_on_windows(platform, file_name):
+    assert executable_name("weed", platform) == file_name
 
 
 def stay_open_processes() -> list[int]:

@@ -16,10 +16,13 @@ def jobs_in(server) -> list[dict]:
 def test_import_without_a_server_runs_in_process(start_server, home, tmp_path):
     root = make_tree(tmp_path / "photos")
     completed = run_cli("import", str(root), "--kind", "photo", home=home)
-    assert completed.returncode == 2, completed.stderr  # one file failed (broken sidecar)
-    assert completed.stdout == "Imported 6, already imported 1, errors 1\n"
+    assert completed.returncode == 0, completed.stderr  # a broken sidecar fails no file
+    assert completed.stdout == "Imported 7, already imported 1, errors 0, warnings 1\n"
     assert "in this process" in completed.stderr
-    assert "Import failed: broken.gif _meta.json must be valid JSON" in completed.stderr
+    assert (
+        "Sidecar left out: broken.gif (broken.gif_meta.json: _meta.json must be valid JSON)"
+        in completed.stderr.splitlines()
+    )
     last_progress = [line for line in completed.stderr.splitlines() if "files/s" in line][-1]
     assert "100% 16/16 files" in last_progress
     assert "ETA" in last_progress
@@ -27,7 +30,7 @@ def test_import_without_a_server_runs_in_process(start_server, home, tmp_path):
     [job] = jobs_in(server)
     assert job["status"] == "succeeded"
     assert job["input"]["kind"] == "photo"
-    assert server.client.get("/v1/assets", query={"kind": "photo"}).data["total"] == 6
+    assert server.client.get("/v1/assets", query={"kind": "photo"}).data["total"] == 7
 
 
 def test_import_with_a_running_server_submits_the_job_to_it(home, tmp_path):
@@ -36,9 +39,9 @@ def test_import_with_a_running_server_submits_the_job_to_it(home, tmp_path):
     try:
         completed = run_cli("import", str(root), home=home)
         assert "in the running server" in completed.stderr
-        assert completed.stdout == "Imported 6, already imported 1, errors 1\n"
+        assert completed.stdout == "Imported 7, already imported 1, errors 0, warnings 1\n"
         again = run_cli("import", str(root), "--no-recursive", home=home)
-        assert again.stdout == "Imported 0, already imported 5, errors 1\n"
+        assert again.stdout == "Imported 0, already imported 6, errors 0, warnings 1\n"
     finally:
         process.terminate()
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from faceforge.desktop.connection import CoreClient
 from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import RUNNING, STOPPED
 
 from faceforge import __version__
+from faceforge.client import CoreClient
 from tests.support import REPO_ROOT, Client, install_token
 from tests.tk_driving import click, pump, type_into, xvfb
 
@@ -152,7 +152,7 @@ def test_wizard_starts_core_and_the_buttons_work(
     assert json.loads((folder / "config" / "core.json").read_text())["network"]["core_port"] == port
     launcher_json = Path(environ["XDG_CONFIG_HOME"]) / "faceforge" / "launcher.json"
     assert json.loads(launcher_json.read_text()) == {"home": str(folder)}
-    assert CoreClient("127.0.0.1", port, "").healthy()
+    assert CoreClient(f"http://127.0.0.1:{port}").healthy()
     assert main.values["Core"].cget("text") == "Running"
     assert main.values["Version"].cget("text") == __version__
     assert main.values["Address"].cget("text") == f"http://127.0.0.1:{port}/ui/"
@@ -186,7 +186,7 @@ def test_wizard_starts_core_and_the_buttons_work(
     pump(window, lambda: main.values["Core"].cget("text") == "Stopped")
     assert main.controller.status.state == STOPPED
     assert child.wait(10) == 0
-    assert not CoreClient("127.0.0.1", port, "").healthy()
+    assert not CoreClient(f"http://127.0.0.1:{port}").healthy()
 
     click(main.change_folder_button)
     again = pump(window, lambda: launcher.screen if launcher.screen is not main else None)

@@ -9,7 +9,6 @@ import time
 
 import pytest
 from faceforge.desktop import processes
-from faceforge.desktop.connection import CoreClient, find_running
 from faceforge.desktop.controller import Controller
 from faceforge.desktop.ports import pick_free_port
 from faceforge.desktop.processes import (
@@ -23,6 +22,7 @@ from faceforge.desktop.processes import (
 )
 from faceforge.desktop.settings import merge_into_core_json
 
+from faceforge.client import CoreClient, find_running
 from tests.support import REPO_ROOT, install_token, wait_until
 
 
@@ -75,7 +75,7 @@ def test_started_core_answers_healthz_and_stop_ends_it(supervisor, home):
     assert stopped.state == STOPPED
     assert child.returncode == 0, "SIGTERM stops Core cleanly"
     assert not (home / "config" / "core.pid").exists()
-    assert not CoreClient("127.0.0.1", port, "").healthy()
+    assert not CoreClient(f"http://127.0.0.1:{port}").healthy()
 
 
 def test_a_crashing_core_is_restarted_with_backoff_until_the_cap(home):

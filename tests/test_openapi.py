@@ -56,6 +56,39 @@ def test_document_version_is_the_package_version():
     assert document()["info"]["version"] == __version__
 
 
+def json_operations() -> list[tuple[str, str]]:
+    """(METHOD, path) of every documented operation that takes a JSON body, path parameters
+    filled with an id that names nothing."""
+    return [
+        (method.upper(), re.sub(r"\{\w+\}", "0" * 64, path))
+        for path, item in document()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+
+
+@pytest.mark.parametrize("depth", [100_000, 500])
+def test_every_json_body_nested_too_deep_is_422_and_the_server_keeps_answering(server, depth):
+    """Every route that reads JSON, present and future, refuses deep nesting before anything
+    looks at the body: 100,000 levels are beyond what json.loads can parse, 500 are within it
+    but beyond what json.dumps, the validators and SQLite's JSON functions can take."""
+    body = ('{"deep":' + "[" * depth + "]" * depth + "}").encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    operations = json_operations()
+    assert len(operations) > 20
+    for method, path in operations:
+        reply = server.client.request(method, path, body=body, headers=headers)
+        if reply.status == 413:  # a route whose own limit is below the body's size (/ui/login)
+            assert reply.error["code"] == "payload_too_large", (method, path)
+            continue
+        assert reply.status == 422, (method, path, reply.body[:300])
+        assert reply.error["details"] == [
+            {"loc": ["body"], "msg": "JSON nested deeper than 64 levels", "type": "json_invalid"}
+        ], (method, path)
+    assert server.client.get("/v1/ping").status == 200
+
+
 FUZZ_CHECKS = ",".join(
     [
         "not_a_server_error",

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from faceforge import __version__
-from tests.plugin_support import write_plugin
+from tests.plugin_support import minimal_manifest, write_plugin
 
 RECOGNIZER = {
     "id": "recognizer",
@@ -62,7 +62,7 @@ def test_a_discovered_plugin_is_listed_with_its_manifest(server):
 
 def test_a_new_plugin_folder_appears_without_a_restart(server):
     assert server.client.get("/v1/plugins").data == {"items": []}
-    write_plugin(server.home, "late", {"id": "late"})
+    write_plugin(server.home, "late", minimal_manifest("late"))
     assert [p["plugin_id"] for p in server.client.get("/v1/plugins").data["items"]] == ["late"]
 
 
@@ -75,49 +75,63 @@ BAD_MANIFESTS = [
     ),
     ("not-utf8", b'{"id": "\xff"}', "plugin.json must be UTF-8"),
     ("array", "[]", "plugin.json must hold a JSON object"),
-    ("no-id", {"name": "Nameless"}, "plugin.json lacks an id"),
+    ("no-id", {"name": "Nameless", "version": "1"}, "plugin.json lacks 'id'"),
+    ("no-name", {"id": "p11", "version": "1"}, "plugin.json lacks 'name'"),
+    ("no-version", {"id": "p12", "name": "P12"}, "plugin.json lacks 'version'"),
+    ("blank-name", minimal_manifest("p13", name="  "), "plugin.json lacks 'name'"),
+    ("null-version", minimal_manifest("p14", version=None), "plugin.json lacks 'version'"),
+    ("empty", {}, "plugin.json lacks 'id', 'name', 'version'"),
+    ("id-number", minimal_manifest("p15", id=15), "id must be a string"),
     (
         "bad-id",
-        {"id": "Bad Id!"},
+        minimal_manifest("Bad Id!"),
         "id 'Bad Id!' must match [a-z0-9][a-z0-9._-]* (at most 100 characters)",
     ),
     (
         "dot-first",
-        {"id": ".hidden"},
+        minimal_manifest(".hidden"),
         "id '.hidden' must match [a-z0-9][a-z0-9._-]* (at most 100 characters)",
     ),
-    ("prefix", {"id": "p1", "routes_prefix": "/v1/other"}, "routes_prefix must be /v1/plugins/p1"),
+    (
+        "prefix",
+        minimal_manifest("p1", routes_prefix="/v1/other"),
+        "routes_prefix must be /v1/plugins/p1",
+    ),
     (
         "job-type",
-        {"id": "p2", "job_types": ["other.run"]},
+        minimal_manifest("p2", job_types=["other.run"]),
         "job type 'other.run' must be 'p2.<name>'",
     ),
-    ("job-type-bare", {"id": "p3", "job_types": ["p3."]}, "job type 'p3.' must be 'p3.<name>'"),
+    (
+        "job-type-bare",
+        minimal_manifest("p3", job_types=["p3."]),
+        "job type 'p3.' must be 'p3.<name>'",
+    ),
     (
         "lists",
-        {"id": "p4", "capabilities": "faces"},
+        minimal_manifest("p4", capabilities="faces"),
         "capabilities must be a list of non-empty strings",
     ),
-    ("version", {"id": "p5", "version": 2}, "version must be a string"),
-    ("entrypoints", {"id": "p6", "entrypoints": ["run"]}, "entrypoints must be an object"),
+    ("version", minimal_manifest("p5", version=2), "version must be a string"),
+    ("entrypoints", minimal_manifest("p6", entrypoints=["run"]), "entrypoints must be an object"),
     (
         "compat",
-        {"id": "p7", "core_compat": ">=9"},
+        minimal_manifest("p7", core_compat=">=9"),
         f"requires FaceForge Core >=9, this is {__version__}",
     ),
     (
         "compat-text",
-        {"id": "p8", "core_compat": "newest"},
+        minimal_manifest("p8", core_compat="newest"),
         "core_compat 'newest' is not a version range such as '>=0.1, <1'",
     ),
     (
         "schema-keyword",
-        {"id": "p9", "config_schema": {"type": "object", "anyOf": []}},
+        minimal_manifest("p9", config_schema={"type": "object", "anyOf": []}),
         "config_schema: /: unsupported keyword 'anyOf'",
     ),
     (
         "schema-type",
-        {"id": "p10", "config_schema": {"type": "string"}},
+        minimal_manifest("p10", config_schema={"type": "string"}),
         "config_schema must describe an object",
     ),
 ]
@@ -128,7 +142,7 @@ BAD_MANIFESTS = [
 )
 def test_a_bad_manifest_is_listed_with_its_error(server, folder, manifest, error):
     write_plugin(server.home, folder, manifest)
-    write_plugin(server.home, "good", {"id": "good"})
+    write_plugin(server.home, "good", minimal_manifest("good"))
     listed = plugins_by_folder(server.client)
     assert listed[folder]["error"] == error
     assert listed[folder]["discovered"] is True
@@ -137,8 +151,8 @@ def test_a_bad_manifest_is_listed_with_its_error(server, folder, manifest, error
 
 
 def test_duplicate_ids_are_an_error_on_both_folders(server):
-    write_plugin(server.home, "a", {"id": "twin", "version": "1"})
-    write_plugin(server.home, "b", {"id": "twin", "version": "2"})
+    write_plugin(server.home, "a", minimal_manifest("twin", version="1"))
+    write_plugin(server.home, "b", minimal_manifest("twin", version="2"))
     listed = plugins_by_folder(server.client)
     message = "plugin id 'twin' is declared by a, b"
     assert (listed["a"]["error"], listed["b"]["error"]) == (message, message)
@@ -148,7 +162,7 @@ def test_duplicate_ids_are_an_error_on_both_folders(server):
 
 
 def test_a_broken_plugin_cannot_be_enabled_or_configured(server):
-    write_plugin(server.home, "broken", {"id": "broken", "routes_prefix": "/x"})
+    write_plugin(server.home, "broken", minimal_manifest("broken", routes_prefix="/x"))
     assert server.client.post("/v1/plugins/broken/enable").status == 409
     assert server.client.put("/v1/plugins/broken/config", {"config": {}}).status == 409
     assert server.client.post("/v1/plugins/broken/disable").data["enabled"] is False
@@ -218,14 +232,14 @@ def test_config_that_breaks_the_schema_is_422_with_every_problem_and_nothing_sto
 
 @pytest.mark.parametrize("body", [{}, {"config": None}, {"config": [1]}, {"config": "x"}])
 def test_config_must_be_an_object(server, body):
-    write_plugin(server.home, "free", {"id": "free"})
+    write_plugin(server.home, "free", minimal_manifest("free"))
     reply = server.client.put("/v1/plugins/free/config", body)
     assert reply.status == 422
     assert reply.error["details"][0]["loc"] == ["body", "config"]
 
 
 def test_a_plugin_without_a_schema_takes_any_object(server):
-    write_plugin(server.home, "free", {"id": "free"})
+    write_plugin(server.home, "free", minimal_manifest("free"))
     config = {"anything": [1, {"goes": True}]}
     assert server.client.put("/v1/plugins/free/config", {"config": config}).data["config"] == config
 
@@ -259,14 +273,71 @@ def test_job_types_are_accepted_only_while_their_plugin_is_enabled(server):
     assert server.client.post("/v1/jobs", job).status == 422
 
 
-def test_a_plugin_whose_folder_went_away_is_listed_as_not_discovered(server):
+GONE_MESSAGE = (
+    "Plugin recognizer has no folder in plugins/ any more; put its folder back to enable or"
+    " configure it (its enable state and config are kept)"
+)
+
+
+def only_plugin(client) -> dict:
+    [plugin] = client.get("/v1/plugins").data["items"]
+    return plugin
+
+
+def test_a_plugin_whose_folder_went_away_stays_listed_and_comes_back_as_it_was(start_server, home):
+    first = start_server(home)
+    write_plugin(home, "recognizer", RECOGNIZER)
+    first.client.post("/v1/plugins/recognizer/enable")
+    first.client.put("/v1/plugins/recognizer/config", {"config": {"model": "large"}})
+    shutil.rmtree(home / "plugins" / "recognizer")
+    first.close()
+    second = start_server(home)
+    assert only_plugin(second.client) == {
+        "plugin_id": "recognizer",
+        "folder": None,
+        "name": "Face recognizer",
+        "version": "1.2.0",
+        "enabled": True,
+        "discovered": False,
+        "config": {"model": "large"},
+        "config_schema": None,
+        "capabilities": [],
+        "job_types": [],
+        "permissions": [],
+        "core_compat": None,
+        "routes_prefix": None,
+        "entrypoints": None,
+        "error": "no folder in plugins/ declares this id any more",
+    }
+    config_path = "/v1/plugins/recognizer/config"
+    assert second.client.get(config_path).data == {
+        "plugin_id": "recognizer",
+        "config": {"model": "large"},
+    }
+    write_plugin(home, "recognizer", RECOGNIZER)
+    plugin = only_plugin(second.client)
+    assert (plugin["discovered"], plugin["enabled"], plugin["error"]) == (True, True, None)
+    assert plugin["config"] == {"model": "large", "threshold": 0.6}
+    job = {"job_type": "recognizer.match", "input": {}}
+    assert second.client.post("/v1/jobs", job).data["status"] == "queued"
+
+
+def test_a_plugin_whose_folder_went_away_can_be_disabled_but_not_enabled_or_configured(server):
     write_plugin(server.home, "recognizer", RECOGNIZER)
     server.client.post("/v1/plugins/recognizer/enable")
     shutil.rmtree(server.home / "plugins" / "recognizer")
-    [plugin] = server.client.get("/v1/plugins").data["items"]
-    assert plugin["discovered"] is False
-    assert plugin["enabled"] is True
-    assert plugin["error"] == "no folder in plugins/ declares this id any more"
     assert server.client.post("/v1/jobs", {"job_type": "recognizer.match"}).status == 422
-    assert server.client.post("/v1/plugins/recognizer/enable").status == 409
+    for method, suffix, body in (("POST", "enable", None), ("PUT", "config", {"config": {}})):
+        reply = server.client.request(method, f"/v1/plugins/recognizer/{suffix}", json_body=body)
+        assert reply.status == 409, suffix
+        assert reply.error == {"code": "conflict", "message": GONE_MESSAGE, "details": None}
     assert server.client.post("/v1/plugins/recognizer/disable").data["enabled"] is False
+    assert only_plugin(server.client)["enabled"] is False
+
+
+def test_a_manifest_without_an_id_is_listed_under_its_folder_name(server):
+    write_plugin(server.home, "nameless-folder", {"name": "No id", "version": "1"})
+    plugin = only_plugin(server.client)
+    assert (plugin["plugin_id"], plugin["folder"]) == ("nameless-folder", "nameless-folder")
+    assert (plugin["name"], plugin["error"]) == ("No id", "plugin.json lacks 'id'")
+    assert server.client.post("/v1/plugins/nameless-folder/enable").status == 409

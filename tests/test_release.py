@@ -10,9 +10,9 @@ import sys
 import textwrap
 
 import pytest
-from faceforge.desktop.connection import CoreClient
 
 from faceforge import __version__
+from faceforge.client import CoreClient
 from tests.support import REPO_ROOT, Client, ServerProcess, install_token, run_cli
 from tests.tk_driving import xvfb
 
@@ -219,4 +219,4 @@ def test_the_lone_archive_runs_the_wizard_to_a_working_ui(lone_pyz, tmp_path):
             if driver.poll() is None:
                 driver.kill()
             driver.communicate()
-    assert not CoreClient("127.0.0.1", port, "").healthy(), "Stop stopped it"
+    assert not CoreClient(f"http://127.0.0.1:{port}").healthy(), "Stop stopped it"

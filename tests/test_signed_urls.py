@@ -9,9 +9,10 @@ import pytest
 
 from faceforge import clock
 from faceforge.assets import signing
+from faceforge.errors import Unauthorized
 from tests.assets_support import sha256, upload
 from tests.conftest import require_tool
-from tests.support import log_once_it_holds
+from tests.support import log_once_it_holds, write_core_json
 
 
 @pytest.fixture
@@ -130,3 +131,34 @@ def test_access_log_masks_the_signature(signed):
     sig = parse_qs(urlsplit(data["url"]).query)["sig"][0]
     log_text = log_once_it_holds(server, "sig=%2A%2A%2A")
     assert sig not in log_text
+
+
+@pytest.mark.parametrize("configured", ["", "   ", "too-short-to-be-a-key"])
+def test_a_blank_or_short_signing_key_is_replaced_and_blank_keys_sign_nothing(
+    start_server, home, configured
+):
+    write_core_json(home, {"auth": {"url_signing_key": configured}})
+    live = start_server(home)
+    key = live.config["auth.url_signing_key"]
+    assert len(key) >= 32 and key != configured
+    asset_id = upload(live.client, b"keyed bytes", "k.txt").data["asset_id"]
+    for guessed_key in ("", "   ", configured):
+        forged = signing.signed_download(guessed_key, asset_id, 60)
+        reply = live.anonymous.get(forged["url"])
+        assert reply.status == 401, repr(guessed_key)
+        assert reply.error["message"] == "Invalid signature"
+    genuine = live.client.post(f"/v1/assets/{asset_id}/download-url").data
+    assert live.anonymous.get(genuine["url"]).body == b"keyed bytes"
+    log_text = live.config.home.log_path.read_text(encoding="utf-8")
+    assert "auth.url_signing_key in " in log_text
+    assert "shorter than 32 characters; it was replaced by a new one" in log_text
+    assert key not in log_text
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_the_signature_check_itself_refuses_a_blank_key(blank):
+    """Whatever the config holds: start-up replaces a blank key, and this holds without it."""
+    asset_id = "0" * 64
+    expires = int(time.time()) + 60
+    with pytest.raises(Unauthorized, match="Invalid signature"):
+        signing.check(blank, asset_id, str(expires), signing.signature(blank, asset_id, expires))

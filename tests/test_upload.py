@@ -83,19 +83,25 @@ def test_missing_part_content_type_is_guessed_from_the_name(server):
     assert upload(server.client, b"??", "noext").data["mime_type"] == "application/octet-stream"
 
 
+@pytest.mark.parametrize("send", [upload, upload_raw], ids=["multipart", "raw"])
 @pytest.mark.parametrize(
     ("sent", "stored"),
     [
         ("../../etc/passwd", "passwd"),
         ("/absolute/path/photo.jpg", "photo.jpg"),
         ("C:\\Users\\ann\\photo.jpg", "photo.jpg"),
+        ("c:/Users/ann/photo.jpg", "photo.jpg"),
+        ("\\\\server\\share\\a.jpg", "a.jpg"),
+        ('say "cheese" \\ now.txt', 'say "cheese" \\ now.txt'),
+        ("not\\a folder.txt", "not\\a folder.txt"),
         ("tab\there.txt", "tab_here.txt"),
         ('quote"d name.txt', 'quote"d name.txt'),
         ("日本語の名前.png", "日本語の名前.png"),
     ],
 )
-def test_filenames_are_stored_as_plain_names(server, sent, stored):
-    asset = upload(server.client, sent.encode(), sent).data
+def test_filenames_keep_the_name_sent_without_a_leading_path(server, send, sent, stored):
+    asset_id = send(server.client, sent.encode(), sent).data["asset_id"]
+    asset = server.client.get(f"/v1/assets/{asset_id}").data
     assert asset["filename"] == stored
     assert leftovers(server)["assets"] == [asset["storage_key"]]
 

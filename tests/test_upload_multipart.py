@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import pytest
+import requests
 
 from faceforge.errors import ValidationError
 from faceforge.web.multipart import MultipartReader, boundary_of, header_parameters
@@ -106,6 +107,15 @@ def test_truncated_bodies_are_malformed(body):
             {"name": "f", "filename": "50%25 off.txt"},
         ),
         ('form-data; name="f"; filename="a%0d%0Ab"', {"name": "f", "filename": "a\r\nb"}),
+        (
+            r'form-data; name="f"; filename="say %22cheese%22 \ now.txt"',
+            {"name": "f", "filename": r'say "cheese" \ now.txt'},
+        ),
+        (r'form-data; name="f"; filename="a\\b.txt"', {"name": "f", "filename": r"a\b.txt"}),
+        (
+            r'form-data; name="f"; filename="\\server\share\a.jpg"',
+            {"name": "f", "filename": r"\\server\share\a.jpg"},
+        ),
     ],
 )
 def test_content_disposition_parameters(value, expected):
@@ -128,9 +138,25 @@ def test_boundary_of(content_type, boundary):
     assert boundary_of(content_type) == boundary
 
 
-def test_curl_sends_quotes_in_a_file_name_and_they_arrive_as_quotes(server, tmp_path):
+QUOTES_AND_BACKSLASH = 'say "cheese" \\ now.txt'
+
+
+def stored_filename(server, asset_id: str) -> str:
+    return server.client.get(f"/v1/assets/{asset_id}").data["filename"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ('"Ада \\"best\\".bin"', 'Ада "best".bin'),
+        (QUOTES_AND_BACKSLASH, QUOTES_AND_BACKSLASH),
+    ],
+    ids=["quoted", "as typed"],
+)
+def test_curl_keeps_quotes_and_backslashes_in_a_file_name(server, tmp_path, typed, stored):
+    """`typed` is the file name as written after `-F file=@...;filename=`."""
     curl = require_tool("curl")
-    (tmp_path / "x.bin").write_bytes(b"quoted name")
+    (tmp_path / "x.bin").write_bytes(stored.encode())
     completed = subprocess.run(
         [
             curl,
@@ -139,10 +165,31 @@ def test_curl_sends_quotes_in_a_file_name_and_they_arrive_as_quotes(server, tmp_
             "-H",
             f"X-FaceForge-Token: {server.token}",
             "-F",
-            f'file=@{tmp_path / "x.bin"};filename="Ада \\"best\\".bin"',
+            f"file=@{tmp_path / 'x.bin'};filename={typed}",
             server.url + "/v1/assets/upload",
         ],
         capture_output=True,
         check=True,
     )
-    assert json.loads(completed.stdout)["data"]["filename"] == 'Ада "best".bin'
+    asset_id = json.loads(completed.stdout)["data"]["asset_id"]
+    assert stored_filename(server, asset_id) == stored
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        (QUOTES_AND_BACKSLASH, QUOTES_AND_BACKSLASH),
+        ("C:\\Users\\x\\photo.jpg", "photo.jpg"),
+        ("\\\\server\\share\\a.jpg", "a.jpg"),
+        ("/home/x/photo.jpg", "photo.jpg"),
+    ],
+)
+def test_requests_file_names_keep_the_name_and_drop_a_leading_path(server, sent, stored):
+    reply = requests.post(
+        server.url + "/v1/assets/upload",
+        headers={"X-FaceForge-Token": server.token},
+        files={"file": (sent, sent.encode())},
+        timeout=30,
+    )
+    assert reply.status_code == 200, reply.text
+    assert stored_filename(server, reply.json()["data"]["asset_id"]) == stored

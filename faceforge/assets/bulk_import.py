@@ -9,6 +9,7 @@ into FACEFORGE_HOME, so the store is never imported into itself.
 
 import os
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 from faceforge import validate
@@ -132,16 +133,35 @@ class CheckpointReader:
         return self.handle.read(size)
 
 
-def add_file(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
-    """Add one file with its sidecar to the batch, as an upload would be: the batch Item
-    (or the message for an empty file)."""
-    sidecar_path = sidecar_for(path, names)
-    sidecar = sidecar_path.read_bytes() if sidecar_path else None
+@dataclass(frozen=True)
+class Sidecar:
+    """A file's sidecar as read: its bytes, or the problem that leaves it out (the file is
+    imported without it, and the log says why)."""
+
+    name: str
+    raw: bytes | None = None
+    problem: str | None = None
+
+
+def read_sidecar(path: Path) -> Sidecar:
+    """The sidecar, checked as an upload's would be (the batch checks it again when its file
+    joins; a sidecar is small), so that a broken one leaves only itself out."""
+    try:
+        raw = path.read_bytes()
+        ingest.parse_sidecar(raw, ingest.SIDECAR_LOC)
+    except (ApiError, OSError) as error:
+        return Sidecar(path.name, problem=reason(error))
+    return Sidecar(path.name, raw)
+
+
+def add_file(batch, context: JobContext, path: Path, sidecar: Sidecar | None, job_input: dict):
+    """Add one file with its (usable) sidecar to the batch, as an upload would be: the batch
+    Item (or the message for an empty file)."""
     request = ingest.Request(
         filename=path.name,
         kind=job_input["kind"],
-        sidecar=sidecar,
-        sidecar_name=sidecar_path.name if sidecar_path else None,
+        sidecar=sidecar.raw if sidecar else None,
+        sidecar_name=sidecar.name if sidecar else None,
         entity_id=job_input["entity_id"],
         role=job_input["role"],
         loc=("body",),
@@ -155,15 +175,21 @@ def add_file(batch, context: JobContext, path: Path, names: set[str], job_input:
     return batch.add_staged(staged, request)
 
 
-def examine(batch, context: JobContext, path: Path, names: set[str], job_input: dict):
-    """What becomes of one file: a log message, a batch Item (known once the batch is
-    committed) or the error that stopped it."""
+def examine(batch, context: JobContext, path: Path, names: set[str], job_input: dict) -> list:
+    """What becomes of one file, in log order: its sidecar when that is left out, then a log
+    message, a batch Item (known once the batch is committed) or the error that stopped it."""
+    if is_sidecar(path.name):
+        return ["Sidecar JSON skipped"]
+    sidecar_path = sidecar_for(path, names)
+    sidecar = read_sidecar(sidecar_path) if sidecar_path else None
+    outcomes = []
+    if sidecar and sidecar.problem:
+        outcomes, sidecar = [sidecar], None
     try:
-        if is_sidecar(path.name):
-            return "Sidecar JSON skipped"
-        return add_file(batch, context, path, names, job_input)
+        outcomes.append(add_file(batch, context, path, sidecar, job_input))
     except (ApiError, OSError) as error:
-        return error
+        outcomes.append(error)
+    return outcomes
 
 
 class FileLines:
@@ -174,7 +200,7 @@ class FileLines:
     def __init__(self, context: JobContext):
         self.context = context
         self.pending: deque[tuple[dict, object]] = deque()
-        self.counts = {"imported": 0, "skipped_existing": 0, "errors": 0}
+        self.counts = {"imported": 0, "skipped_existing": 0, "errors": 0, "warnings": 0}
 
     def add(self, line: dict, outcome) -> None:
         self.pending.append((line, outcome))
@@ -189,6 +215,10 @@ class FileLines:
                 outcome = outcome.error or outcome
             if isinstance(outcome, str):
                 self.context.log("info", outcome, line)
+            elif isinstance(outcome, Sidecar):
+                self.counts["warnings"] += 1
+                details = {**line, "sidecar": outcome.name, "error": outcome.problem}
+                self.context.log("warning", "Sidecar left out", details)
             elif isinstance(outcome, Exception):
                 self.counts["errors"] += 1
                 self.context.log("error", "Import failed", {**line, "error": reason(outcome)})
@@ -221,7 +251,8 @@ def run(context: JobContext, job_input: dict) -> dict:
             for done, (path, names) in enumerate(found, start=1):
                 context.checkpoint()
                 line = {"file": path.relative_to(root).as_posix(), "done": done, "total": total}
-                lines.add(line, examine(batch, context, path, names, job_input))
+                for outcome in examine(batch, context, path, names, job_input):
+                    lines.add(line, outcome)
                 context.progress(done, total, f"{done} of {total} files")
                 if throttle and done < total:
                     batch.flush()

@@ -2,17 +2,15 @@
 `-stay_open` process that serves file after file.
 
 Found at `tools.exiftool_path`, then `<home>/tools/exiftool` (a file, or a folder holding
-`exiftool`), then the PATH. Arguments always travel as an argument file, one per line, fed to the
-long-lived `ExifToolProcess` as `-@ -` on stdin.
+`exiftool`; `exiftool.exe` on Windows), then the PATH. Arguments always travel as an argument
+file, one per line, fed to the long-lived `ExifToolProcess` as `-@ -` on stdin.
 """
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -20,11 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from faceforge import json_text
+from faceforge.home import executable_name
+from faceforge.pipes import PipeReader, PipeWriter
+
 log = logging.getLogger("faceforge.exiftool")
 
 VERSION_TIMEOUT_SECONDS = 10
 CLOSE_TIMEOUT_SECONDS = 5
-READ_BYTES = 65536
 # A `-stay_open` process of ours: these arguments, and this variable naming its home in its
 # environment (see `reap_strays`).
 STAY_OPEN_ARGUMENTS = ("-stay_open", "True", "-@", "-")
@@ -91,8 +92,8 @@ def locate(config) -> Path | None:
     configured = config["tools.exiftool_path"]
     if configured:
         return Path(configured).expanduser() if Path(configured).expanduser().is_file() else None
-    bundled = config.home.tools_dir / "exiftool"
-    for candidate in (bundled / "exiftool", bundled):
+    tools_dir, file_name = config.home.tools_dir, executable_name("exiftool")
+    for candidate in (tools_dir / "exiftool" / file_name, tools_dir / file_name):
         if candidate.is_file():
             return candidate
     found = shutil.which("exiftool")
@@ -138,8 +139,12 @@ def without_removed_keys(value: Any) -> Any:
 
 
 def decode_output(stdout: bytes, reason: str) -> list:
+    if not stdout.strip():
+        raise ExifToolError(f"ExifTool printed nothing ({reason or 'no message'})")
     try:
-        document = json.loads(stdout.decode("utf-8"))
+        document = json_text.loads(stdout.decode("utf-8"))
+    except json_text.TooDeep as error:
+        raise ExifToolError(f"ExifTool printed {error}") from None
     except (UnicodeDecodeError, ValueError):
         raise ExifToolError(f"ExifTool printed no valid JSON ({reason or 'no message'})") from None
     if not isinstance(document, list):
@@ -171,8 +176,8 @@ def split_output(stdout: bytes, stderr: bytes, file_paths: list[str]) -> dict[st
     reason = stderr_reason(stderr)
     by_source: dict[str, list] = {}
     for document in decode_output(stdout, reason):
-        if isinstance(document, dict):
-            by_source.setdefault(document.get("SourceFile"), []).append(document)
+        if isinstance(document, dict) and isinstance(document.get("SourceFile"), str):
+            by_source.setdefault(document["SourceFile"], []).append(document)
     results: dict[str, Any] = {}
     for path in file_paths:
         try:
@@ -196,81 +201,95 @@ def entry(data: Any) -> dict[str, Any]:
 class ExifToolProcess:
     """One `exiftool -stay_open True -@ -` serving a few files per `-executeN` (one request
     per file costs ExifTool about as much as the file itself), restarted after a timeout or
-    a crash. Not thread-safe: one per worker thread."""
+    a crash. Its pipes are served by threads (`faceforge.pipes`), so a request waits with a
+    deadline on every platform. Not thread-safe: one per worker thread."""
 
     def __init__(self, tool: Path, home_root: Path):
         self.tool = tool
         self.home_root = home_root
         self._process: subprocess.Popen | None = None
+        self._stdin: PipeWriter | None = None
+        self._stdout: PipeReader | None = None
+        self._stderr: PipeReader | None = None
         self._sequence = 0
 
-    def _started(self) -> subprocess.Popen:
-        if self._process is None or self._process.poll() is not None:
-            self.close(force=True)
-            try:
-                self._process = subprocess.Popen(
-                    [str(self.tool), *STAY_OPEN_ARGUMENTS],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env={**os.environ, HOME_VARIABLE: str(self.home_root)},
-                )
-            except OSError as error:
-                raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
-        return self._process
+    def _start(self) -> None:
+        """Start ExifTool unless it is running (first use, or it ended or was stopped)."""
+        if self._process is not None and self._process.poll() is None:
+            return
+        self.close(force=True)
+        try:
+            process = subprocess.Popen(
+                [str(self.tool), *STAY_OPEN_ARGUMENTS],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**os.environ, HOME_VARIABLE: str(self.home_root)},
+            )
+        except OSError as error:
+            raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None
+        name = f"exiftool-{process.pid}"
+        self._process = process
+        self._stdin = PipeWriter(process.stdin, f"{name}-stdin")
+        self._stdout = PipeReader(process.stdout, f"{name}-stdout")
+        self._stderr = PipeReader(process.stderr, f"{name}-stderr")
 
     def run(self, file_paths: list[Path], timeout: float) -> dict[str, Any]:
         """{absolute path: cleaned output or ExifToolError}; raises ExifToolError when the
         whole request failed (timeout, crash, output that is not JSON)."""
         paths = [str(Path(path).absolute()) for path in file_paths]
-        process = self._started()
+        self._start()
         self._sequence += 1
-        marker = f"{{ready{self._sequence}}}\n".encode()
-        try:
-            process.stdin.write(argument_file(paths, self._sequence))
-            process.stdin.flush()
-        except OSError:
-            self.close(force=True)
-            raise ExifToolError("ExifTool exited unexpectedly") from None
-        stdout, stderr = self._read_until(process, marker, timeout)
-        return split_output(stdout[: -len(marker)], stderr, paths)
+        self._stdin.send(argument_file(paths, self._sequence))
+        stdout, stderr = self._read_until(f"{{ready{self._sequence}}}".encode(), timeout)
+        return split_output(stdout, stderr, paths)
 
-    def _read_until(self, process, marker: bytes, timeout: float) -> tuple[bytes, bytes]:
-        """Both pipes are drained together, so a chatty stderr can never block ExifTool."""
-        out, err = bytearray(), bytearray()
-        buffers = {process.stdout.fileno(): out, process.stderr.fileno(): err}
+    def _read_until(self, marker: bytes, timeout: float) -> tuple[bytes, bytes]:
+        """stdout up to the line `marker` (without it), and what stderr said meanwhile.
+        Windows' ExifTool ends its lines with CRLF."""
+        lines = []
         deadline = time.monotonic() + timeout
-        while not out.endswith(marker):
-            left = deadline - time.monotonic()
-            if left <= 0:
+        while True:
+            try:
+                line = self._stdout.next_line(deadline)
+            except TimeoutError:
                 self.close(force=True)
-                raise ExifToolError(f"ExifTool took longer than {timeout} s")
-            readable, _, _ = select.select(list(buffers), [], [], left)
-            for descriptor in readable:
-                data = os.read(descriptor, READ_BYTES)
-                if not data:
-                    self.close(force=True)
-                    raise ExifToolError("ExifTool exited unexpectedly")
-                buffers[descriptor] += data
-        return bytes(out), bytes(err)
+                raise ExifToolError(f"ExifTool took longer than {timeout} s") from None
+            if line is None:
+                raise self._ended_early()
+            if line.rstrip(b"\r\n") == marker:
+                return b"".join(lines), self._stderr.available()
+            lines.append(line)
+
+    def _ended_early(self) -> ExifToolError:
+        """The error for output that ended before the request was answered: the process
+        is stopped, and its exit code and last words are the reason."""
+        process, stderr = self._process, self._stderr
+        self.close(force=True)
+        stderr.wait_for_end(CLOSE_TIMEOUT_SECONDS)
+        said = stderr_reason(stderr.available())
+        return ExifToolError(
+            f"ExifTool exited unexpectedly (exit code {process.returncode}"
+            + (f": {said})" if said else ")")
+        )
 
     def close(self, force: bool = False) -> None:
-        """Ask ExifTool to finish (unless `force`), kill it if it does not, free the pipes.
-        Never raises: the process may already be gone, its stdin broken."""
-        process, self._process = self._process, None
+        """Ask ExifTool to finish (unless `force`), kill it if it does not. Never raises: the
+        process may already be gone, its stdin broken. The pipe threads end by themselves
+        once it is."""
+        process, stdin = self._process, self._stdin
+        self._process = self._stdin = self._stdout = self._stderr = None
         if process is None:
             return
-        if not force and process.poll() is None:
-            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-                process.stdin.write(b"-stay_open\nFalse\n")
-                process.stdin.flush()
+        if not force:
+            stdin.send(b"-stay_open\nFalse\n")
+        stdin.finish()
+        if not force:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(CLOSE_TIMEOUT_SECONDS)
         if process.poll() is None:
             process.kill()
             process.wait()
-        for pipe in (process.stdin, process.stdout, process.stderr):
-            with contextlib.suppress(OSError):
-                pipe.close()
 
 
 def reap_strays(home_root: Path) -> int:

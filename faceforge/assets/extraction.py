@@ -115,7 +115,7 @@ class MetadataWorkers:
                     outcomes[asset_id] = error
                 else:
                     paths[asset_id] = str(path.absolute())
-            outcomes.update(self._run(process, paths))
+            outcomes.update(self._run_guarded(process, paths))
         results = []
         for asset_id, outcome in outcomes.items():
             if isinstance(outcome, Exception):
@@ -130,6 +130,17 @@ class MetadataWorkers:
             else:
                 results.append((asset_id, "done", exiftool.entry(outcome)))
         assets.set_metadata_results(self.db, results)
+
+    def _run_guarded(self, process: exiftool.ExifToolProcess, paths: dict[str, str]) -> dict:
+        """`_run`, where an error that is not ExifTool's answer (a fault of ours or of the OS)
+        fails the files too, rather than leaving them `pending` for ever; its traceback goes
+        to the log and the process, in an unknown state, is replaced."""
+        try:
+            return self._run(process, paths)
+        except Exception as error:
+            log.exception("metadata extraction of %d files failed", len(paths))
+            process.close(force=True)
+            return dict.fromkeys(paths, error)
 
     def _run(self, process: exiftool.ExifToolProcess, paths: dict[str, str]) -> dict:
         """{asset_id: output or the error}; a failed request of several files is retried

@@ -9,7 +9,6 @@ no row.
 
 import hashlib
 import itertools
-import json
 import mimetypes
 import os
 import secrets
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from faceforge import json_text
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
 from faceforge.errors import PayloadTooLarge, ValidationError
@@ -126,7 +126,8 @@ def refuse_constant(name: str):
 
 
 def parse_sidecar(raw: bytes, loc: tuple) -> Any:
-    """The companion `_meta.json`: UTF-8, valid JSON, and not null or ""."""
+    """The companion `_meta.json`: UTF-8, valid JSON no deeper than json_text.MAX_DEPTH, and not
+    null or ""."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -134,7 +135,10 @@ def parse_sidecar(raw: bytes, loc: tuple) -> Any:
     if not text.strip():
         raise sidecar_problem("_meta.json must be non-empty", loc)
     try:
-        document = json.loads(text, parse_constant=refuse_constant)
+        document = json_text.loads(text, parse_constant=refuse_constant)
+    except json_text.TooDeep:
+        message = f"_meta.json must not nest deeper than {json_text.MAX_DEPTH} levels"
+        raise sidecar_problem(message, loc) from None
     except ValueError:
         raise sidecar_problem("_meta.json must be valid JSON", loc) from None
     if document is None or document == "":

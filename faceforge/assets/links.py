@@ -1,7 +1,10 @@
 """Links between entities and assets (`entity_assets`), each with an optional role.
 
-Linking twice is harmless (the role is updated when one is given); unlinking something that is
-not linked answers `{"linked": false}` as well. Both ends must be live, else 404.
+The replies keep FaceForge 0.1.x's meanings: a link answers `{"linked": true}` whenever it
+succeeds, also when the link was already there (the role is replaced when one is given); an
+unlink answers `{"linked": true}` when it removed a link and `{"linked": false}` when there was
+none. An `asset.linked` event is written only when something changed (a new link or a new
+role), `asset.unlinked` only when a link was removed. Both ends must be live, else 404.
 """
 
 import sqlite3
@@ -72,6 +75,7 @@ def link_asset(db, entity_id: str, asset_id: str, body: dict[str, Any]) -> dict[
 
 
 def unlink_asset(db, entity_id: str, asset_id: str) -> dict[str, bool]:
+    """`linked` says whether a link was removed (0.1.x's reply), not whether one remains."""
     with db.write() as connection:
         require_live_entity(connection, entity_id)
         live_row(connection, asset_id)
@@ -82,7 +86,7 @@ def unlink_asset(db, entity_id: str, asset_id: str) -> dict[str, bool]:
                 (clock.now(), existing["rowid"]),
             )
             events.append(connection, "asset.unlinked", "asset", asset_id, {"entity_id": entity_id})
-    return {"linked": False}
+    return {"linked": existing is not None}
 
 
 def entity_assets(db, entity_id: str, kind: str | None, paging: Paging) -> dict[str, Any]:

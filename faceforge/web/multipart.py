@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import unquote
 
+from faceforge.assets.rows import WINDOWS_ABSOLUTE_PATH
 from faceforge.errors import ValidationError
 
 CHUNK_BYTES = 1024 * 1024
@@ -23,7 +24,10 @@ MAX_HEADER_BYTES = 16 * 1024
 # RFC 2046: 1 to 70 characters from a restricted set (we accept any visible ASCII but `"`).
 BOUNDARY = re.compile(r"[!#-~ ]{0,69}[!#-~]")
 PARAMETER = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
-ESCAPED = re.compile(r"\\(.)")
+# Browsers and current curl and urllib3 send a backslash in a quoted file name as it is (and
+# `"` as %22); older clients escape `\` and `"` with a backslash. So only `\\` and `\"` are
+# unescaped: `say "cheese" \ now.txt` keeps its backslash whichever client sent it.
+ESCAPED = re.compile(r'\\([\\"])')
 EXTENDED_VALUE = re.compile(r"([\w!#$%&+^`{}~-]*)'[^']*'(.*)", re.ASCII)
 # HTML's form encoding (which curl follows) writes `"`, CR and LF in names and file names as
 # %22, %0D and %0A; any other `%` is sent as it is, so only these three are decoded.
@@ -38,16 +42,26 @@ def malformed(reason: str) -> ValidationError:
     )
 
 
+def unquoted(key: str, content: str) -> str:
+    """A quoted string's content, unescaped. A file name that is a full Windows path (old
+    browsers send one) is kept as sent: such a path holds no `"`, and each of its backslashes,
+    escaped or not, separates folders (unescaping would turn a UNC `\\\\server` into
+    `\\server`); `assets.plain_filename` keeps only its last part."""
+    if key == "filename" and WINDOWS_ABSOLUTE_PATH.match(content):
+        return content
+    return ESCAPED.sub(r"\1", content)
+
+
 def header_parameters(value: str) -> tuple[str, dict[str, str]]:
     """`form-data; name="file"; filename="a.jpg"` → ("form-data", {"name": ..., ...}).
-    Quoted strings may hold backslash escapes; `name` and `filename` also HTML's %22/%0D/%0A;
-    `filename*` (RFC 8187) wins over `filename`."""
+    Quoted strings may escape `\\` and `"` with a backslash; `name` and `filename` also use
+    HTML's %22/%0D/%0A; `filename*` (RFC 8187) wins over `filename`."""
     main, _, rest = value.partition(";")
     found: dict[str, str] = {}
     for match in PARAMETER.finditer(";" + rest):
         key, raw = match.group(1).lower(), match.group(2).strip()
         if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-            raw = ESCAPED.sub(r"\1", raw[1:-1])
+            raw = unquoted(key, raw[1:-1])
         if key in ("name", "filename"):
             raw = HTML_ESCAPE.sub(lambda escape: HTML_ESCAPES[escape.group().upper()], raw)
         found.setdefault(key, raw)

@@ -99,5 +99,7 @@ def use_login_link(services):
 
 
 def logout(services):
+    """Not public: like every route it needs the token, which the UI sends as its cookie with
+    a same-origin Origin, so another site or process cannot log a browser out."""
     bottle.response.delete_cookie(auth.COOKIE_NAME, httponly=True, samesite="Strict", path="/")
     return reply({"logged_in": False})
