@@ -307,6 +307,22 @@ def test_create_edit_search_and_delete_an_entity(ui):
     assert ui.server.client.get(f"/v1/entities/{entity_id}").status == 404
 
 
+def test_a_search_that_finds_nothing_names_it_and_clears_it(ui):
+    page = ui.visit("#/entities", "Entities")
+    empty = page.locator("main .empty")
+    expect(empty).to_have_text("No entities yet. Create the first one with “New entity”.")
+    create_entity(ui.server, "Ada Lovelace", tags=["math"])
+    ui.open("#/entities?q=zebra")
+    expect(empty).to_contain_text("No entity matches “zebra”.")
+    expect(empty).not_to_contain_text("No entities yet")
+    ui.open("#/entities?q=zebra&tag=math")
+    expect(empty).to_contain_text("No entity matches “zebra” and the tag “math”.")
+    empty.get_by_role("button", name="Clear search").click()
+    expect(table_rows(ui)).to_have_count(1)
+    expect(page.get_by_label("Search")).to_have_value("")
+    assert page.url.endswith("/ui/#/entities")
+
+
 def test_gallery_bulk_tag_and_bulk_delete(ui):
     for name in ("Alan Turing", "Kurt Gödel", "John von Neumann"):
         create_entity(ui.server, name)
