@@ -62,6 +62,7 @@ def test_upload_with_the_button_and_by_a_drop_on_the_page_linking_one(ui, tmp_pa
     expect(dropped.locator(".status")).to_contain_text(" %) · ")
     expect(dropped).to_have_class(re.compile(r"\bdone\b"), timeout=30_000)
     expect(table_rows(ui)).to_have_count(3)
+    page.get_by_label("Role").blur()
     ui.screenshot("ui-assets-upload.png")
     assert (ui.shots / "ui-assets-upload.png").stat().st_size > 10_000
 
