@@ -45,6 +45,7 @@ export class EntitiesScene extends Scene {
 	/** @type {Set<string>} */ seenTags = new Set();
 	tagChips = h("div.chips", { role: "group", "aria-label": "Filter by tag" });
 	bulkBar = h("div.bulk-bar", { role: "region", "aria-label": "Bulk actions", hidden: true });
+	searchInput = h("input", { type: "search", placeholder: "Name, alias, tag or descriptor" });
 	results = h("div");
 	/** @type {HTMLElement} */ container = this.results;
 	/** @type {WeakMap<Element, Entity>} */ waitingForPicture = new WeakMap();
@@ -56,9 +57,9 @@ export class EntitiesScene extends Scene {
 		const params = this.route.params;
 		const sort = params.get("sort") || DEFAULT_SORT;
 		this.state = { q: params.get("q") || "", tag: params.get("tag") || "", sort: sort in SORTS ? sort : DEFAULT_SORT, view: params.get("view") || "table" };
-		const search = h("input", { type: "search", value: this.state.q, placeholder: "Name, alias, tag or descriptor" });
+		const search = this.searchInput;
+		search.value = this.state.q;
 		search.addEventListener("input", debounce(() => this.change({ q: search.value.trim() }), 250));
-		this.searchInput = search;
 		const sortSelect = h("select", Object.entries(SORTS).map(([value, text]) => h("option", { value, text, selected: value === this.state.sort })));
 		sortSelect.addEventListener("change", () => this.change({ sort: sortSelect.value }));
 		const views = h("div.row", { role: "group", "aria-label": "View" });
