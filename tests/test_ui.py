@@ -67,6 +67,20 @@ def test_login_with_the_token_then_logout(ui):
     ui.heading("Log in")
 
 
+def test_log_out_after_the_token_changed_still_shows_the_login(ui):
+    """The session may have ended behind the page's back (a replaced token): the logout's
+    401 then means logged out, not an error."""
+    ui.allow(401, "POST", r"^/ui/logout$")
+    ui.allow(401, "GET", r"^/v1/system/info$")
+    ui.visit("#/entities", "Entities")
+    ui.context.add_cookies(
+        [{"name": "ff_token", "value": "no-longer-the-token", "url": ui.server.url}]
+    )
+    ui.page.get_by_role("button", name="Log out").click()
+    ui.heading("Log in")
+    expect(ui.page.locator(".notice-error")).to_have_count(0)
+
+
 def test_a_one_time_login_link_opens_the_ui_logged_in_once(ui):
     ui.allow(401, "GET", r"^/ui/login-link\?code=")
     ui.allow(401, "GET", r"^/v1/system/info$")
