@@ -6,6 +6,8 @@ import pytest
 
 from tests.support import LiveServer
 
+pytest_plugins = ["tests.ui_support"]  # the browser fixtures of the UI tests
+
 
 @pytest.fixture
 def home(tmp_path):

@@ -1,6 +1,6 @@
 /** Start-up: check the session, route to the screen the address names; a 401 shows the login screen. */
 
-import { onUnauthorized } from "./api/client.js";
+import { ApiError, onUnauthorized } from "./api/client.js";
 import { plugins, session, system } from "./api/v1.js";
 import { parseHash, resolve } from "./router.js";
 import { AssetDetailScene } from "./scenes/asset_detail.js";
@@ -105,12 +105,14 @@ async function enterApp(info) {
 	}
 }
 
+/** A 401 means the session had already ended (say the token was replaced): logged out all the same. */
 async function logout() {
 	try {
 		await session.logout();
 		showLogin();
 	} catch (error) {
-		showError(error, "Logging out");
+		if (error instanceof ApiError && error.status === 401) showLogin();
+		else showError(error, "Logging out");
 	}
 }
 

@@ -1,6 +1,6 @@
 /**
- * The only place that talks HTTP. `request()` unwraps the `{ok, data, error}` envelope: it
- * returns `data` or throws an `ApiError`. Credentials are the HttpOnly cookie set by
+ * The only place that talks HTTP (with api/upload.js for files). `request()` unwraps the `{ok, data, error}`
+ * envelope: it returns `data` or throws an `ApiError`. Credentials are the HttpOnly cookie set by
  * `POST /ui/login`; the browser sends it (and the `Origin` the CSRF check wants) by itself.
  */
 
@@ -40,7 +40,7 @@ export function withQuery(path, query = {}) {
 }
 
 /** A reply → its data, or an ApiError. @param {number} status @param {string} text @param {boolean} report401 */
-function unwrap(status, text, report401) {
+export function unwrap(status, text, report401) {
 	let document = null;
 	try {
 		document = JSON.parse(text);
@@ -67,37 +67,6 @@ export async function request(method, path, { query, body, report401 = true } = 
 		throw new ApiError(0, "network_error", "Could not reach the FaceForge server. Is it still running?");
 	}
 	return unwrap(response.status, await response.text(), report401);
-}
-
-/** @typedef {{loaded: number, total: number, bytesPerSecond: number}} UploadProgress */
-
-/**
- * POST one file as `multipart/form-data` (part `file`). XMLHttpRequest, because only it reports upload
- * progress.
- * @param {string} path @param {Record<string, any>} query @param {File} file
- * @param {(progress: UploadProgress) => void} onProgress @returns {{promise: Promise<any>, cancel: () => void}}
- */
-export function upload(path, query, file, onProgress) {
-	const xhr = new XMLHttpRequest();
-	const started = performance.now();
-	const promise = new Promise((resolve, reject) => {
-		xhr.open("POST", withQuery(path, query));
-		xhr.setRequestHeader("Accept", "application/json");
-		xhr.upload.onprogress = (event) => onProgress({ loaded: event.loaded, total: event.total || file.size, bytesPerSecond: event.loaded / Math.max((performance.now() - started) / 1000, 0.001) });
-		xhr.onload = () => {
-			try {
-				resolve(unwrap(xhr.status, xhr.responseText, true));
-			} catch (error) {
-				reject(error);
-			}
-		};
-		xhr.onerror = () => reject(new ApiError(0, "network_error", "The upload was interrupted: the server could not be reached."));
-		xhr.onabort = () => reject(new ApiError(0, "canceled", "Upload canceled."));
-		const form = new FormData();
-		form.append("file", file, file.name);
-		xhr.send(form);
-	});
-	return { promise, cancel: () => xhr.abort() };
 }
 
 /** `["body", "fields", "age"]` → `fields.age`. @param {(string|number)[]} loc */

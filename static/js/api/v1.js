@@ -1,9 +1,9 @@
 /**
- * The /v1 API, one function per route (API.md is the contract); each resolves to the envelope's `data`,
- * shaped as the typedefs below say.
+ * The /v1 API, one function per route (API.md is the contract; uploads are in upload.js); each resolves to the
+ * envelope's `data`, shaped as the typedefs below say.
  */
 
-import { request, upload } from "./client.js";
+import { request } from "./client.js";
 
 /**
  * @typedef {{entity_id: string, display_name: string, aliases: string[], tags: string[], fields: Record<string, any>,
@@ -87,8 +87,6 @@ export const assets = {
 	derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
 	signedUrl: (id, seconds) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: seconds } }),
 	downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
-	upload: (file, query, onProgress) =>
-		upload("/v1/assets/upload", query, file, onProgress),
 	bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
 };
 

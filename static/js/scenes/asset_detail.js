@@ -61,7 +61,7 @@ export class AssetDetailScene extends Scene {
 				this.editForm(asset),
 				this.signedUrl(asset),
 				card("Metadata", this.metadata(asset)),
-				card("Derived assets", derived),
+				card("Derived assets", derived, h("p", link(`#/assets?derived_from=${asset.asset_id}`, "Upload a derived file…"))),
 			];
 		});
 	}

@@ -1,11 +1,12 @@
-/** All assets: search by file name, filter by kind and type; rows lead to the asset's page. */
+/** All assets: upload (a drop anywhere on the page), search by file name, filter by kind and type; rows lead to the asset's page. */
 
 import { assets } from "../api/v1.js";
 import { setParams } from "../router.js";
 import { KINDS } from "../ui/bulk_import.js";
-import { badge, debounce, field, formatBytes, h, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
+import { badge, card, debounce, field, formatBytes, h, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { PagedList } from "../ui/paged_list.js";
 import { assetCells } from "../ui/preview.js";
+import { uploadForm } from "../ui/uploader.js";
 import { Scene } from "./scene.js";
 
 const MIME_PREFIXES = { "": "Any type", "image/": "Images", "audio/": "Audio", "video/": "Video", "text/": "Text", "application/": "Applications and other" };
@@ -34,14 +35,18 @@ export class AssetsScene extends Scene {
 		mime.addEventListener("change", () => this.change({ mime_prefix: mime.value }));
 		const pages = new PagedList({ noun: "assets", fetchPage: (paging) => assets.list({ ...paging, ...filters }), onItems: (items, first) => this.renderItems(items, first) });
 		this.pages = pages;
-		root.append(
+		const page = h("div.stack.drop-page");
+		const upload = uploadForm({ derivedFrom: this.route.params.get("derived_from") || "", dropTarget: page, onUploaded: debounce(() => this.active && pages.reset(), 300) });
+		page.append(
 			h("h1", { text: "Assets" }),
+			card("Upload files", upload),
 			h("div.toolbar", field("Search", search), field("Kind", kind), field("Type", mime)),
 			kinds,
 			this.results,
 			this.none,
 			pages.element,
 		);
+		root.append(page);
 		pages.reset();
 	}
 
@@ -67,6 +72,6 @@ export class AssetsScene extends Scene {
 		this.results.hidden = nothing;
 		this.none.hidden = !nothing;
 		const filtered = Object.values(this.filters).some(Boolean);
-		replace(this.none, filtered ? "No asset matches these filters." : "No assets yet. Upload files here or on an entity's Attachments tab, or import a folder from Jobs.");
+		replace(this.none, filtered ? "No asset matches these filters." : "No assets yet. Upload files above or on an entity's Attachments tab, or import a folder from Jobs.");
 	}
 }

@@ -45,6 +45,7 @@ export class EntitiesScene extends Scene {
 	/** @type {Set<string>} */ seenTags = new Set();
 	tagChips = h("div.chips", { role: "group", "aria-label": "Filter by tag" });
 	bulkBar = h("div.bulk-bar", { role: "region", "aria-label": "Bulk actions", hidden: true });
+	searchInput = h("input", { type: "search", placeholder: "Name, alias, tag or descriptor" });
 	results = h("div");
 	/** @type {HTMLElement} */ container = this.results;
 	/** @type {WeakMap<Element, Entity>} */ waitingForPicture = new WeakMap();
@@ -56,7 +57,8 @@ export class EntitiesScene extends Scene {
 		const params = this.route.params;
 		const sort = params.get("sort") || DEFAULT_SORT;
 		this.state = { q: params.get("q") || "", tag: params.get("tag") || "", sort: sort in SORTS ? sort : DEFAULT_SORT, view: params.get("view") || "table" };
-		const search = h("input", { type: "search", value: this.state.q, placeholder: "Name, alias, tag or descriptor" });
+		const search = this.searchInput;
+		search.value = this.state.q;
 		search.addEventListener("input", debounce(() => this.change({ q: search.value.trim() }), 250));
 		const sortSelect = h("select", Object.entries(SORTS).map(([value, text]) => h("option", { value, text, selected: value === this.state.sort })));
 		sortSelect.addEventListener("change", () => this.change({ sort: sortSelect.value }));
@@ -119,15 +121,24 @@ export class EntitiesScene extends Scene {
 		const gallery = this.state.view === "gallery";
 		if (first) {
 			this.thumbObserver.disconnect();
-			if (!items.length) {
-				const filtered = this.state.q || this.state.tag;
-				return replace(this.results, empty(filtered ? "No entity matches this search." : "No entities yet. Create the first one with “New entity”."));
-			}
+			if (!items.length) return replace(this.results, this.emptyState());
 			const outer = gallery ? h("div.gallery") : table(["Select", "Name", "Aliases", "Tags", "Updated"], []);
 			this.container = gallery ? outer : /** @type {HTMLElement} */ (outer.querySelector("tbody"));
 			replace(this.results, outer);
 		}
 		this.container.append(...items.map((entity) => (gallery ? this.card(entity) : this.row(entity))));
+	}
+
+	/** An empty library, or a search that found nothing: named, with a way back to the whole list. */
+	emptyState() {
+		const { q, tag } = this.state;
+		if (!q && !tag) return empty("No entities yet. Create the first one with “New entity”.");
+		const search = [q && `“${q}”`, tag && `the tag “${tag}”`].filter(Boolean).join(" and ");
+		const clear = () => {
+			this.searchInput.value = "";
+			this.change({ q: "", tag: "" });
+		};
+		return h("div.empty", h("p", { text: `No entity matches ${search}.` }), button("Clear search", clear));
 	}
 
 	selectBox(entity) {

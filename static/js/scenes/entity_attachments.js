@@ -1,14 +1,14 @@
 /** The Attachments tab: upload with progress, link an existing asset, import a folder, list, download, unlink. */
 
 import { assets, entities } from "../api/v1.js";
-import { KINDS, openBulkImportDialog } from "../ui/bulk_import.js";
+import { openBulkImportDialog } from "../ui/bulk_import.js";
 import { button, card, debounce, field, formatBytes, h, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
 import { picker } from "../ui/picker.js";
 import { assetCells, downloadLink } from "../ui/preview.js";
-import { guessKind, uploader } from "../ui/uploader.js";
+import { uploadForm } from "../ui/uploader.js";
 
 /** @typedef {import("../api/v1.js").Asset} Asset */
 
@@ -28,19 +28,14 @@ export function render(context) {
 			none.hidden = !linked.hidden;
 		},
 	});
-	const kind = h("select", h("option", { value: "auto", text: "Automatic" }), KINDS.map((value) => h("option", { value, text: value })));
-	const role = textInput("", { placeholder: "optional, e.g. reference" });
-	const upload = uploader({
-		queryFor: (file) => ({ kind: kind.value === "auto" ? guessKind(file) : kind.value, entity_id: entityId, role: role.value.trim() }),
-		onUploaded: debounce(() => context.alive() && list.reset(), 300),
-	});
+	const upload = uploadForm({ entityId, onUploaded: debounce(() => context.alive() && list.reset(), 300) });
 	list.reset();
 	const importFolder = () => openBulkImportDialog(context.entity);
 	return h(
 		"div.stack",
 		h(
 			"div.two-columns",
-			card("Upload files", h("div.form-grid", field("Kind", kind, { hint: "Automatic: image, audio, video… from the file type." }), field("Role", role)), upload.element),
+			card("Upload files", upload),
 			card("Link an existing asset", linkForm(entityId, () => list.reset()), h("p.hint", "Or copy a whole folder from the server's disk: ", button("Import a folder…", importFolder))),
 		),
 		h("section", { "aria-label": "Linked files" }, h("h2", { text: "Linked files" }), linked, none, list.element),

@@ -5,7 +5,7 @@ import { dangerButton } from "../ui/dialog.js";
 import { debounce, empty, field, h, link, replace, submitButton, table, textInput, timeElement, uniqueId } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { fill, showError, showSuccess } from "../ui/notices.js";
-import { picker } from "../ui/picker.js";
+import { entityPicker } from "../ui/picker.js";
 
 /** @typedef {import("../api/v1.js").Entity} Entity */
 /** @typedef {import("../api/v1.js").Relationship} Relationship */
@@ -72,13 +72,7 @@ function addForm(self, reload) {
 	}, 200);
 	type.addEventListener("input", suggest);
 	type.addEventListener("focus", suggest, { once: true });
-	const other = picker({
-		label: "Other entity",
-		path: "dst_entity_id",
-		hint: "Type part of a name.",
-		search: async (text) => (await entities.list({ q: text, limit: 10 })).items.filter((entity) => entity.entity_id !== self.entity_id),
-		describe: (/** @type {Entity} */ entity) => entity.display_name,
-	});
+	const other = entityPicker("Other entity", "dst_entity_id", (entity) => entity.entity_id !== self.entity_id);
 	return actionForm(
 		{ class: "card", "aria-label": "Add a relationship" },
 		async () => {

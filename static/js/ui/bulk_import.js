@@ -1,10 +1,10 @@
 /** The "Import a folder" dialog (`POST /v1/assets/bulk-import`); it lands on the live job page. */
 
-import { assets, entities } from "../api/v1.js";
+import { assets } from "../api/v1.js";
 import { go } from "../router.js";
 import { openDialog } from "./dialog.js";
 import { checkboxField, field, h, textInput } from "./dom.js";
-import { picker } from "./picker.js";
+import { entityPicker } from "./picker.js";
 
 export const KINDS = ["file", "image", "audio", "video", "lora", "document"];
 
@@ -14,15 +14,7 @@ export function openBulkImportDialog(entity) {
 	const recursive = h("input", { type: "checkbox", checked: true });
 	const kind = h("select", KINDS.map((value) => h("option", { value, text: value })));
 	const role = textInput("", { placeholder: "optional" });
-	const choice = entity
-		? null
-		: picker({
-				label: "Link to entity (optional)",
-				path: "entity_id",
-				hint: "Type part of a name.",
-				search: async (text) => (await entities.list({ q: text, limit: 10 })).items,
-				describe: (/** @type {import("../api/v1.js").Entity} */ item) => item.display_name,
-			});
+	const choice = entity ? null : entityPicker("Link to entity (optional)", "entity_id");
 	openDialog({
 		title: "Import a folder",
 		submitLabel: "Start import",

@@ -1,5 +1,6 @@
 /** Search-as-you-type picking (ARIA combobox + listbox): type, arrow keys, Enter or click. */
 
+import { entities } from "../api/v1.js";
 import { debounce, field, h, textInput, uniqueId } from "./dom.js";
 import { showError } from "./notices.js";
 
@@ -89,3 +90,16 @@ export function picker(options) {
 		},
 	};
 }
+
+/**
+ * A picker of entities by name; `keep` leaves some out.
+ * @param {string} label @param {string} path @param {(entity: import("../api/v1.js").Entity) => boolean} [keep]
+ */
+export const entityPicker = (label, path, keep = () => true) =>
+	picker({
+		label,
+		path,
+		hint: "Type part of a name.",
+		search: async (text) => (await entities.list({ q: text, limit: 10 })).items.filter(keep),
+		describe: (entity) => entity.display_name,
+	});

@@ -1,8 +1,17 @@
-/** File uploads: drop zone and picker, per-file progress with MB/s and cancel, three at a time. */
+/**
+ * The upload form of the Attachments tab and the Assets page: kind, a link (the tab's entity, or one picked)
+ * with a role, an optional `_meta.json` sidecar and the asset the files derive from; files come from a picker
+ * or a drop, each with its progress and Cancel, three at a time. The bytes go through api/upload.js.
+ */
 
 import { describeError } from "../api/client.js";
-import { assets } from "../api/v1.js";
-import { button, formatBytes, h, progressBar } from "./dom.js";
+import { uploadFile } from "../api/upload.js";
+import { KINDS } from "./bulk_import.js";
+import { button, field, formatBytes, h, progressBar, textInput } from "./dom.js";
+import { entityPicker } from "./picker.js";
+
+/** @typedef {import("../api/upload.js").UploadOptions} UploadOptions */
+/** @typedef {(asset: import("../api/v1.js").Asset) => void} OnUploaded */
 
 const PARALLEL = 3;
 
@@ -15,9 +24,44 @@ export function guessKind(file) {
 }
 
 /**
- * @param {{queryFor: (file: File) => Record<string, any>, onUploaded: (asset: import("../api/v1.js").Asset) => void}} options `queryFor` gives the upload's query (kind, entity_id, role).
+ * The fields apply to the files chosen while they are set.
+ * @param {{entityId?: string, derivedFrom?: string, dropTarget?: HTMLElement, onUploaded: OnUploaded}} options
+ *   `entityId`: link every file to it (else an entity may be picked); `derivedFrom`: the field's first value;
+ *   `dropTarget`: an area around the form that takes dropped files (the whole page), else the drop zone does
  */
-export function uploader(options) {
+export function uploadForm(options) {
+	const kind = h("select", h("option", { value: "auto", text: "Automatic" }), KINDS.map((value) => h("option", { value, text: value })));
+	const entity = options.entityId ? null : entityPicker("Link to entity (optional)", "entity_id");
+	const role = textInput("", { placeholder: "optional, e.g. reference" });
+	const sidecar = h("input", { type: "file", accept: ".json,application/json" });
+	const derivedFrom = textInput(options.derivedFrom, { placeholder: "optional asset id", spellcheck: false });
+	/** @param {File} file @returns {UploadOptions} */
+	const optionsFor = (file) => ({
+		kind: kind.value === "auto" ? guessKind(file) : kind.value,
+		entityId: options.entityId || entity?.selected()?.entity_id,
+		role: role.value.trim(),
+		meta: sidecar.files?.[0],
+		derivedFrom: derivedFrom.value.trim(),
+	});
+	return h(
+		"div",
+		h(
+			"div.form-grid",
+			field("Kind", kind, { hint: "Automatic: image, audio, video… from the file type." }),
+			entity?.element,
+			field("Role", role),
+			field("Sidecar (_meta.json)", sidecar, { hint: "Optional JSON metadata stored with each file." }),
+			field("Derived from", derivedFrom, { hint: "The id of the asset these files were made from." }),
+		),
+		uploadQueue(optionsFor, options.onUploaded, options.dropTarget),
+	);
+}
+
+/**
+ * A drop zone with a file picker, and a list of uploads with progress (bytes, percent, speed) and Cancel.
+ * @param {(file: File) => UploadOptions} optionsFor @param {OnUploaded} onUploaded @param {HTMLElement} [dropTarget]
+ */
+function uploadQueue(optionsFor, onUploaded, dropTarget) {
 	/** @type {(() => void)[]} */ const waiting = [];
 	let running = 0;
 	const list = h("ul.upload-list", { "aria-label": "Uploads" });
@@ -30,9 +74,10 @@ export function uploader(options) {
 
 	/** @param {File} file */
 	const add = (file) => {
+		const uploadOptions = optionsFor(file);
+		const canceler = new AbortController();
 		const bar = progressBar(0, `Upload progress of ${file.name}`);
 		const status = h("span.status", { text: "Waiting…" });
-		/** @type {(() => void) | null} */ let cancel = null;
 		const cancelButton = h("button", { type: "button", text: "Cancel", "aria-label": `Cancel upload of ${file.name}` });
 		const row = h("li.upload-item", h("span.name", { title: file.name, text: file.name }), bar, status, cancelButton);
 		/** @param {string} state @param {string} text */
@@ -44,17 +89,17 @@ export function uploader(options) {
 		const start = () => {
 			status.textContent = "Starting…";
 			let speed = "";
-			const transfer = assets.upload(file, options.queryFor(file), (progress) => {
+			/** @param {import("../api/upload.js").UploadProgress} progress */
+			const onProgress = (progress) => {
 				bar.value = (100 * progress.loaded) / (progress.total || 1);
 				speed = `${(progress.bytesPerSecond / 1048576).toFixed(1)} MB/s`;
-				status.textContent = `${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} · ${speed}`;
-			});
-			cancel = transfer.cancel;
-			transfer.promise
+				status.textContent = `${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} (${Math.floor(bar.value)} %) · ${speed}`;
+			};
+			uploadFile(file, { ...uploadOptions, onProgress, signal: canceler.signal })
 				.then((asset) => {
 					bar.value = 100;
 					settle("done", `Done · ${formatBytes(asset.byte_size)}${speed && ` at ${speed}`}`);
-					options.onUploaded(asset);
+					onUploaded(asset);
 				})
 				.catch((error) => settle("failed", describeError(error)))
 				.finally(() => {
@@ -63,9 +108,10 @@ export function uploader(options) {
 				});
 		};
 		cancelButton.addEventListener("click", () => {
-			if (cancel) return cancel();
-			waiting.splice(waiting.indexOf(start), 1);
-			settle("failed", "Canceled.");
+			const place = waiting.indexOf(start);
+			if (place < 0) return canceler.abort();
+			waiting.splice(place, 1);
+			settle("failed", "Upload canceled.");
 		});
 		list.append(row);
 		waiting.push(start);
@@ -80,15 +126,16 @@ export function uploader(options) {
 		addFiles(fileInput.files || []);
 		fileInput.value = "";
 	});
-	zone.addEventListener("dragover", (event) => {
+	const target = dropTarget || zone;
+	target.addEventListener("dragover", (event) => {
 		event.preventDefault();
 		zone.classList.add("dragging");
 	});
-	zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-	zone.addEventListener("drop", (event) => {
+	target.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+	target.addEventListener("drop", (event) => {
 		event.preventDefault();
 		zone.classList.remove("dragging");
 		addFiles(event.dataTransfer?.files || []);
 	});
-	return { element: h("div", zone, list), fileInput };
+	return h("div", zone, list);
 }
