@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from faceforge import clock, events, ids, validate
 from faceforge.entities import store as entity_store
+from faceforge.entities.columns import DEFAULTS, REQUIRED_KEYS
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.records import changed_keys, missing_assets, reference_problems
-from faceforge.entities.values import DEFAULTS, combine, read_values
+from faceforge.entities.values import combine, read_values
 from faceforge.errors import ValidationError
 
 MAX_ITEMS = 10_000
@@ -148,8 +149,9 @@ def apply_item(batch: Batch, item: Item, rules: Rules) -> tuple[dict | None, lis
         return None, problems
     creating = seq is None
     if creating:
-        if "display_name" not in item.values:
-            return None, [problem((*item.loc, "display_name"), "field required", "missing")]
+        missing = [key for key in REQUIRED_KEYS if key not in item.values]
+        if missing:
+            return None, [problem((*item.loc, key), "field required", "missing") for key in missing]
         base = {
             **DEFAULTS,
             "entity_seq": batch.next_seq,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from faceforge import json_text, paging, validate
 from faceforge.entities import store as entity_store
+from faceforge.entities.columns import ENTITY_COLUMNS
 
 SORT_KEYS = {
     "created_at": "e.created_at",
@@ -31,7 +32,7 @@ SORT_KEYS = {
 }
 ORDERS = ("asc", "desc")
 FIELD_PREFIX = "field."
-SELECT = f"SELECT {', '.join('e.' + c.strip() for c in entity_store.COLUMNS.split(','))}"
+SELECT = "SELECT " + ", ".join(f"e.{column.name}" for column in ENTITY_COLUMNS)
 # What `field.<key>=<value>` matches: the text itself, or the scalar the text spells.
 FIELD_MATCH = (
     "EXISTS (SELECT 1 FROM json_each(e.fields_json) AS f WHERE f.key = ? AND ("

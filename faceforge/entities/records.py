@@ -13,20 +13,11 @@ from collections.abc import Iterable
 from faceforge import clock, events, ids
 from faceforge.entities import descriptors, relationships
 from faceforge.entities import store as entity_store
+from faceforge.entities.columns import CHANGEABLE_KEYS, DEFAULTS
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.field_values import FieldRule, fields_problems
-from faceforge.entities.values import DEFAULTS, combine, read_values
+from faceforge.entities.values import combine, read_values
 from faceforge.errors import Conflict, ValidationError
-
-CHANGEABLE_KEYS = (
-    "display_name",
-    "aliases",
-    "tags",
-    "fields",
-    "external_ids",
-    "plugin_data",
-    "primary_thumbnail_asset_id",
-)
 
 
 def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | None]) -> set[str]:

@@ -18,54 +18,43 @@ import sqlite3
 from collections.abc import Iterable
 
 from faceforge.db import execute_rows, live_row
-from faceforge.json_text import dumps, parse
+from faceforge.entities.columns import (
+    API_KEYS,
+    ENTITY_COLUMNS,
+    REWRITTEN_COLUMNS,
+    state_reader,
+    stored_values,
+)
+from faceforge.json_text import dumps
 
 # Between the values of one search column, so a match cannot span two of them: a phrase never
 # crosses a newline unless the query itself holds one.
 SEPARATOR = "\n"
-API_KEYS = (
-    "entity_id",
-    "display_name",
-    "aliases",
-    "tags",
-    "fields",
-    "external_ids",
-    "primary_thumbnail_asset_id",
-    "plugin_data",
-    "created_at",
-    "updated_at",
-)
-COLUMNS = (
-    "entity_seq, entity_id, display_name, aliases_json, tags_json, fields_json,"
-    " external_ids_json, plugin_data_json, primary_thumbnail_asset_id, updated_at, created_at"
-)
+
+
+def value_row(count: int) -> str:
+    """`(?, ?, ...)` with `count` parameters: the `row` of db.execute_rows."""
+    return f"({', '.join('?' * count)})"
+
+
+COLUMNS = ", ".join(column.name for column in ENTITY_COLUMNS)
 INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES {{rows}}"
-ENTITY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-# The changeable columns from a VALUES row of `stored_values` + entity_seq.
+ENTITY_ROW = value_row(len(ENTITY_COLUMNS))
+# The rewritten columns from a VALUES row of `update_values` + entity_seq.
 UPDATE_ENTITIES = (
-    "UPDATE entities SET display_name = v.column1, aliases_json = v.column2,"
-    " tags_json = v.column3, fields_json = v.column4, external_ids_json = v.column5,"
-    " plugin_data_json = v.column6, primary_thumbnail_asset_id = v.column7,"
-    " updated_at = v.column8 FROM (VALUES {rows}) AS v WHERE entities.entity_seq = v.column9"
+    "UPDATE entities SET "
+    + ", ".join(
+        f"{column.name} = v.column{number}"
+        for number, column in enumerate(REWRITTEN_COLUMNS, start=1)
+    )
+    + " FROM (VALUES {rows}) AS v"
+    + f" WHERE entities.entity_seq = v.column{len(REWRITTEN_COLUMNS) + 1}"
 )
-UPDATE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-def from_row(row: sqlite3.Row) -> dict:
-    """A state from a row selected with COLUMNS."""
-    return {
-        "entity_seq": row[0],
-        "entity_id": row[1],
-        "display_name": row[2],
-        "aliases": parse(row[3]),
-        "tags": parse(row[4]),
-        "fields": parse(row[5]),
-        "external_ids": parse(row[6]),
-        "plugin_data": parse(row[7]),
-        "primary_thumbnail_asset_id": row[8],
-        "updated_at": row[9],
-        "created_at": row[10],
-    }
+UPDATE_ROW = value_row(len(REWRITTEN_COLUMNS) + 1)
+# A state from a row selected with COLUMNS, and a state as the values of a row.
+from_row = state_reader(ENTITY_COLUMNS)
+insert_values = stored_values(ENTITY_COLUMNS)
+update_values = stored_values(REWRITTEN_COLUMNS)
 
 
 def public(state: dict) -> dict:
@@ -100,20 +89,6 @@ def next_seq(connection: sqlite3.Connection) -> int:
     return connection.execute("SELECT coalesce(max(entity_seq), 0) + 1 FROM entities").fetchone()[0]
 
 
-def stored_values(state: dict) -> tuple:
-    """The changeable columns, in COLUMNS order (display_name .. updated_at)."""
-    return (
-        state["display_name"],
-        dumps(state["aliases"]),
-        dumps(state["tags"]),
-        dumps(state["fields"]),
-        dumps(state["external_ids"]),
-        dumps(state["plugin_data"]),
-        state["primary_thumbnail_asset_id"],
-        state["updated_at"],
-    )
-
-
 def tag_keys(state: dict) -> set[str]:
     return {tag.casefold() for tag in state["tags"]}
 
@@ -132,10 +107,7 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
         connection,
         INSERT_ENTITIES,
         ENTITY_ROW,
-        (
-            (state["entity_seq"], state["entity_id"], *stored_values(state), state["created_at"])
-            for state in states
-        ),
+        (insert_values(state) for state in states),
     )
     insert_tags(connection, ((key, s["entity_seq"]) for s in states for key in tag_keys(s)))
     insert_pairs(
@@ -157,7 +129,7 @@ def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> 
         connection,
         UPDATE_ENTITIES,
         UPDATE_ROW,
-        ((*stored_values(new), new["entity_seq"]) for _, new in changes),
+        ((*update_values(new), new["entity_seq"]) for _, new in changes),
     )
     tags_gone, tags_added, pairs_gone, pairs_added, texts = [], [], [], [], []
     for old, new in changes:

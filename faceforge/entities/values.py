@@ -11,15 +11,7 @@ All problems of a body are reported together.
 from typing import Any
 
 from faceforge import ids, validate
-
-DEFAULTS = {
-    "aliases": [],
-    "tags": [],
-    "fields": {},
-    "external_ids": {},
-    "plugin_data": {},
-    "primary_thumbnail_asset_id": None,
-}
+from faceforge.entities.columns import REQUIRED_KEYS
 
 
 def read_fields(value: Any, loc: tuple) -> dict:
@@ -75,7 +67,7 @@ def read_values(body: dict, loc: tuple = ("body",), *, creating: bool) -> dict:
         body,
         READERS,
         loc,
-        required=("display_name",) if creating else (),
+        required=REQUIRED_KEYS if creating else (),
         null_allowed=frozenset({"primary_thumbnail_asset_id"}),
     )
 
