@@ -42,8 +42,8 @@ def ask(port: int, path: str) -> None:
 
 
 def start_answer_and_stop(home) -> tuple[int, str, str]:
-    """Start Core, ask it a few things the moment it listens, SIGTERM it: (exit code, stderr,
-    core.log)."""
+    """Start Core, ask it a few things the moment it listens and SIGTERM it while they are
+    under way: (exit code, stderr, core.log)."""
     process = start_core(home)
     askers = [
         threading.Thread(target=ask, args=(process.port, path))
@@ -51,9 +51,9 @@ def start_answer_and_stop(home) -> tuple[int, str, str]:
     ]
     for asker in askers:
         asker.start()
+    code, stderr = process.stop()
     for asker in askers:
         asker.join()
-    code, stderr = process.stop()
     return code, stderr, (home / "logs" / "core.log").read_text(encoding="utf-8")
 
 
