@@ -35,6 +35,12 @@ KNOWN_FAILURES = (
     client.ClientError,
 )
 
+# The signals that stop the server gracefully. Windows has no SIGTERM from other processes
+# (they terminate it outright) but delivers Ctrl+C as SIGINT and Ctrl+Break as SIGBREAK.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)
+)
+
 
 def home_settings(args):
     overrides = {"network.bind_host": args.host} if args.host else {}
@@ -47,7 +53,7 @@ def serve(args) -> int:
     try:
         port = runtime.choose_port(args.port, config)
         server = Server(app, config["network.bind_host"], port, config)
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
+        for signal_number in STOP_SIGNALS:
             signal.signal(signal_number, lambda *_: server.stop())
         seaweed = app.services.storage.seaweed
         seaweed_s3 = seaweed.s3_port if seaweed else config["network.seaweed_s3_port"]

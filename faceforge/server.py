@@ -1,16 +1,20 @@
-"""Serving the app with Waitress, and stopping it cleanly from a signal or another thread.
+"""Serving the app with Waitress, and stopping it gracefully from a signal or another thread.
 
 Waitress's own `run()` only stops on KeyboardInterrupt, so the loop is driven here one poll at
-a time: `stop()` sets a flag and pulls Waitress's trigger to wake the poll.
+a time: `stop()` sets a flag and pulls Waitress's trigger to wake the poll. The loop then
+drains (API.md §8 Graceful stop): no new connections, no further request read, every request
+already received answered, each connection closed once its replies are sent.
 """
 
 import contextlib
 import errno
 import socket
 import threading
+import time
 
 import waitress
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
 
@@ -33,6 +37,17 @@ OUT_OVERFLOW_BYTES = 8 * 2**20
 # the connection was accepted: 16 KiB by default here, so a 64 MiB range took 4,096 rounds
 # of Python. Accepted sockets inherit the listening socket's SO_SNDBUF.
 SEND_BUFFER_BYTES = 2**20
+# How long a stop waits for the requests already received to be answered.
+DRAIN_SECONDS = 10
+
+
+class Connection(HTTPChannel):
+    """Waitress's connection, which reads no further request once the server has stopped
+    accepting connections: a request arriving while the server stops is never processed, so
+    it cannot be saved without its client getting the answer."""
+
+    def readable(self) -> bool:
+        return self.server.accepting and super().readable()
 
 
 class ServerError(Exception):
@@ -62,6 +77,7 @@ class Server:
                 clear_untrusted_proxy_headers=True,
             )
             self._waitress.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+            self._waitress.channel_class = Connection
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise ServerError(f"port {port} on {host} is already in use") from None
@@ -83,22 +99,46 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def serve(self) -> None:
-        """Answer requests until `stop()`; then close every connection and worker thread."""
+        """Answer requests until `stop()`; then drain and close every connection and thread."""
         try:
             while not self._stopping.is_set():
-                wasyncore.loop(timeout=POLL_SECONDS, map=self._waitress._map, count=1)
+                self._poll()
+            self._drain()
         finally:
-            # The trigger last, once the worker threads are done: a request still being
-            # answered pulls it when it ends, and a closed trigger made that a logged EBADF
-            # traceback (about 1 stop in 13 right after a request). Waitress's own
-            # `server.close()` closes the trigger first, so the listening socket is closed
-            # with the plain dispatcher's close().
-            server = self._waitress
-            wasyncore.dispatcher.close(server)
-            wasyncore.close_all({fd: c for fd, c in server._map.items() if c is not server.trigger})
-            server.task_dispatcher.shutdown()
-            server.trigger.close()
+            self._close()
             self.stopped.set()
+
+    def _poll(self) -> None:
+        wasyncore.loop(timeout=POLL_SECONDS, map=self._waitress._map, count=1)
+
+    def _drain(self) -> None:
+        """Close the listening socket, then keep serving the open connections until each has
+        sent the replies to what it received, for at most DRAIN_SECONDS. The worker threads
+        pull the trigger when they finish a request, which ends the poll at once."""
+        wasyncore.dispatcher.close(self._waitress)
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self._close_answered_connections() and time.monotonic() < deadline:
+            self._poll()
+
+    def _close_answered_connections(self) -> bool:
+        """Close the connections with no request under way and nothing left to send (a request
+        only partly received is dropped); whether any connection is still open."""
+        connections = self._waitress.active_channels
+        for connection in list(connections.values()):
+            if not connection.requests and not connection.total_outbufs_len:
+                connection.handle_close()
+        return bool(connections)
+
+    def _close(self) -> None:
+        # The trigger last, once the worker threads are done: a request still being answered
+        # pulls it when it ends, and a closed trigger made that a logged EBADF traceback.
+        # Waitress's own `server.close()` closes the trigger first, so the listening socket is
+        # closed with the plain dispatcher's close().
+        server = self._waitress
+        wasyncore.dispatcher.close(server)
+        wasyncore.close_all({fd: c for fd, c in server._map.items() if c is not server.trigger})
+        server.task_dispatcher.shutdown()
+        server.trigger.close()
 
     def stop(self) -> None:
         """Safe from a signal handler or another thread, and to call more than once."""

@@ -147,12 +147,19 @@ class ServerProcess:
         return int(self.first_line.rsplit(":", 1)[1])
 
     def terminate(self, timeout: float = 10) -> int:
+        return self.stop(timeout)[0]
+
+    def stop(self, timeout: float = 10) -> tuple[int, str]:
+        """SIGTERM; the exit code and what the process wrote to stderr (killed after
+        `timeout` seconds, failing the test)."""
         self.process.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            self.process.stdout.close()
-            self.process.stderr.close()
+            _, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise
+        return self.process.returncode, stderr
 
 
 def faceforge_command(*args: str) -> list[str]:
