@@ -54,7 +54,7 @@ def upload(services):
         sidecar=received.sidecar,
         sidecar_name=received.sidecar_name,
     )
-    asset, _created = ingest_batch.ingest_staged(services, received.staged, request)
+    asset, _created = ingest_batch.ingest_staged(services.intake, received.staged, request)
     return asset
 
 
