@@ -44,9 +44,7 @@ def prepare_input(db, home_root: Path, job_input: dict, loc: tuple) -> dict:
     entity_id = job_input.get("entity_id")
     if entity_id is not None:
         entity_id = live_entity(db, entity_id, (*loc, "entity_id"))
-    role = asset_links.read_role(job_input.get("role"), (*loc, "role"))
-    if role is not None and entity_id is None:
-        validate.fail((*loc, "role"), "needs entity_id", "value_error")
+    role = asset_links.read_link_role(job_input.get("role"), entity_id, (*loc, "role"))
     throttle_ms = validate.integer(
         job_input.get("throttle_ms", 0), (*loc, "throttle_ms"), 0, MAX_THROTTLE_MS
     )
