@@ -79,9 +79,8 @@ def download_url(services, asset_id):
         expires_in = validate.integer(
             body["expires_in"], ("body", "expires_in"), 1, signing.MAX_EXPIRES_IN
         )
-    asset = assets.get(services.db, asset_id)
     key = services.config["auth.url_signing_key"]
-    return signing.signed_download(key, asset["asset_id"], expires_in)
+    return signing.download_url(services.db, key, asset_id, expires_in)
 
 
 def entity_assets(services, entity_id):
