@@ -55,7 +55,7 @@ def serve(args) -> int:
         server = Server(app, config["network.bind_host"], port, config)
         for signal_number in STOP_SIGNALS:
             signal.signal(signal_number, lambda *_: server.stop())
-        seaweed = app.services.storage.seaweed
+        seaweed = app.services.seaweed
         seaweed_s3 = seaweed.s3_port if seaweed else config["network.seaweed_s3_port"]
         runtime.write_ports(config.home, core=server.port, seaweed_s3=seaweed_s3)
         print(f"FaceForge listening on {server.url}", flush=True)

@@ -57,7 +57,7 @@ class LocalJobs:
     """The same calls, answered in this process; the job runs on a thread of its own."""
 
     def __init__(self, config):
-        self.services = runtime.build_app(config, serving=False).services
+        self.services = runtime.build_services(config, serving=False)
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 

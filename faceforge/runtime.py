@@ -1,5 +1,6 @@
 """Building a running Core from a home folder: the one path the CLI and the tests share."""
 
+import contextlib
 import json
 import logging
 import os
@@ -11,10 +12,13 @@ from typing import Any
 from faceforge import client, logs
 from faceforge import config as settings
 from faceforge import home as home_layout
-from faceforge.assets import exiftool, ingest_batch
+from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch
+from faceforge.assets.extraction import MetadataWorkers
 from faceforge.db import Database
+from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
 from faceforge.migrate import migrate
+from faceforge.services import Services
 from faceforge.storage import open_storage
 from faceforge.storage.seaweed import ManagedSeaweed, SeaweedError
 from faceforge.web import create_app
@@ -69,33 +73,54 @@ def open_storage_offline(config):
     return open_storage(config, ManagedSeaweed(config) if config["seaweed.enabled"] else None)
 
 
-def build_app(config, serving: bool = True):
-    """The WSGI app with its database and storage; `app.services.close()` releases them.
+def build_app(config):
+    """The WSGI app over freshly started services; `app.services.close()` stops them."""
+    return create_app(build_services(config))
+
+
+def build_services(config, serving: bool = True) -> Services:
+    """Everything a running Core holds, started here and nowhere else, in order: database,
+    SeaweedFS and storage, the clean-up after a crash, the ExifTool workers, the job queue with
+    its built-in job types, and the job worker pool. `Services.close()` stops them in the
+    reverse order (so the database closes last); a start that fails stops what it started.
 
     `serving=False` is for commands that borrow the services while no server runs (the
-    in-process `import`): they leave tmp/, SeaweedFS and the job queue to the server."""
-    db = open_database(config)
-    if serving:
-        storage = open_storage(config, start_seaweed(config))
-        ingest_batch.recover(db, storage, config.home.tmp_dir)
-        exiftool.reap_strays(config.home.root)
-        clear_tmp(config)
-    else:
-        storage = open_storage_offline(config)
-    app = create_app(config, db, storage)
-    # Closed last, after the workers that use them have stopped.
-    app.services.on_close[:0] = [db.close, storage.close]
-    if serving:
-        start_workers(app.services)
-    return app
+    in-process `import`): they leave tmp/, SeaweedFS and the worker pool to the server."""
+    with contextlib.ExitStack() as started:
+        db = open_database(config)
+        started.callback(db.close)
+        seaweed = start_seaweed(config) if serving else None
+        if seaweed is not None:
+            started.callback(seaweed.stop)
+        storage = open_storage(config, seaweed) if serving else open_storage_offline(config)
+        started.callback(storage.close)
+        if serving:
+            clean_up_after_crash(config, db, storage)
+        metadata = MetadataWorkers(config, db, storage)
+        started.callback(metadata.close)
+        metadata.resume_pending()
+        intake = ingest.Intake(
+            db, storage, metadata, config.home.tmp_dir, config["limits.max_upload_bytes"]
+        )
+        jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
+        jobs.register(bulk_import.kind(intake, config.home.root))
+        if serving:
+            started.callback(start_workers(jobs, config["jobs.workers"]).stop)
+        return Services(config, db, storage, seaweed, metadata, jobs, intake, started.pop_all())
 
 
-def start_workers(services) -> None:
-    """Fail the built-in jobs a dead process left running, then start the worker pool; it
-    stops (before the database closes) when the services close."""
-    services.jobs.recover_interrupted()
-    pool = WorkerPool(services.jobs, services.config["jobs.workers"]).start()
-    services.on_close.append(pool.stop)
+def clean_up_after_crash(config, db, storage) -> None:
+    """What a process that died left behind: stored bytes no row owns, stray ExifTool
+    processes, and the temp files of interrupted uploads."""
+    ingest_batch.recover(db, storage, config.home.tmp_dir)
+    exiftool.reap_strays(config.home.root)
+    clear_tmp(config)
+
+
+def start_workers(jobs: Jobs, count: int) -> WorkerPool:
+    """Fail the built-in jobs a dead process left running, then start the worker pool."""
+    jobs.recover_interrupted()
+    return WorkerPool(jobs, count).start()
 
 
 def write_ports(home, **ports: int) -> None:

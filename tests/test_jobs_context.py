@@ -3,7 +3,6 @@ transactions a second however fast the job goes), and a cancel is noticed prompt
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 
@@ -18,14 +17,16 @@ from faceforge.jobs.context import (
 from faceforge.jobs.queue import Jobs
 
 # A built-in job type that accepts any input; these tests drive its context by hand.
-MANUAL = JobKind(prepare_input=lambda services, job_input, loc: job_input, run=None)
+MANUAL = JobKind("test.manual", prepare_input=lambda job_input, loc: job_input, run=None)
 
 
 @pytest.fixture
 def queue(home):
     config = runtime.prepare(home, {})
     db = runtime.open_database(config)
-    yield Jobs(SimpleNamespace(db=db, config=config), kinds={"test.manual": MANUAL})
+    jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
+    jobs.register(MANUAL)
+    yield jobs
     db.close()
 
 
@@ -45,7 +46,7 @@ def count_commits(db) -> list[str]:
 
 def test_a_flood_of_progress_and_log_lines_becomes_a_few_transactions(queue):
     job_id, lease_token = started_job(queue)
-    context = JobContext(queue.services, job_id, lease_token, threading.Event())
+    context = JobContext(queue.db, job_id, lease_token, threading.Event())
     commits = count_commits(queue.db)
     started = time.monotonic()
     done = 0
@@ -69,7 +70,7 @@ def test_a_flood_of_progress_and_log_lines_becomes_a_few_transactions(queue):
 
 def test_progress_reaches_the_database_within_a_flush_interval(queue):
     job_id, lease_token = started_job(queue)
-    context = JobContext(queue.services, job_id, lease_token, threading.Event())
+    context = JobContext(queue.db, job_id, lease_token, threading.Event())
     context.progress(1, 4, "one")
     context.checkpoint()
     time.sleep(FLUSH_INTERVAL_SECONDS)
@@ -79,7 +80,7 @@ def test_progress_reaches_the_database_within_a_flush_interval(queue):
 
 def test_a_cancel_is_noticed_at_the_next_due_checkpoint(queue):
     job_id, lease_token = started_job(queue)
-    context = JobContext(queue.services, job_id, lease_token, threading.Event())
+    context = JobContext(queue.db, job_id, lease_token, threading.Event())
     queue.cancel(job_id)
     started = time.monotonic()
     with pytest.raises(JobCanceled):
@@ -90,7 +91,7 @@ def test_a_cancel_is_noticed_at_the_next_due_checkpoint(queue):
 
 def test_a_sleeping_job_wakes_for_a_cancel(queue):
     job_id, lease_token = started_job(queue)
-    context = JobContext(queue.services, job_id, lease_token, threading.Event())
+    context = JobContext(queue.db, job_id, lease_token, threading.Event())
     threading.Timer(0.1, queue.cancel, args=(job_id,)).start()
     started = time.monotonic()
     with pytest.raises(JobCanceled):
@@ -101,7 +102,7 @@ def test_a_sleeping_job_wakes_for_a_cancel(queue):
 def test_a_shutdown_interrupts_at_once(queue):
     job_id, lease_token = started_job(queue)
     stopping = threading.Event()
-    context = JobContext(queue.services, job_id, lease_token, stopping)
+    context = JobContext(queue.db, job_id, lease_token, stopping)
     stopping.set()
     with pytest.raises(JobInterrupted):
         context.checkpoint()

@@ -7,6 +7,7 @@ writes anywhere but the store (through the same ingest path as uploads), and it 
 into FACEFORGE_HOME, so the store is never imported into itself.
 """
 
+import functools
 import os
 from collections import deque
 from dataclasses import dataclass
@@ -24,18 +25,26 @@ SIDECAR_SUFFIX = "_meta.json"
 MAX_THROTTLE_MS = 60_000
 
 
-def prepare_input(services, job_input: dict, loc: tuple) -> dict:
+def kind(intake: ingest.Intake, home_root: Path) -> JobKind:
+    """The job type as the runtime registers it, bound to the store it imports into and the
+    FACEFORGE_HOME it never imports from."""
+    return JobKind(
+        JOB_TYPE,
+        functools.partial(prepare_input, intake.db, home_root),
+        functools.partial(run, intake, home_root),
+    )
+
+
+def prepare_input(db, home_root: Path, job_input: dict, loc: tuple) -> dict:
     """The input to store: `path` resolved and checked, defaults filled in; 422 otherwise."""
     raw_path = validate.name(validate.required(job_input, "path", loc), (*loc, "path"))
-    path = resolved_folder(raw_path, (*loc, "path"), services.config.home.root)
+    path = resolved_folder(raw_path, (*loc, "path"), home_root)
     recursive = validate.boolean(job_input.get("recursive", True), (*loc, "recursive"))
     kind = validate.name(job_input.get("kind", "file"), (*loc, "kind"))
     entity_id = job_input.get("entity_id")
     if entity_id is not None:
-        entity_id = live_entity(services.db, entity_id, (*loc, "entity_id"))
-    role = asset_links.read_role(job_input.get("role"), (*loc, "role"))
-    if role is not None and entity_id is None:
-        validate.fail((*loc, "role"), "needs entity_id", "value_error")
+        entity_id = live_entity(db, entity_id, (*loc, "entity_id"))
+    role = asset_links.read_link_role(job_input.get("role"), entity_id, (*loc, "role"))
     throttle_ms = validate.integer(
         job_input.get("throttle_ms", 0), (*loc, "throttle_ms"), 0, MAX_THROTTLE_MS
     )
@@ -168,7 +177,7 @@ def add_file(batch, context: JobContext, path: Path, sidecar: Sidecar | None, jo
     )
     with path.open("rb") as handle:
         staged = ingest.stage_for(
-            context.services, CheckpointReader(handle, context), ingest.CHUNK_BYTES
+            batch.intake, CheckpointReader(handle, context), ingest.CHUNK_BYTES
         )
     if staged.byte_size == 0:
         return "Skipped empty file"
@@ -237,16 +246,16 @@ def reason(error: Exception) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
-def run(context: JobContext, job_input: dict) -> dict:
+def run(intake: ingest.Intake, home_root: Path, context: JobContext, job_input: dict) -> dict:
     root = Path(job_input["path"])
     if not root.is_dir():
         raise JobFailed("path_missing", f"{root} is no longer a directory")
-    found = find_files(root, job_input["recursive"], context.services.config.home.root)
+    found = find_files(root, job_input["recursive"], home_root)
     total = len(found)
     context.log("info", f"Found {total} files", {"path": str(root), "total": total})
     throttle = job_input["throttle_ms"] / 1000
     lines = FileLines(context)
-    with ingest_batch.Batch(context.services, on_commit=lines.emit) as batch:
+    with ingest_batch.Batch(intake, on_commit=lines.emit) as batch:
         try:
             for done, (path, names) in enumerate(found, start=1):
                 context.checkpoint()
@@ -270,6 +279,3 @@ def run(context: JobContext, job_input: dict) -> dict:
             raise
     lines.emit()
     return {"path": str(root), **lines.counts}
-
-
-KIND = JobKind(prepare_input=prepare_input, run=run)

@@ -20,7 +20,10 @@ from typing import Any, BinaryIO
 from faceforge import json_text
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
+from faceforge.assets.extraction import MetadataWorkers
+from faceforge.db import Database
 from faceforge.errors import PayloadTooLarge, ValidationError
+from faceforge.storage import Storage
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -29,6 +32,18 @@ SIDECAR_LOC = ("body", "meta")
 # per file; "xb" refuses to reuse a name anyway.
 TEMP_PREFIX = secrets.token_hex(4)
 TEMP_NUMBERS = itertools.count()
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What taking bytes in works with, built once by the runtime: the database, byte storage,
+    the ExifTool workers (new assets are handed to them), tmp/ and the upload size limit."""
+
+    db: Database
+    storage: Storage
+    metadata: MetadataWorkers
+    tmp_dir: Path
+    max_upload_bytes: int
 
 
 @dataclass
@@ -178,7 +193,7 @@ def check_request(db, request: Request) -> None:
         assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
 
 
-def describe(services, staged: StagedFile, request: Request) -> dict[str, Any]:
+def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) -> dict[str, Any]:
     """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
     metadata = []
     if request.sidecar is not None:
@@ -194,7 +209,7 @@ def describe(services, staged: StagedFile, request: Request) -> dict[str, Any]:
         "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
         "metadata": metadata,
         "derived_from": request.derived_from,
-        "metadata_status": services.metadata.status_for(filename),
+        "metadata_status": extraction.status_for(filename),
     }
 
 
@@ -213,10 +228,5 @@ def record_in_transaction(
     return created
 
 
-def stage_for(services, source: Path | BinaryIO, keep_in_memory: int = 0) -> StagedFile:
-    return stage_source(
-        source,
-        services.config.home.tmp_dir,
-        services.config["limits.max_upload_bytes"],
-        keep_in_memory,
-    )
+def stage_for(intake: Intake, source: Path | BinaryIO, keep_in_memory: int = 0) -> StagedFile:
+    return stage_source(source, intake.tmp_dir, intake.max_upload_bytes, keep_in_memory)

@@ -107,8 +107,8 @@ def put(provider, staged: StagedFile) -> None:
 
 
 class Batch:
-    def __init__(self, services, on_commit=None, want_assets: bool = False):
-        self.services = services
+    def __init__(self, intake: ingest.Intake, on_commit=None, want_assets: bool = False):
+        self.intake = intake
         self.on_commit = on_commit
         self.want_assets = want_assets
         self.items: list[Item] = []
@@ -136,7 +136,7 @@ class Batch:
     def add_staged(self, staged: StagedFile, request: Request) -> Item:
         """Add staged bytes; the batch owns the temp file from here on, even on error."""
         try:
-            fields = ingest.describe(self.services, staged, request)
+            fields = ingest.describe(self.intake.metadata, staged, request)
             primary = self._primaries.get(staged.sha256)
             if primary is None:
                 self._lock(staged.sha256)
@@ -157,7 +157,7 @@ class Batch:
     def _lock(self, sha256: str) -> None:
         """Take the hash's lock; when another ingest holds it, commit what this batch holds
         first, so a batch only ever waits while holding nothing."""
-        locks = self.services.storage.locks
+        locks = self.intake.storage.locks
         if not locks.acquire(sha256, blocking=False):
             self.flush()
             locks.acquire(sha256)
@@ -219,7 +219,7 @@ class Batch:
             self._release(primaries)
         if failure is not None:
             self._fail_all(items, failure)
-        self.services.metadata.submit_many([item.asset_id for item in items if item.extract])
+        self.intake.metadata.submit_many([item.asset_id for item in items if item.extract])
 
     def _fail_all(self, items: list[Item], failure: Exception) -> None:
         """The sync or the transaction failed: nothing of the batch was recorded."""
@@ -227,14 +227,14 @@ class Batch:
             item.error = item.error or failure
             item.settled = True
         if self.on_commit is not None:
-            with self.services.db.write() as connection:
+            with self.intake.db.write() as connection:
                 self.on_commit(connection)
 
     def _note_placing(self, items: list[Item]) -> None:
         """Append the hashes about to be stored to this batch's journal (kept until the batch
         is done: a hash whose row was committed is simply skipped by `recover`)."""
         if self._journal is None:
-            tmp_dir = self.services.config.home.tmp_dir
+            tmp_dir = self.intake.tmp_dir
             self._journal_path = tmp_dir / f"placing-{secrets.token_hex(8)}.txt"
             self._journal = open(self._journal_path, "a", encoding="ascii")  # noqa: SIM115
         self._journal.write("".join(f"{item.asset_id}\n" for item in items))
@@ -242,12 +242,12 @@ class Batch:
 
     def _sync(self, placed: dict[str, list[str]]) -> None:
         for name, keys in placed.items():
-            self.services.storage.provider(name).sync(keys)
+            self.intake.storage.provider(name).sync(keys)
 
     def _store(self, primaries: list[Item]) -> dict[str, list[str]]:
         """Put the bytes no row has yet in place: {provider name: keys placed}."""
-        storage = self.services.storage
-        with self.services.db.read() as connection:
+        storage = self.intake.storage
+        with self.intake.db.read() as connection:
             rows = assets.rows_by_id(connection, [item.asset_id for item in primaries])
         for item in primaries:
             item.row = rows.get(item.asset_id)
@@ -280,7 +280,7 @@ class Batch:
         """One transaction for the batch; an item refused inside it (its entity was deleted
         meanwhile) is rolled back to its savepoint alone. The hashes recorded."""
         recorded = set()
-        with self.services.db.write() as connection:
+        with self.intake.db.write() as connection:
             for item in items:
                 source = item.primary or item
                 if source.key is None:
@@ -333,12 +333,12 @@ class Batch:
                 item.key,
             ):
                 try:
-                    self.services.storage.provider(item.provider).delete(item.key)
+                    self.intake.storage.provider(item.provider).delete(item.key)
                 except (ApiError, OSError) as error:
                     log.warning("could not remove unrecorded bytes %s: %s", item.key, error)
 
     def _release(self, primaries: list[Item]) -> None:
-        locks = self.services.storage.locks
+        locks = self.intake.storage.locks
         for item in primaries:
             if not item.placed:
                 item.staged.discard()
@@ -366,9 +366,11 @@ class Batch:
             self._journal_path.unlink(missing_ok=True)
 
 
-def ingest_staged(services, staged: StagedFile, request: Request) -> tuple[dict[str, Any], bool]:
+def ingest_staged(
+    intake: ingest.Intake, staged: StagedFile, request: Request
+) -> tuple[dict[str, Any], bool]:
     """Store staged bytes and record them, as a batch of one: (asset, created)."""
-    with Batch(services, want_assets=True) as batch:
+    with Batch(intake, want_assets=True) as batch:
         item = batch.add_staged(staged, request)
         batch.flush()
     if item.error is not None:

@@ -31,6 +31,15 @@ def read_role(value: Any, loc: tuple) -> str | None:
     return role or None
 
 
+def read_link_role(value: Any, entity_id: str | None, loc: tuple) -> str | None:
+    """The role of the links an upload or a bulk import makes: as `read_role`, and only
+    together with the entity to link to."""
+    role = read_role(value, loc)
+    if role is not None and entity_id is None:
+        raise ValidationError.field(loc, "needs entity_id", "value_error")
+    return role
+
+
 def require_live_entity(connection: sqlite3.Connection, entity_id: str) -> None:
     if not entity_is_live(connection, entity_id):
         raise NotFound("Entity not found")

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 
 from faceforge import clock
+from faceforge.assets import rows as assets
 from faceforge.errors import Unauthorized
 
 DEFAULT_EXPIRES_IN = 3600
@@ -29,6 +30,11 @@ def signed_download(key: str, asset_id: str, expires_in: int, now: float | None 
         "url": f"/v1/assets/{asset_id}/download?expires={expires}&sig={sig}",
         "expires_at": clock.format_time(datetime.fromtimestamp(expires, UTC)),
     }
+
+
+def download_url(db, key: str, asset_id: str, expires_in: int) -> dict:
+    """A signed download of a live asset (404 when there is none)."""
+    return signed_download(key, assets.get(db, asset_id)["asset_id"], expires_in)
 
 
 def check(key: str, asset_id: str, expires: str | None, sig: str | None, now: float | None = None):

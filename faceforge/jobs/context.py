@@ -1,5 +1,6 @@
-"""What a built-in job sees while it runs: the app's services, a log, progress, and
-cooperative cancellation.
+"""What a built-in job sees while it runs: a log, progress, and cooperative cancellation.
+What else it works with (storage, settings) is bound into its `JobKind` when the runtime
+registers it.
 
 Writes are batched: log lines and the latest progress are kept in memory and written in one
 transaction at most every FLUSH_INTERVAL_SECONDS, so a job handling thousands of files a
@@ -12,9 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from faceforge import clock
+from faceforge.db import Database
 from faceforge.jobs import log as job_log
 
 FLUSH_INTERVAL_SECONDS = 0.25
@@ -43,17 +44,18 @@ class JobFailed(Exception):
 
 @dataclass(frozen=True)
 class JobKind:
-    """A built-in job type. `prepare_input(services, input, loc)` checks the input at submit
-    time (422 naming `loc`) and returns what to store; `run(context, input)` does the work
-    and returns the job's result."""
+    """A built-in job type. `prepare_input(input, loc)` checks the input at submit time (422
+    naming `loc`) and returns what to store; `run(context, input)` does the work and returns
+    the job's result."""
 
-    prepare_input: Callable[[Any, dict, tuple], dict]
+    job_type: str
+    prepare_input: Callable[[dict, tuple], dict]
     run: Callable[["JobContext", dict], dict]
 
 
 class JobContext:
-    def __init__(self, services, job_id: str, lease_token: str, stopping: threading.Event):
-        self.services = services
+    def __init__(self, db: Database, job_id: str, lease_token: str, stopping: threading.Event):
+        self.db = db
         self.job_id = job_id
         self.lease_token = lease_token
         self.stopping = stopping
@@ -90,8 +92,8 @@ class JobContext:
 
     def flush(self) -> None:
         """Write buffered log lines and progress in one transaction; learn about a cancel."""
-        db = self.services.db
-        with db.write() if self._lines or self._progress else db.read() as connection:
+        pending = self._lines or self._progress
+        with self.db.write() if pending else self.db.read() as connection:
             self.write_buffered(connection)
 
     def write_buffered(self, connection) -> None:

@@ -2,8 +2,9 @@
 
 A job is a row in `jobs`; every state change happens in one write transaction together with
 its log line and its event, so the log, the feed and the row never disagree. Built-in job
-types (`BUILT_IN`) run on the in-process worker pool (`workers.py`); job types declared by
-enabled plugins wait `queued` for an out-of-process runner (`runner_protocol.py`).
+types (`JobKind`s the runtime registers; the queue knows none of its own) run on the
+in-process worker pool (`workers.py`); job types declared by enabled plugins wait `queued`
+for an out-of-process runner (`runner_protocol.py`).
 
 Who runs a job is recorded in `lease_token`: `local:<pid>:<random>` for the worker pool of
 process <pid>, a random token for a runner. After a restart, built-in jobs whose process is
@@ -12,19 +13,19 @@ on its own if the runner is gone too.
 """
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from faceforge import clock, events, ids, paging, plugins, validate
-from faceforge.assets import bulk_import
+from faceforge.db import Database
 from faceforge.errors import Conflict, NotFound
 from faceforge.jobs import log as job_log
+from faceforge.jobs.context import JobKind
 from faceforge.json_text import Encoded, dumps, dumps_nullable, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
-
-BUILT_IN = {bulk_import.JOB_TYPE: bulk_import.KIND}
 
 # The 0.1.x log lines, and the event each state change writes.
 FINISH_LINES = {
@@ -155,24 +156,28 @@ def owner_is_gone(lease_token: str | None) -> bool:
 
 
 class Jobs:
-    """The queue as the app sees it. `services` is what built-in jobs work with (config, db,
-    storage); `on_queued` callbacks wake the worker pool."""
+    """The queue as the app sees it: the built-in job types registered with it, and
+    `on_queued` callbacks that wake the worker pool. `plugins_dir` is where the job types
+    of enabled plugins are declared."""
 
-    def __init__(self, services, kinds: Mapping[str, Any] = BUILT_IN):
-        self.services = services
-        self.kinds = kinds
-        self.db = services.db
-        self.max_attempts = services.config["jobs.max_attempts"]
+    def __init__(self, db: Database, max_attempts: int, plugins_dir: Path):
+        self.db = db
+        self.max_attempts = max_attempts
+        self.plugins_dir = plugins_dir
+        self.kinds: dict[str, JobKind] = {}
         self.on_queued: list[Callable[[], None]] = []
+
+    def register(self, kind: JobKind) -> None:
+        """Run jobs of `kind.job_type` here, on the worker pool."""
+        self.kinds[kind.job_type] = kind
 
     def accepted_input(self, job_type: str, job_input: Any, loc: tuple) -> dict:
         """The input to store for a job of this type, checked; 422 for unknown types."""
         job_input = validate.json_object(job_input, loc)
         kind = self.kinds.get(job_type)
         if kind is not None:
-            return kind.prepare_input(self.services, job_input, loc)
-        plugins_dir = self.services.config.home.plugins_dir
-        if job_type in plugins.enabled_job_types(self.db, plugins_dir):
+            return kind.prepare_input(job_input, loc)
+        if job_type in plugins.enabled_job_types(self.db, self.plugins_dir):
             return job_input
         validate.fail(
             ("body", "job_type"),

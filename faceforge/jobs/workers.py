@@ -1,6 +1,6 @@
 """The worker pool: `jobs.workers` threads that run built-in jobs, oldest queued first.
 
-Started with the app and stopped through `services.on_close`. A submit wakes a waiting
+Started and stopped by the runtime with the rest of the services. A submit wakes a waiting
 worker at once; otherwise each worker looks at the queue every POLL_SECONDS, which also
 catches jobs queued by another process and lets one worker put lapsed runner leases back in
 the queue. On shutdown a running job is asked to stop (its next checkpoint raises
@@ -80,7 +80,7 @@ class WorkerPool:
 
 def run_job(queue: jobs.Jobs, job: dict, lease_token: str, stopping: threading.Event) -> None:
     """Run one started built-in job to its end and record how it ended."""
-    context = JobContext(queue.services, job["job_id"], lease_token, stopping)
+    context = JobContext(queue.db, job["job_id"], lease_token, stopping)
     kind = queue.kinds[job["job_type"]]
     status, result, error = "succeeded", None, None
     try:

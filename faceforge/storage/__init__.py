@@ -59,12 +59,10 @@ class KeyLocks:
 class Storage:
     """The providers by name, the routing rules, and the per-hash locks."""
 
-    def __init__(self, providers: dict, routing: dict, seaweed=None):
+    def __init__(self, providers: dict, routing: dict):
         self.providers = providers
         self.routing = routing
         self.locks = KeyLocks()
-        # The managed SeaweedFS, if Core runs one; stopped by close().
-        self.seaweed = seaweed
 
     def provider(self, name: str):
         """The provider a row names; 503 when it is not configured (S3 switched off)."""
@@ -110,8 +108,6 @@ class Storage:
             close = getattr(provider, "close", None)
             if close:
                 close()
-        if self.seaweed is not None:
-            self.seaweed.stop()
 
 
 def s3_settings(config, seaweed) -> dict:
@@ -137,4 +133,4 @@ def open_storage(config, seaweed=None) -> Storage:
         reason = providers["s3"].unavailable_reason()
         if reason is not None:
             log.warning("S3 storage is unavailable for now: %s", reason)
-    return Storage(providers, config.section("storage.routing"), seaweed)
+    return Storage(providers, config.section("storage.routing"))

@@ -7,38 +7,17 @@ request through `params`, makes one domain call and returns a dict (the envelope
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import bottle
 
-from faceforge.assets.extraction import MetadataWorkers
-from faceforge.config import Config
-from faceforge.db import Database
 from faceforge.errors import ApiError
-from faceforge.jobs.queue import Jobs
+from faceforge.services import Services
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web
 from faceforge.web import plugins as plugins_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
-
-
-@dataclass
-class Services:
-    """What handlers need, built once per app: settings, database, byte storage, the
-    ExifTool workers and the job queue (its workers are started by `runtime.build_app`)."""
-
-    config: Config
-    db: Database
-    storage: object
-    metadata: MetadataWorkers | None = None
-    on_close: list[Callable[[], None]] = field(default_factory=list)
-    jobs: Jobs | None = None
-
-    def close(self) -> None:
-        for close in reversed(self.on_close):
-            close()
-        self.on_close.clear()
 
 
 @dataclass(frozen=True)
@@ -143,13 +122,9 @@ def guard(services: Services) -> None:
         raise api_error_response(error) from None
 
 
-def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
-    """The WSGI app, built the same way by the CLI and by the tests."""
-    services = Services(config=config, db=db, storage=storage)
-    services.metadata = MetadataWorkers(config, db, storage)
-    services.on_close.append(services.metadata.close)
-    services.metadata.resume_pending()
-    services.jobs = Jobs(services)
+def create_app(services: Services) -> FaceForgeBottle:
+    """The WSGI app over running services (`runtime.build_app`, the same for the CLI and the
+    tests): routes, the gate and the envelope; it starts nothing."""
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)

@@ -1,14 +1,15 @@
 """Asset routes: upload, list, read, edit, delete, provenance, download, signed URLs, links,
 and the purge of deleted bytes. Parse the request, make the domain call, return a dict."""
 
-from dataclasses import replace
+import functools
 
 import bottle
 
 from faceforge import paging, validate
-from faceforge.assets import ingest, ingest_batch, maintenance, signing
 from faceforge.assets import links as asset_links
+from faceforge.assets import maintenance, signing
 from faceforge.assets import rows as assets
+from faceforge.assets import upload as asset_upload
 from faceforge.web import files, params
 
 
@@ -18,44 +19,27 @@ def optional(query: dict[str, str], key: str) -> str | None:
     return value if value else None
 
 
-def upload_request(query: dict[str, str]) -> ingest.Request:
-    entity_id = optional(query, "entity_id")
-    role = asset_links.read_role(optional(query, "role"), ("query", "role"))
-    if role is not None and entity_id is None:
-        validate.fail(("query", "role"), "needs entity_id", "value_error")
-    filename = optional(query, "filename")
-    if filename is not None:
-        assets.plain_filename(filename, ("query", "filename"))
-    return ingest.Request(
-        filename=filename or "",
-        kind=validate.name(optional(query, "kind") or "file", ("query", "kind")),
-        entity_id=entity_id,
-        role=role,
-        derived_from=optional(query, "derived_from"),
-    )
-
-
 def upload(services):
     """Multipart (`file` + optional `meta`) or a raw body with `?filename=`; streamed."""
     query = params.query()
-    request = upload_request(query)
-    ingest.check_request(services.db, request)
-    received = files.receive_upload(
+    filename = optional(query, "filename")
+    receive = functools.partial(
+        files.receive_upload,
         bottle.request.environ,
         services.config.home.tmp_dir,
         services.config["limits.max_upload_bytes"],
         services.config["limits.max_json_bytes"],
-        optional(query, "filename"),
+        filename,
     )
-    request = replace(
-        request,
-        filename=received.filename,
-        mime_type=received.mime_type,
-        sidecar=received.sidecar,
-        sidecar_name=received.sidecar_name,
+    return asset_upload.upload(
+        services.intake,
+        receive,
+        filename=filename,
+        kind=optional(query, "kind"),
+        entity_id=optional(query, "entity_id"),
+        role=optional(query, "role"),
+        derived_from=optional(query, "derived_from"),
     )
-    asset, _created = ingest_batch.ingest_staged(services, received.staged, request)
-    return asset
 
 
 def list_assets(services):
@@ -95,9 +79,8 @@ def download_url(services, asset_id):
         expires_in = validate.integer(
             body["expires_in"], ("body", "expires_in"), 1, signing.MAX_EXPIRES_IN
         )
-    asset = assets.get(services.db, asset_id)
     key = services.config["auth.url_signing_key"]
-    return signing.signed_download(key, asset["asset_id"], expires_in)
+    return signing.download_url(services.db, key, asset_id, expires_in)
 
 
 def entity_assets(services, entity_id):

@@ -13,7 +13,6 @@ of ranged reads. Several ranges become `multipart/byteranges`.
 import mimetypes
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import quote
 
@@ -22,6 +21,7 @@ import bottle
 from faceforge import clock
 from faceforge.assets import ingest
 from faceforge.assets import rows as assets
+from faceforge.assets.upload import Received
 from faceforge.errors import ApiError, PayloadTooLarge, ValidationError
 from faceforge.web import multipart, params, ranges
 from faceforge.web.envelope import api_error_response
@@ -40,15 +40,6 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 class RangeNotSatisfiable(ApiError):
     status = 416
-
-
-@dataclass
-class ReceivedUpload:
-    staged: ingest.StagedFile
-    filename: str
-    mime_type: str | None
-    sidecar: bytes | None = None
-    sidecar_name: str | None = None
 
 
 def media_type(environ: dict) -> str:
@@ -76,10 +67,10 @@ def receive_upload(environ: dict, tmp_dir, limit: int, sidecar_limit: int, filen
     chunks = ingest.read_chunks(environ["wsgi.input"], length)
     staged = ingest.stage_chunks(chunks, tmp_dir, limit)
     declared = media_type(environ)
-    return ReceivedUpload(staged, filename, None if declared in UNINFORMATIVE_TYPES else declared)
+    return Received(staged, filename, None if declared in UNINFORMATIVE_TYPES else declared)
 
 
-def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> ReceivedUpload:
+def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> Received:
     received = None
     sidecar = sidecar_name = None
     try:
@@ -89,7 +80,7 @@ def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> ReceivedUp
                     raise ValidationError.field(("body", "file"), "send one file per upload")
                 filename = assets.plain_filename(part.filename or "", ("body", "file"))
                 staged = ingest.stage_chunks(part.chunks, tmp_dir, limit)
-                received = ReceivedUpload(staged, filename, part.content_type or None)
+                received = Received(staged, filename, part.content_type or None)
             elif part.name == "meta":
                 too_large = PayloadTooLarge(f"meta is larger than {sidecar_limit} bytes")
                 sidecar = part.read_all(sidecar_limit, too_large)
