@@ -292,7 +292,7 @@ def put_config(db, plugins_dir: Path, plugin_id: str, config: dict) -> dict:
         if problems:
             raise config_error(problems)
         if row is None or json.loads(row["config_json"]) != config:
-            save_row(connection, manifest, plugin_id, config_json=json.dumps(config))
+            save_row(connection, manifest, plugin_id, config_json=json_text.dumps(config))
             events.append(connection, "plugin.config_changed", "plugin", plugin_id)
         row = connection.execute(
             "SELECT * FROM plugin_registry WHERE plugin_id = ?", (plugin_id,)

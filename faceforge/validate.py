@@ -55,7 +55,7 @@ def check_no_lone_surrogates(document: Any, loc: tuple) -> None:
     that nothing downstream (UTF-8, SQLite) can store. Only escapes can produce one, so only
     bodies holding an escape pay for this check."""
     try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
+        json_text.dumps(document).encode("utf-8")
     except UnicodeEncodeError:
         fail(loc, "strings must not hold unpaired surrogate escapes", "json_invalid")
 

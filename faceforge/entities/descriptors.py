@@ -8,7 +8,7 @@ import json
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge.db import live_row
 from faceforge.entities import store as entity_store
 from faceforge.entities.field_defs import DEFAULT_SCOPE, find_rule
@@ -132,7 +132,7 @@ def create_descriptor(db, entity_id: str, body: dict) -> dict:
                     entity_id,
                     scope,
                     field_key,
-                    entity_store.dumps(value),
+                    json_text.dumps(value),
                     now,
                     now,
                 ),
@@ -156,12 +156,12 @@ def update_descriptor(db, descriptor_id: str, body: dict) -> dict:
     with db.write() as connection:
         descriptor = load_live(connection, descriptor_id)
         check_value(rule_for(connection, descriptor["scope"], descriptor["field_key"]), value)
-        if entity_store.dumps(value) == entity_store.dumps(descriptor["value"]):
+        if json_text.dumps(value) == json_text.dumps(descriptor["value"]):
             return descriptor
         descriptor = {**descriptor, "value": value, "updated_at": clock.now()}
         connection.execute(
             "UPDATE descriptors SET value_json = ?, updated_at = ? WHERE descriptor_id = ?",
-            (entity_store.dumps(value), descriptor["updated_at"], descriptor_id),
+            (json_text.dumps(value), descriptor["updated_at"], descriptor_id),
         )
         refresh_search(connection, descriptor["entity_id"])
         events.append(

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge.entities.field_values import FIELD_TYPES, FieldRule, definition_errors
 from faceforge.errors import Conflict, NotFound, ValidationError
 
@@ -114,7 +114,7 @@ def row_values(definition: dict) -> tuple:
         definition["field_key"],
         definition["field_type"],
         int(definition["required"]),
-        json.dumps(definition["options"], ensure_ascii=False),
+        json_text.dumps(definition["options"]),
         definition["regex"],
     )
 

@@ -6,11 +6,10 @@ in that transaction, its asset links, its descriptors and its relationships (eit
 with an event for each.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge import clock, events, ids
+from faceforge import clock, events, ids, json_text
 from faceforge.entities import descriptors, relationships
 from faceforge.entities import store as entity_store
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
@@ -37,7 +36,7 @@ def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | Non
     found = connection.execute(
         "SELECT asset_id FROM assets WHERE asset_id IN (SELECT value FROM json_each(?))"
         " AND deleted_at IS NULL",
-        (json.dumps(sorted(wanted)),),
+        (json_text.dumps(sorted(wanted)),),
     )
     return wanted - {row[0] for row in found}
 

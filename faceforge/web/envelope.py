@@ -6,13 +6,12 @@ logged with the request id and answered 500 `internal_error` with no internals i
 `FaceForgeBottle.default_error_handler` gives Bottle's own 404/405/500 the same shape.
 """
 
-import json
 import logging
 
 import bottle
 
 from faceforge.errors import ApiError
-from faceforge.json_text import Encoded
+from faceforge.json_text import Encoded, dumps
 from faceforge.web import access_log
 
 log = logging.getLogger("faceforge.web")
@@ -28,7 +27,7 @@ STATUS_CODES = {
 
 
 def json_bytes(document) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dumps(document).encode("utf-8")
 
 
 def code_for_status(status: int) -> str:
