@@ -13,7 +13,7 @@ from typing import Any
 
 from faceforge import clock, events, ids, json_text, validate
 from faceforge import db as database
-from faceforge.errors import ValidationError
+from faceforge.errors import ValidationError, problem
 from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
@@ -98,7 +98,7 @@ def check_references(
     """422 naming the field when `entity_id` or `derived_from` names nothing live."""
     problems = []
     if entity_id is not None and not entity_is_live(connection, entity_id):
-        problems.append({"loc": [*loc, "entity_id"], "msg": "no such entity", "type": "not_found"})
+        problems.append(problem((*loc, "entity_id"), "no such entity", "not_found"))
     if derived_from is not None:
         found = (
             ids.is_id(derived_from)
@@ -107,9 +107,7 @@ def check_references(
             ).fetchone()
         )
         if not found:
-            problems.append(
-                {"loc": [*loc, "derived_from"], "msg": "no such asset", "type": "not_found"}
-            )
+            problems.append(problem((*loc, "derived_from"), "no such asset", "not_found"))
     if problems:
         raise ValidationError.many(problems)
 

@@ -13,7 +13,7 @@ from faceforge.db import live_row
 from faceforge.entities import store as entity_store
 from faceforge.entities.field_defs import DEFAULT_SCOPE, find_rule
 from faceforge.entities.field_values import FieldRule, value_errors
-from faceforge.errors import Conflict, ValidationError
+from faceforge.errors import Conflict, ValidationError, problem
 
 COLUMNS = "descriptor_id, entity_id, scope, field_key, value_json, created_at, updated_at"
 
@@ -41,15 +41,9 @@ def read_new_descriptor(body: dict) -> tuple[str, str, Any]:
 def rule_for(connection: sqlite3.Connection, scope: str, field_key: str) -> FieldRule:
     rule = find_rule(connection, scope, field_key)
     if rule is None:
-        raise ValidationError(
-            "Unknown field definition",
-            [
-                {
-                    "loc": ["body", "field_key"],
-                    "msg": f"no field definition of scope {scope!r} has the key {field_key!r}",
-                    "type": "value_error",
-                }
-            ],
+        msg = f"no field definition of scope {scope!r} has the key {field_key!r}"
+        raise ValidationError.many(
+            [problem(("body", "field_key"), msg)], "Unknown field definition"
         )
     return rule
 
@@ -57,9 +51,8 @@ def rule_for(connection: sqlite3.Connection, scope: str, field_key: str) -> Fiel
 def check_value(rule: FieldRule, value: Any) -> None:
     problems = value_errors(rule, value)
     if problems:
-        raise ValidationError(
-            "Invalid descriptor value",
-            [{"loc": ["body", "value"], "msg": msg, "type": "value_error"} for msg in problems],
+        raise ValidationError.many(
+            [problem(("body", "value"), msg) for msg in problems], "Invalid descriptor value"
         )
 
 

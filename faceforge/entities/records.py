@@ -15,7 +15,7 @@ from faceforge.entities import store as entity_store
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.field_values import FieldRule, fields_problems
 from faceforge.entities.values import DEFAULTS, combine, read_values
-from faceforge.errors import Conflict, ValidationError
+from faceforge.errors import Conflict, ValidationError, problem
 
 CHANGEABLE_KEYS = (
     "display_name",
@@ -57,13 +57,7 @@ def reference_problems(
     if creating or "fields" in values:
         problems += fields_problems(rules, state["fields"], (*loc, "fields"))
     if values.get("primary_thumbnail_asset_id") in missing:
-        problems.append(
-            {
-                "loc": [*loc, "primary_thumbnail_asset_id"],
-                "msg": "no such asset",
-                "type": "value_error",
-            }
-        )
+        problems.append(problem((*loc, "primary_thumbnail_asset_id"), "no such asset"))
     return problems
 
 

@@ -11,7 +11,7 @@ import sqlite3
 from faceforge import clock, events, ids, json_text, validate
 from faceforge.db import live_row
 from faceforge.entities import store as entity_store
-from faceforge.errors import Conflict, NotFound
+from faceforge.errors import Conflict, NotFound, problem
 
 SEED_TYPES = (
     "friend",
@@ -83,7 +83,7 @@ def require_live_entity(connection: sqlite3.Connection, key: str, entity_id: str
     except NotFound:
         raise NotFound(
             f"{label} entity not found",
-            [{"loc": ["body", key], "msg": "no such entity", "type": "not_found"}],
+            [problem(("body", key), "no such entity", "not_found")],
         ) from None
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import bottle
 
 from faceforge import validate
-from faceforge.errors import PayloadTooLarge, ValidationError
+from faceforge.errors import PayloadTooLarge
 
 
 def query() -> dict[str, str]:
@@ -61,5 +61,5 @@ def form_or_json(limit: int) -> dict:
         try:
             return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
-            raise ValidationError.field(("body",), "form must be UTF-8", "value_error") from None
+            validate.fail(("body",), "form must be UTF-8", "value_error")
     return validate.parse_json_object(raw)
