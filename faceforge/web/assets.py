@@ -12,26 +12,21 @@ from faceforge.assets import rows as assets
 from faceforge.web import files, params
 
 
-def optional(query: dict[str, str], key: str) -> str | None:
-    """A query value, with an empty one meaning absent (as an empty form field does)."""
-    value = query.get(key)
-    return value if value else None
-
-
 def upload_request(query: dict[str, str]) -> ingest.Request:
-    entity_id = optional(query, "entity_id")
-    role = asset_links.read_role(optional(query, "role"), ("query", "role"))
+    entity_id = params.optional(query, "entity_id")
+    role = asset_links.read_role(params.optional(query, "role"), ("query", "role"))
     if role is not None and entity_id is None:
         validate.fail(("query", "role"), "needs entity_id", "value_error")
-    filename = optional(query, "filename")
+    filename = params.optional(query, "filename")
     if filename is not None:
         assets.plain_filename(filename, ("query", "filename"))
     return ingest.Request(
         filename=filename or "",
-        kind=validate.name(optional(query, "kind") or "file", ("query", "kind")),
+        # Like a name in a body, a kind sent blank is refused; only an empty one means the default.
+        kind=validate.name(query.get("kind") or "file", ("query", "kind")),
         entity_id=entity_id,
         role=role,
-        derived_from=optional(query, "derived_from"),
+        derived_from=params.optional(query, "derived_from"),
     )
 
 
@@ -45,7 +40,7 @@ def upload(services):
         services.config.home.tmp_dir,
         services.config["limits.max_upload_bytes"],
         services.config["limits.max_json_bytes"],
-        optional(query, "filename"),
+        params.optional(query, "filename"),
     )
     request = replace(
         request,
@@ -60,7 +55,9 @@ def upload(services):
 
 def list_assets(services):
     query = params.query()
-    filters = {key: optional(query, key) for key in ("kind", "q", "entity_id", "mime_prefix")}
+    filters = {
+        key: params.optional(query, key) for key in ("kind", "q", "entity_id", "mime_prefix")
+    }
     return assets.list_assets(services.db, filters, paging.read_paging(query))
 
 
@@ -69,7 +66,7 @@ def get_asset(services, asset_id):
 
 
 def patch_asset(services, asset_id):
-    body = params.json_body(services.config["limits.max_json_bytes"])
+    body = params.json_body(services)
     return assets.update(services.db, asset_id, body)
 
 
@@ -89,7 +86,7 @@ def download(services, asset_id):
 
 
 def download_url(services, asset_id):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     expires_in = signing.DEFAULT_EXPIRES_IN
     if body.get("expires_in") is not None:
         expires_in = validate.integer(
@@ -102,12 +99,12 @@ def download_url(services, asset_id):
 
 def entity_assets(services, entity_id):
     query = params.query()
-    kind = optional(query, "kind")
+    kind = params.optional(query, "kind")
     return asset_links.entity_assets(services.db, entity_id, kind, paging.read_paging(query))
 
 
 def link(services, entity_id, asset_id):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     return asset_links.link_asset(services.db, entity_id, asset_id, body)
 
 
@@ -116,7 +113,7 @@ def unlink(services, entity_id, asset_id):
 
 
 def purge(services):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     days = maintenance.DEFAULT_PURGE_DAYS
     if body.get("older_than_days") is not None:
         days = validate.integer(body["older_than_days"], ("body", "older_than_days"), 0, 36500)
