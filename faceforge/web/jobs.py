@@ -7,7 +7,7 @@ from faceforge.jobs import queue as jobs
 from faceforge.jobs import runner_protocol
 from faceforge.jobs.log import LEVELS
 from faceforge.web import params
-from faceforge.web.envelope import json_response
+from faceforge.web.envelope import NULL_DATA
 
 
 def list_jobs(services):
@@ -61,7 +61,7 @@ def claim(services):
     )
     claimed = runner_protocol.claim(services.jobs, job_types, lease_seconds)
     if claimed is None:
-        return json_response({"ok": True, "data": None, "error": None})
+        return NULL_DATA
     return claimed
 
 
