@@ -61,3 +61,9 @@ class Conflict(ApiError):
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
+
+
+class RangeNotSatisfiable(ApiError):
+    """416; API.md §1 gives it no code of its own."""
+
+    status = 416

@@ -22,7 +22,7 @@ import bottle
 from faceforge import clock, validate
 from faceforge.assets import ingest
 from faceforge.assets import rows as assets
-from faceforge.errors import ApiError, PayloadTooLarge
+from faceforge.errors import PayloadTooLarge, RangeNotSatisfiable
 from faceforge.web import multipart, params, ranges
 from faceforge.web.envelope import api_error_response
 
@@ -36,10 +36,6 @@ UNINFORMATIVE_TYPES = frozenset(
 # Characters RFC 8187 lets through unencoded in `filename*`.
 ATTRIBUTE_CHARACTERS = "!#$&+^`|"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-class RangeNotSatisfiable(ApiError):
-    status = 416
 
 
 @dataclass
