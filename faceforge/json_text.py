@@ -22,7 +22,7 @@ def compact_encoder():
 
     No public API is as fast: `JSONEncoder.encode` builds the C encoder again on every call,
     which costs more than encoding a short column (bulk-upsert encodes 60,000 per call; a
-    million short entity values take 1.7 s this way, 4 to 5.5 s through a bound `encode` or
+    million short entity values take 1.7 s this way, 3.5 to 6 s through a bound `encode` or
     `json.dumps`). So this builds the C encoder once, with the arguments
     `JSONEncoder.iterencode` passes it, minus the circular-reference markers (a value parsed
     from JSON cannot refer to itself). `c_make_encoder` is private: should a Python lack it,
