@@ -14,25 +14,28 @@ class ApiError(Exception):
         self.details = details
 
 
+def problem(loc: tuple | list, msg: str, type_: str = "value_error") -> dict:
+    """One entry of a 422's `details` (API.md §1): where the value is (`("body", "tags", 0)`),
+    what is wrong with it, and the kind of problem. The only builder of that shape."""
+    return {"loc": list(loc), "msg": msg, "type": type_}
+
+
 class ValidationError(ApiError):
-    """422; `details` is a list of {"loc", "msg", "type"} as in API.md §1."""
+    """422; `details` is a list of `problem()`s. Raised through `ValidationError.many`, or
+    `validate.fail` for one problem, so every 422 has the same shape."""
 
     status = 422
     code = "validation_error"
 
     @classmethod
-    def field(cls, loc: tuple | list, msg: str, type_: str = "value_error") -> "ValidationError":
-        """One problem with one field: `ValidationError.field(("body", "display_name"), ...)`.
-        The message names the field, so a person reading only the message can act on it."""
-        name = ".".join(str(part) for part in loc[1:]) or str(loc[0])
-        return cls(f"{name}: {msg}", [{"loc": list(loc), "msg": msg, "type": type_}])
-
-    @classmethod
-    def many(cls, details: list[dict]) -> "ValidationError":
-        if len(details) == 1:
-            first = details[0]
-            return cls.field(first["loc"], first["msg"], first["type"])
-        return cls("Request validation failed", details)
+    def many(cls, problems: list[dict], message: str | None = None) -> "ValidationError":
+        """The error for `problems`. Unless a `message` is given, one problem's message names
+        its field (a person reading only the message can act on it) and several get the
+        general `Request validation failed`."""
+        if message is None and len(problems) == 1:
+            loc, msg = problems[0]["loc"], problems[0]["msg"]
+            message = f"{'.'.join(str(part) for part in loc[1:]) or loc[0]}: {msg}"
+        return cls(message or "Request validation failed", problems)
 
 
 class Unauthorized(ApiError):
@@ -58,3 +61,9 @@ class Conflict(ApiError):
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
+
+
+class RangeNotSatisfiable(ApiError):
+    """416; API.md §1 gives it no code of its own."""
+
+    status = 416

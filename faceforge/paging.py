@@ -8,7 +8,6 @@ opaque. The domain decides what goes in and checks what comes out (`cursor_value
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +47,7 @@ def read_paging(
 
 
 def encode_cursor(values: list) -> str:
-    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raw = json_text.dumps(values).encode("utf-8")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from faceforge import __version__, clock, events, json_schema, json_text
-from faceforge.errors import Conflict, NotFound, ValidationError
+from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
 MANIFEST_NAME = "plugin.json"
 MAX_MANIFEST_BYTES = 1 * 2**20
@@ -292,7 +292,7 @@ def put_config(db, plugins_dir: Path, plugin_id: str, config: dict) -> dict:
         if problems:
             raise config_error(problems)
         if row is None or json.loads(row["config_json"]) != config:
-            save_row(connection, manifest, plugin_id, config_json=json.dumps(config))
+            save_row(connection, manifest, plugin_id, config_json=json_text.dumps(config))
             events.append(connection, "plugin.config_changed", "plugin", plugin_id)
         row = connection.execute(
             "SELECT * FROM plugin_registry WHERE plugin_id = ?", (plugin_id,)
@@ -301,17 +301,20 @@ def put_config(db, plugins_dir: Path, plugin_id: str, config: dict) -> dict:
 
 
 def config_error(problems: list[dict]) -> ValidationError:
+    """422 listing every problem, each with the schema's own `path` and `message` too."""
     details = [
         {
-            "loc": ["body", "config", *json_schema.pointer_parts(problem["path"])],
-            "msg": problem["message"],
-            "type": "schema",
-            "path": problem["path"],
-            "message": problem["message"],
+            **problem(
+                ("body", "config", *json_schema.pointer_parts(schema_problem["path"])),
+                schema_problem["message"],
+                "schema",
+            ),
+            "path": schema_problem["path"],
+            "message": schema_problem["message"],
         }
-        for problem in problems
+        for schema_problem in problems
     ]
-    return ValidationError("Config does not match the plugin's config_schema", details)
+    return ValidationError.many(details, "Config does not match the plugin's config_schema")
 
 
 def enabled_job_types(db, plugins_dir: Path) -> set[str]:

@@ -7,18 +7,19 @@ naming the field (`loc`) and the problem, in the shape of API.md §1.
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from faceforge import json_text
-from faceforge.errors import ValidationError
+from faceforge.errors import ValidationError, problem
 
 MISSING = object()
 # SQLite's integer range: a larger value could not even be compared with a column.
 SQL_INTEGER_MIN, SQL_INTEGER_MAX = -(2**63), 2**63 - 1
 
 
-def fail(loc: tuple, msg: str, type_: str = "value_error"):
-    raise ValidationError.field(loc, msg, type_)
+def fail(loc: tuple, msg: str, type_: str = "value_error") -> NoReturn:
+    """422 for one problem with one field."""
+    raise ValidationError.many([problem(loc, msg, type_)])
 
 
 def not_json_constant(constant: str):
@@ -55,7 +56,7 @@ def check_no_lone_surrogates(document: Any, loc: tuple) -> None:
     that nothing downstream (UTF-8, SQLite) can store. Only escapes can produce one, so only
     bodies holding an escape pay for this check."""
     try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
+        json_text.dumps(document).encode("utf-8")
     except UnicodeEncodeError:
         fail(loc, "strings must not hold unpaired surrogate escapes", "json_invalid")
 
@@ -171,7 +172,7 @@ def read_object(
     for key, reader in readers.items():
         value = body.get(key)
         if value is None and key in required:
-            problems.append({"loc": [*loc, key], "msg": "field required", "type": "missing"})
+            problems.append(problem((*loc, key), "field required", "missing"))
             continue
         if key not in body or (value is None and key not in null_allowed):
             continue

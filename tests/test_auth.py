@@ -50,6 +50,21 @@ def test_every_protected_route_answers_401_without_or_with_a_wrong_token(server,
     assert wrong.error["message"] == "Invalid token"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/docs/assets/a/b"),
+        ("GET", "/docs/assets/"),
+        ("HEAD", "/docs/assets/a/b"),
+        ("POST", "/healthz"),
+        ("GET", "/ui"),
+    ],
+)
+def test_a_path_no_public_route_takes_is_401_however_close_to_one(server, method, path):
+    """Public is a property of a route, not of a path prefix: what no route takes is 401."""
+    assert server.anonymous.request(method, path).status == 401
+
+
 def test_public_routes_need_no_token(server):
     assert PUBLIC, "the document marks public routes with security: []"
     for method, path in PUBLIC:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from faceforge.errors import ValidationError
+from faceforge import validate
 from faceforge.web.envelope import envelope_plugin
 
 
@@ -98,9 +98,44 @@ def test_unexpected_exceptions_become_a_500_envelope_without_internals():
 
 def test_api_errors_keep_their_status_code_and_details():
     def refuse():
-        raise ValidationError.field(("query", "limit"), "must be at most 200")
+        validate.fail(("query", "limit"), "must be at most 200")
 
     reply = envelope_plugin(refuse)()
     assert reply.status_code == 422
     assert b'"loc":["query","limit"]' in reply.body
     assert b'"message":"limit: must be at most 200"' in reply.body
+
+
+MISSING_ID = "f" * 64
+INVALID_REQUESTS = [
+    (
+        "POST",
+        "/v1/assets/upload",
+        b"--x\r\nbroken",
+        {"Content-Type": "multipart/form-data; boundary=x"},
+    ),
+    ("POST", "/v1/assets/upload?filename=a.txt", b"", {"Content-Type": "application/octet-stream"}),
+    ("POST", f"/v1/assets/upload?filename=a.txt&entity_id={MISSING_ID}", b"x", {}),
+    ("POST", "/v1/entities", {"display_name": "A", "primary_thumbnail_asset_id": MISSING_ID}, {}),
+    ("POST", "/v1/entities", {"display_name": 7, "tags": "x"}, {}),
+    ("POST", "/v1/entities/bulk-upsert", {"items": [{"display_name": ""}, 3]}, {}),
+    ("POST", "/v1/entities/{entity_id}/descriptors", {"field_key": "nope", "value": 1}, {}),
+    ("POST", "/v1/admin/field-defs", {"field_key": "k", "field_type": "enum", "options": {}}, {}),
+    ("GET", "/v1/events?limit=0", None, {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers"), INVALID_REQUESTS)
+def test_every_kind_of_422_lists_loc_msg_and_type(server, method, path, body, headers):
+    entity_id = server.client.post("/v1/entities", {"display_name": "Ann"}).data["entity_id"]
+    path = path.replace("{entity_id}", entity_id)
+    if isinstance(body, dict):
+        reply = server.client.request(method, path, json_body=body, headers=headers)
+    else:
+        reply = server.client.request(method, path, body=body, headers=headers)
+    error = assert_error(reply, 422, "validation_error")
+    assert error["details"], error
+    for detail in error["details"]:
+        assert set(detail) == {"loc", "msg", "type"}, detail
+        assert detail["loc"][0] in ("body", "query", "path"), detail
+        assert isinstance(detail["msg"], str) and isinstance(detail["type"], str), detail

@@ -177,6 +177,14 @@ def test_paging_with_after_id_and_limit(server):
     assert empty == {"items": [], "next_after_id": 5}
 
 
+def test_blank_feed_parameters_mean_absent_as_in_every_other_query(server):
+    enabled_plugin(server, "feed", ["feed.work"])
+    server.client.post("/v1/jobs", {"job_type": "feed.work"})
+    blank = server.client.get("/v1/events", query={"after_id": "", "limit": " ", "type": ""})
+    assert blank.status == 200, blank.body
+    assert blank.data == server.client.get("/v1/events").data
+
+
 def test_system_info_names_the_newest_event_to_follow_from_now(server):
     assert server.client.get("/v1/system/info").data["events"] == {"last_event_id": 0}
     enabled_plugin(server, "feed", ["feed.work"])

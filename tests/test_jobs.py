@@ -198,6 +198,17 @@ def test_retry_of_a_type_no_longer_accepted_is_422(client):
     assert client.post(f"/v1/jobs/{job['job_id']}/retry").status == 422
 
 
+def test_blank_query_values_mean_absent_for_the_list_and_the_log(client):
+    job = submit(client)
+    listed = client.get("/v1/jobs", query={"job_type": " "})
+    assert listed.status == 200, listed.body
+    assert listed.data == client.get("/v1/jobs").data
+    path = f"/v1/jobs/{job['job_id']}/log"
+    log = client.get(path, query={"after_id": "", "limit": ""})
+    assert log.status == 200, log.body
+    assert log.data == client.get(path).data
+
+
 def test_log_is_read_in_pages_with_after_id(client):
     job = submit(client)
     client.post(f"/v1/jobs/{job['job_id']}/cancel")

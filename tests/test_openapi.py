@@ -43,6 +43,17 @@ def test_routes_and_document_describe_the_same_operations():
     assert documented - routed == set(), "documented operations with no route"
 
 
+def test_routes_marked_public_are_those_the_document_opens_to_everyone():
+    public_routes = {(route.method, openapi_path(route.path)) for route in ROUTES if route.public}
+    documented_public = {
+        (method.upper(), path)
+        for path, item in document()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS and operation.get("security") == []
+    }
+    assert public_routes == documented_public
+
+
 def test_every_operation_documents_its_errors():
     for path, item in document()["paths"].items():
         for method, operation in item.items():

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from faceforge import json_text
+from faceforge import json_text, validate
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
 from faceforge.assets.extraction import MetadataWorkers
 from faceforge.db import Database
-from faceforge.errors import PayloadTooLarge, ValidationError
+from faceforge.errors import PayloadTooLarge, ValidationError, problem
 from faceforge.storage import Storage
 
 CHUNK_BYTES = 1024 * 1024
@@ -133,7 +133,8 @@ def stage_source(
 
 
 def sidecar_problem(message: str, loc: tuple) -> ValidationError:
-    return ValidationError(message, [{"loc": list(loc), "msg": message, "type": "value_error"}])
+    """422 whose message, naming the file, is also its detail's."""
+    return ValidationError.many([problem(loc, message)], message)
 
 
 def refuse_constant(name: str):
@@ -218,9 +219,7 @@ def record_in_transaction(
 ) -> bool:
     assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
     if request.derived_from == fields["asset_id"]:
-        raise ValidationError.field(
-            (*request.loc, "derived_from"), "an asset cannot derive from itself"
-        )
+        validate.fail((*request.loc, "derived_from"), "an asset cannot derive from itself")
     created = assets.record(connection, fields, absent)
     if request.entity_id is not None:
         role = asset_links.KEEP_ROLE if request.role is None else request.role

@@ -10,9 +10,9 @@ role), `asset.unlinked` only when a link was removed. Both ends must be live, el
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events
+from faceforge import clock, events, validate
 from faceforge.assets.rows import asset_from_row, entity_is_live, live_row
-from faceforge.errors import NotFound, ValidationError
+from faceforge.errors import NotFound
 from faceforge.paging import Paging, newest_first
 
 MAX_ROLE_CHARS = 200
@@ -24,10 +24,10 @@ def read_role(value: Any, loc: tuple) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError.field(loc, "must be a string or null", "type_error")
+        validate.fail(loc, "must be a string or null", "type_error")
     role = value.strip()
     if len(role) > MAX_ROLE_CHARS:
-        raise ValidationError.field(loc, f"must be at most {MAX_ROLE_CHARS} characters")
+        validate.fail(loc, f"must be at most {MAX_ROLE_CHARS} characters")
     return role or None
 
 
@@ -36,7 +36,7 @@ def read_link_role(value: Any, entity_id: str | None, loc: tuple) -> str | None:
     together with the entity to link to."""
     role = read_role(value, loc)
     if role is not None and entity_id is None:
-        raise ValidationError.field(loc, "needs entity_id", "value_error")
+        validate.fail(loc, "needs entity_id", "value_error")
     return role
 
 

@@ -11,9 +11,9 @@ import re
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge import db as database
-from faceforge.errors import ValidationError
+from faceforge.errors import ValidationError, problem
 from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
@@ -98,7 +98,7 @@ def check_references(
     """422 naming the field when `entity_id` or `derived_from` names nothing live."""
     problems = []
     if entity_id is not None and not entity_is_live(connection, entity_id):
-        problems.append({"loc": [*loc, "entity_id"], "msg": "no such entity", "type": "not_found"})
+        problems.append(problem((*loc, "entity_id"), "no such entity", "not_found"))
     if derived_from is not None:
         found = (
             ids.is_id(derived_from)
@@ -107,9 +107,7 @@ def check_references(
             ).fetchone()
         )
         if not found:
-            problems.append(
-                {"loc": [*loc, "derived_from"], "msg": "no such asset", "type": "not_found"}
-            )
+            problems.append(problem((*loc, "derived_from"), "no such asset", "not_found"))
     if problems:
         raise ValidationError.many(problems)
 
@@ -128,7 +126,7 @@ def insert(connection: sqlite3.Connection, fields: dict[str, Any]) -> None:
             fields["asset_id"],
             fields["byte_size"],
             fields["mime_type"],
-            json.dumps({"metadata": fields["metadata"]}, ensure_ascii=False),
+            json_text.dumps({"metadata": fields["metadata"]}),
             fields["storage_provider"],
             fields["storage_key"],
             fields["derived_from"],
@@ -169,9 +167,7 @@ def refresh(connection: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, 
         if (entry["Source"], json.dumps(entry["Data"], sort_keys=True)) not in held
     ]
     if new_entries:
-        changes["meta_json"] = json.dumps(
-            {"metadata": meta["metadata"] + new_entries}, ensure_ascii=False
-        )
+        changes["meta_json"] = json_text.dumps({"metadata": meta["metadata"] + new_entries})
     if fields["derived_from"] is not None and row["derived_from_asset_id"] is None:
         changes["derived_from_asset_id"] = fields["derived_from"]
     if row["metadata_status"] == "failed" and fields["metadata_status"] == "pending":
@@ -217,7 +213,7 @@ def read_patch(body: dict[str, Any]) -> dict[str, Any]:
         changes["filename"] = plain_filename(body["filename"], ("body", "filename"))
     if "user_metadata" in body:
         metadata = validate.json_object(body["user_metadata"], ("body", "user_metadata"))
-        changes["user_metadata_json"] = json.dumps(metadata, ensure_ascii=False)
+        changes["user_metadata_json"] = json_text.dumps(metadata)
     return changes
 
 
@@ -345,7 +341,7 @@ def set_metadata_results(db, results: list[tuple[str, str, dict | None]]) -> Non
                     for old in json.loads(row["meta_json"])["metadata"]
                     if old.get("Source") != entry["Source"]
                 ]
-                changes["meta_json"] = json.dumps({"metadata": [*kept, entry]}, ensure_ascii=False)
+                changes["meta_json"] = json_text.dumps({"metadata": [*kept, entry]})
             write_changes(connection, asset_id, changes)
             events.append(
                 connection, "asset.updated", "asset", asset_id, {"metadata_status": status}

@@ -27,7 +27,7 @@ from faceforge.entities.columns import DEFAULTS, REQUIRED_KEYS
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.records import changed_keys, missing_assets, reference_problems
 from faceforge.entities.values import combine, read_values
-from faceforge.errors import ValidationError
+from faceforge.errors import ValidationError, problem
 
 MAX_ITEMS = 10_000
 MODES = ("merge", "replace")
@@ -66,10 +66,6 @@ class Batch:
     by_id: dict[str, int] = field(default_factory=dict)  # entity_id -> entity_seq
     created: list[int] = field(default_factory=list)  # new seqs, in order
     new_ids: Iterator[str] = field(default_factory=ids.new_ids)
-
-
-def problem(loc: tuple, msg: str, type_: str = "value_error") -> dict:
-    return {"loc": list(loc), "msg": msg, "type": type_}
 
 
 def read_request(body: dict) -> tuple[list, bool, bool]:
@@ -253,9 +249,9 @@ def bulk_upsert(db, body: dict) -> dict:
             status = record(batch, new)
             results.append({"entity_id": new["entity_id"], "status": status, "index": item.index})
         if problems and not skip_invalid:
-            raise ValidationError(
-                f"{len(problems)} of {len(raw_items)} items are invalid; nothing was written",
+            raise ValidationError.many(
                 flatten(problems),
+                f"{len(problems)} of {len(raw_items)} items are invalid; nothing was written",
             )
         write(connection, batch, rules.now)
     return {"items": results, "errors": flatten(problems)}

@@ -8,12 +8,12 @@ import json
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge.db import live_row
 from faceforge.entities import store as entity_store
 from faceforge.entities.field_defs import DEFAULT_SCOPE, find_rule
 from faceforge.entities.field_values import FieldRule, value_errors
-from faceforge.errors import Conflict, ValidationError
+from faceforge.errors import Conflict, ValidationError, problem
 
 COLUMNS = "descriptor_id, entity_id, scope, field_key, value_json, created_at, updated_at"
 
@@ -41,15 +41,9 @@ def read_new_descriptor(body: dict) -> tuple[str, str, Any]:
 def rule_for(connection: sqlite3.Connection, scope: str, field_key: str) -> FieldRule:
     rule = find_rule(connection, scope, field_key)
     if rule is None:
-        raise ValidationError(
-            "Unknown field definition",
-            [
-                {
-                    "loc": ["body", "field_key"],
-                    "msg": f"no field definition of scope {scope!r} has the key {field_key!r}",
-                    "type": "value_error",
-                }
-            ],
+        msg = f"no field definition of scope {scope!r} has the key {field_key!r}"
+        raise ValidationError.many(
+            [problem(("body", "field_key"), msg)], "Unknown field definition"
         )
     return rule
 
@@ -57,9 +51,8 @@ def rule_for(connection: sqlite3.Connection, scope: str, field_key: str) -> Fiel
 def check_value(rule: FieldRule, value: Any) -> None:
     problems = value_errors(rule, value)
     if problems:
-        raise ValidationError(
-            "Invalid descriptor value",
-            [{"loc": ["body", "value"], "msg": msg, "type": "value_error"} for msg in problems],
+        raise ValidationError.many(
+            [problem(("body", "value"), msg) for msg in problems], "Invalid descriptor value"
         )
 
 
@@ -132,7 +125,7 @@ def create_descriptor(db, entity_id: str, body: dict) -> dict:
                     entity_id,
                     scope,
                     field_key,
-                    entity_store.dumps(value),
+                    json_text.dumps(value),
                     now,
                     now,
                 ),
@@ -156,12 +149,12 @@ def update_descriptor(db, descriptor_id: str, body: dict) -> dict:
     with db.write() as connection:
         descriptor = load_live(connection, descriptor_id)
         check_value(rule_for(connection, descriptor["scope"], descriptor["field_key"]), value)
-        if entity_store.dumps(value) == entity_store.dumps(descriptor["value"]):
+        if json_text.dumps(value) == json_text.dumps(descriptor["value"]):
             return descriptor
         descriptor = {**descriptor, "value": value, "updated_at": clock.now()}
         connection.execute(
             "UPDATE descriptors SET value_json = ?, updated_at = ? WHERE descriptor_id = ?",
-            (entity_store.dumps(value), descriptor["updated_at"], descriptor_id),
+            (json_text.dumps(value), descriptor["updated_at"], descriptor_id),
         )
         refresh_search(connection, descriptor["entity_id"])
         events.append(

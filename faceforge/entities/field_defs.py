@@ -12,9 +12,9 @@ import json
 import sqlite3
 from typing import Any
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge.entities.field_values import FIELD_TYPES, FieldRule, definition_errors
-from faceforge.errors import Conflict, NotFound, ValidationError
+from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
 ENTITY_SCOPE = "entity"
 DEFAULT_SCOPE = "descriptor"
@@ -100,12 +100,7 @@ def check_definition(definition: dict) -> None:
         FIELD_TYPES[definition["field_type"]], definition["options"], definition["regex"]
     )
     if problems:
-        raise ValidationError.many(
-            [
-                {"loc": ["body", *place], "msg": msg, "type": "value_error"}
-                for place, msg in problems
-            ]
-        )
+        raise ValidationError.many([problem(("body", *place), msg) for place, msg in problems])
 
 
 def row_values(definition: dict) -> tuple:
@@ -114,7 +109,7 @@ def row_values(definition: dict) -> tuple:
         definition["field_key"],
         definition["field_type"],
         int(definition["required"]),
-        json.dumps(definition["options"], ensure_ascii=False),
+        json_text.dumps(definition["options"]),
         definition["regex"],
     )
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from faceforge.errors import problem
+
 FIELD_TYPES = {
     "string": "string",
     "int": "int",
@@ -168,7 +170,7 @@ def fields_problems(rules: dict[str, FieldRule], fields: dict, loc: tuple) -> li
     """Problems of an entity's `fields` under the rules of scope `entity`: a key with a
     definition must pass it, a required key must be there; keys without one are free."""
     return [
-        {"loc": [*loc, key], "msg": message, "type": "value_error"}
+        problem((*loc, key), message)
         for key, rule in rules.items()
         if key in fields or rule.required
         for message in value_errors(rule, fields.get(key))

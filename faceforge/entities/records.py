@@ -6,18 +6,17 @@ in that transaction, its asset links, its descriptors and its relationships (eit
 with an event for each.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
-from faceforge import clock, events, ids
+from faceforge import clock, events, ids, json_text
 from faceforge.entities import descriptors, relationships
 from faceforge.entities import store as entity_store
 from faceforge.entities.columns import CHANGEABLE_KEYS, DEFAULTS
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.field_values import FieldRule, fields_problems
 from faceforge.entities.values import combine, read_values
-from faceforge.errors import Conflict, ValidationError
+from faceforge.errors import Conflict, ValidationError, problem
 
 
 def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | None]) -> set[str]:
@@ -28,7 +27,7 @@ def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | Non
     found = connection.execute(
         "SELECT asset_id FROM assets WHERE asset_id IN (SELECT value FROM json_each(?))"
         " AND deleted_at IS NULL",
-        (json.dumps(sorted(wanted)),),
+        (json_text.dumps(sorted(wanted)),),
     )
     return wanted - {row[0] for row in found}
 
@@ -49,13 +48,7 @@ def reference_problems(
     if creating or "fields" in values:
         problems += fields_problems(rules, state["fields"], (*loc, "fields"))
     if values.get("primary_thumbnail_asset_id") in missing:
-        problems.append(
-            {
-                "loc": [*loc, "primary_thumbnail_asset_id"],
-                "msg": "no such asset",
-                "type": "value_error",
-            }
-        )
+        problems.append(problem((*loc, "primary_thumbnail_asset_id"), "no such asset"))
     return problems
 
 

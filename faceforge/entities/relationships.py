@@ -8,10 +8,10 @@ an entity also soft-deletes its relationships; the check covers rows written bef
 import json
 import sqlite3
 
-from faceforge import clock, events, ids, validate
+from faceforge import clock, events, ids, json_text, validate
 from faceforge.db import live_row
 from faceforge.entities import store as entity_store
-from faceforge.errors import Conflict, NotFound
+from faceforge.errors import Conflict, NotFound, problem
 
 SEED_TYPES = (
     "friend",
@@ -83,7 +83,7 @@ def require_live_entity(connection: sqlite3.Connection, key: str, entity_id: str
     except NotFound:
         raise NotFound(
             f"{label} entity not found",
-            [{"loc": ["body", key], "msg": "no such entity", "type": "not_found"}],
+            [problem(("body", key), "no such entity", "not_found")],
         ) from None
 
 
@@ -107,7 +107,7 @@ def create_relationship(db, body: dict) -> dict:
                     relationship["src_entity_id"],
                     relationship["dst_entity_id"],
                     relationship["relationship_type"],
-                    entity_store.dumps(relationship["fields"]),
+                    json_text.dumps(relationship["fields"]),
                     relationship["created_at"],
                 ),
             )

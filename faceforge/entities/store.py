@@ -13,7 +13,6 @@ Every function takes the connection of an open write transaction and a batch of 
 bulk-upsert writes thousands of entities with a handful of statements.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
@@ -77,7 +76,7 @@ def load_live_by(connection: sqlite3.Connection, column: str, values: Iterable) 
     for row in connection.execute(
         f"SELECT {COLUMNS} FROM entities WHERE {column} IN (SELECT value FROM json_each(?))"
         " AND deleted_at IS NULL",
-        (json.dumps(list(values)),),
+        (dumps(list(values)),),
     ):
         state = from_row(row)
         found[state[column]] = state

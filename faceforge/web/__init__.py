@@ -22,22 +22,27 @@ from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope
 
 @dataclass(frozen=True)
 class Route:
+    """One operation. A `public` one is answered without a token (API.md §2): it holds no
+    data (health, the API document and its viewer, the UI shell) or guards itself."""
+
     method: str
     path: str
     handler: Callable
+    public: bool = False
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/healthz", system.healthz),
-    Route("GET", "/", ui.root),
-    Route("GET", "/openapi.json", docs.openapi_document),
-    Route("GET", "/docs", docs.docs_page),
-    Route("GET", "/redoc", docs.redoc_page),
-    Route("GET", "/docs/assets/<name>", docs.docs_asset),
-    Route("GET", "/ui/", ui.shell),
-    Route("GET", "/ui/login-link", ui.use_login_link),
-    Route("GET", "/ui/<path:path>", ui.static_file),
-    Route("POST", "/ui/login", ui.login),
+    Route("GET", "/healthz", system.healthz, public=True),
+    Route("GET", "/", ui.root, public=True),
+    Route("GET", "/openapi.json", docs.openapi_document, public=True),
+    Route("GET", "/docs", docs.docs_page, public=True),
+    Route("GET", "/redoc", docs.redoc_page, public=True),
+    Route("GET", "/docs/assets/<name>", docs.docs_asset, public=True),
+    Route("GET", "/ui/", ui.shell, public=True),
+    # A one-time login link; the handler refuses it unless it is unused and unexpired.
+    Route("GET", "/ui/login-link", ui.use_login_link, public=True),
+    Route("GET", "/ui/<path:path>", ui.static_file, public=True),
+    Route("POST", "/ui/login", ui.login, public=True),
     Route("POST", "/ui/logout", ui.logout),
     Route("GET", "/v1/ping", system.ping),
     Route("GET", "/v1/system/info", system.info),
@@ -98,7 +103,17 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def guard(services: Services) -> None:
+def reaches_public_route(app: bottle.Bottle, environ: dict) -> bool:
+    """Whether the request is for a route declared `public`. The gate runs before routing, so
+    it asks the router itself; a path or method no route takes is not public (401, not 404)."""
+    try:
+        route, _ = app.match(environ)
+    except bottle.HTTPError:
+        return False
+    return route.config.get("public", False)
+
+
+def guard(services: Services, app: bottle.Bottle) -> None:
     """Before routing: Host check, then the token (unless the route is public, or the request
     is a download carrying a signed URL's signature, which is checked instead)."""
     request = bottle.request
@@ -109,7 +124,7 @@ def guard(services: Services) -> None:
             services.config["network.bind_host"],
             services.config["network.allowed_hosts"],
         )
-        if auth.is_public(request.method, request.path):
+        if reaches_public_route(app, environ):
             return
         if not auth.signed_download(
             request.method,
@@ -128,7 +143,9 @@ def create_app(services: Services) -> FaceForgeBottle:
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)
-    app.add_hook("before_request", functools.partial(guard, services))
+    app.add_hook("before_request", functools.partial(guard, services, app))
     for route in ROUTES:
-        app.route(route.path, route.method, functools.partial(route.handler, services))
+        handler = functools.partial(route.handler, services)
+        # Bottle keeps extra keywords in its route's `config`, where the gate reads them.
+        app.route(route.path, route.method, handler, public=route.public)
     return app

@@ -13,16 +13,10 @@ from faceforge.assets import upload as asset_upload
 from faceforge.web import files, params
 
 
-def optional(query: dict[str, str], key: str) -> str | None:
-    """A query value, with an empty one meaning absent (as an empty form field does)."""
-    value = query.get(key)
-    return value if value else None
-
-
 def upload(services):
     """Multipart (`file` + optional `meta`) or a raw body with `?filename=`; streamed."""
     query = params.query()
-    filename = optional(query, "filename")
+    filename = params.optional(query, "filename")
     receive = functools.partial(
         files.receive_upload,
         bottle.request.environ,
@@ -35,16 +29,19 @@ def upload(services):
         services.intake,
         receive,
         filename=filename,
-        kind=optional(query, "kind"),
-        entity_id=optional(query, "entity_id"),
-        role=optional(query, "role"),
-        derived_from=optional(query, "derived_from"),
+        # Like a name in a body, a kind sent blank is refused; only an empty one means the default.
+        kind=query.get("kind") or None,
+        entity_id=params.optional(query, "entity_id"),
+        role=params.optional(query, "role"),
+        derived_from=params.optional(query, "derived_from"),
     )
 
 
 def list_assets(services):
     query = params.query()
-    filters = {key: optional(query, key) for key in ("kind", "q", "entity_id", "mime_prefix")}
+    filters = {
+        key: params.optional(query, key) for key in ("kind", "q", "entity_id", "mime_prefix")
+    }
     return assets.list_assets(services.db, filters, paging.read_paging(query))
 
 
@@ -53,7 +50,7 @@ def get_asset(services, asset_id):
 
 
 def patch_asset(services, asset_id):
-    body = params.json_body(services.config["limits.max_json_bytes"])
+    body = params.json_body(services)
     return assets.update(services.db, asset_id, body)
 
 
@@ -73,7 +70,7 @@ def download(services, asset_id):
 
 
 def download_url(services, asset_id):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     expires_in = signing.DEFAULT_EXPIRES_IN
     if body.get("expires_in") is not None:
         expires_in = validate.integer(
@@ -85,12 +82,12 @@ def download_url(services, asset_id):
 
 def entity_assets(services, entity_id):
     query = params.query()
-    kind = optional(query, "kind")
+    kind = params.optional(query, "kind")
     return asset_links.entity_assets(services.db, entity_id, kind, paging.read_paging(query))
 
 
 def link(services, entity_id, asset_id):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     return asset_links.link_asset(services.db, entity_id, asset_id, body)
 
 
@@ -99,7 +96,7 @@ def unlink(services, entity_id, asset_id):
 
 
 def purge(services):
-    body = params.optional_json_body(services.config["limits.max_json_bytes"])
+    body = params.optional_json_body(services)
     days = maintenance.DEFAULT_PURGE_DAYS
     if body.get("older_than_days") is not None:
         days = validate.integer(body["older_than_days"], ("body", "older_than_days"), 0, 36500)

@@ -1,6 +1,7 @@
 """The one gate in front of every route: Host check, then token check, then CSRF check.
 
-It runs before routing, so an unknown path without a token is 401 like any other. The token
+It runs before routing, so an unknown path without a token is 401 like any other; which routes
+need no token is declared on them (`public` in the route table, `web/__init__.py`). The token
 may come from three places with one fixed precedence (X-FaceForge-Token header, then
 `Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
 with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` that carries a
@@ -20,28 +21,7 @@ from faceforge.errors import Forbidden, Unauthorized
 COOKIE_NAME = "ff_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost"})
-PUBLIC_EXACT = frozenset(
-    {
-        ("GET", "/healthz"),
-        ("GET", "/openapi.json"),
-        ("GET", "/docs"),
-        ("GET", "/redoc"),
-        ("GET", "/"),
-        ("POST", "/ui/login"),
-        # A one-time login link; the handler refuses it unless it is unused and unexpired.
-        ("GET", "/ui/login-link"),
-    }
-)
-PUBLIC_PREFIXES = ("/docs/assets/", "/ui/")
 SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/download")
-
-
-def is_public(method: str, path: str) -> bool:
-    """Routes that hold no data: health, the API document and its viewer, the UI shell."""
-    method = "GET" if method == "HEAD" else method
-    if (method, path) in PUBLIC_EXACT:
-        return True
-    return method == "GET" and path.startswith(PUBLIC_PREFIXES)
 
 
 def signed_download(method: str, path: str, query_string: str, key: str) -> bool:

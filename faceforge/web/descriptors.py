@@ -2,7 +2,6 @@
 
 from faceforge.entities import descriptors, field_defs
 from faceforge.web import params
-from faceforge.web.entities import json_body
 
 
 def list_descriptors(services, entity_id):
@@ -10,11 +9,11 @@ def list_descriptors(services, entity_id):
 
 
 def create_descriptor(services, entity_id):
-    return descriptors.create_descriptor(services.db, entity_id, json_body(services))
+    return descriptors.create_descriptor(services.db, entity_id, params.json_body(services))
 
 
 def update_descriptor(services, descriptor_id):
-    return descriptors.update_descriptor(services.db, descriptor_id, json_body(services))
+    return descriptors.update_descriptor(services.db, descriptor_id, params.json_body(services))
 
 
 def delete_descriptor(services, descriptor_id):
@@ -23,7 +22,7 @@ def delete_descriptor(services, descriptor_id):
 
 def scope_parameter() -> str | None:
     """`?scope=`, which picks the scope a field_key in the path is looked up in."""
-    return params.query().get("scope", "").strip() or None
+    return params.optional(params.query(), "scope")
 
 
 def list_field_defs(services):
@@ -31,7 +30,7 @@ def list_field_defs(services):
 
 
 def create_field_def(services):
-    return field_defs.create_field_def(services.db, json_body(services))
+    return field_defs.create_field_def(services.db, params.json_body(services))
 
 
 def get_field_def(services, field_def_id_or_key):
@@ -40,7 +39,7 @@ def get_field_def(services, field_def_id_or_key):
 
 def update_field_def(services, field_def_id_or_key):
     return field_defs.update_field_def(
-        services.db, field_def_id_or_key, scope_parameter(), json_body(services)
+        services.db, field_def_id_or_key, scope_parameter(), params.json_body(services)
     )
 
 

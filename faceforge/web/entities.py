@@ -6,16 +6,12 @@ from faceforge.entities import records as entities
 from faceforge.web import params
 
 
-def json_body(services) -> dict:
-    return params.json_body(services.config["limits.max_json_bytes"])
-
-
 def list_entities(services):
     return entity_listing.list_entities(services.db, params.query())
 
 
 def create_entity(services):
-    return entities.create_entity(services.db, json_body(services))
+    return entities.create_entity(services.db, params.json_body(services))
 
 
 def get_entity(services, entity_id):
@@ -23,7 +19,7 @@ def get_entity(services, entity_id):
 
 
 def update_entity(services, entity_id):
-    return entities.update_entity(services.db, entity_id, json_body(services))
+    return entities.update_entity(services.db, entity_id, params.json_body(services))
 
 
 def delete_entity(services, entity_id):
@@ -31,4 +27,4 @@ def delete_entity(services, entity_id):
 
 
 def bulk_upsert_entities(services):
-    return bulk_upsert.bulk_upsert(services.db, json_body(services))
+    return bulk_upsert.bulk_upsert(services.db, params.json_body(services))

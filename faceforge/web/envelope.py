@@ -6,13 +6,12 @@ logged with the request id and answered 500 `internal_error` with no internals i
 `FaceForgeBottle.default_error_handler` gives Bottle's own 404/405/500 the same shape.
 """
 
-import json
 import logging
 
 import bottle
 
 from faceforge.errors import ApiError
-from faceforge.json_text import Encoded
+from faceforge.json_text import Encoded, dumps
 from faceforge.web import access_log
 
 log = logging.getLogger("faceforge.web")
@@ -25,16 +24,24 @@ STATUS_CODES = {
     413: "payload_too_large",
     422: "validation_error",
 }
+# What a handler returns when its answer's data is null (a None would send no body at all).
+NULL_DATA = Encoded("null")
 
 
 def json_bytes(document) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dumps(document).encode("utf-8")
 
 
 def code_for_status(status: int) -> str:
     if status >= 500:
         return "internal_error"
     return STATUS_CODES.get(status, "client_error")
+
+
+def success_body(data_json: bytes) -> bytes:
+    """The success envelope around data already encoded as JSON (by SQLite, say): spliced in
+    as it is, never parsed and encoded again."""
+    return b'{"ok":true,"data":' + data_json + b',"error":null}'
 
 
 def error_body(code: str, message: str, details=None) -> dict:
@@ -75,7 +82,7 @@ def envelope_plugin(callback):
             # Bytes, not a new HTTPResponse: headers the handler set (cookies) must survive.
             bottle.response.content_type = "application/json"
             data = result.encode("utf-8") if isinstance(result, Encoded) else json_bytes(result)
-            return b'{"ok":true,"data":' + data + b',"error":null}'
+            return success_body(data)
         return result
 
     return wrapper

@@ -18,11 +18,11 @@ from urllib.parse import quote
 
 import bottle
 
-from faceforge import clock
+from faceforge import clock, validate
 from faceforge.assets import ingest
 from faceforge.assets import rows as assets
 from faceforge.assets.upload import Received
-from faceforge.errors import ApiError, PayloadTooLarge, ValidationError
+from faceforge.errors import PayloadTooLarge, RangeNotSatisfiable
 from faceforge.web import multipart, params, ranges
 from faceforge.web.envelope import api_error_response
 
@@ -36,10 +36,6 @@ UNINFORMATIVE_TYPES = frozenset(
 # Characters RFC 8187 lets through unencoded in `filename*`.
 ATTRIBUTE_CHARACTERS = "!#$&+^`|"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-class RangeNotSatisfiable(ApiError):
-    status = 416
 
 
 def media_type(environ: dict) -> str:
@@ -58,9 +54,7 @@ def receive_upload(environ: dict, tmp_dir, limit: int, sidecar_limit: int, filen
         reader = multipart.MultipartReader(environ["wsgi.input"], boundary, params.content_length())
         return receive_parts(reader, tmp_dir, limit, sidecar_limit)
     if filename is None:
-        raise ValidationError.field(
-            ("query", "filename"), "required for a raw (non-multipart) upload", "missing"
-        )
+        validate.fail(("query", "filename"), "required for a raw (non-multipart) upload", "missing")
     length = params.content_length()
     if length is not None and length > limit:
         raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
@@ -77,7 +71,7 @@ def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> Received:
         for part in reader.parts():
             if part.name == "file":
                 if received is not None:
-                    raise ValidationError.field(("body", "file"), "send one file per upload")
+                    validate.fail(("body", "file"), "send one file per upload")
                 filename = assets.plain_filename(part.filename or "", ("body", "file"))
                 staged = ingest.stage_chunks(part.chunks, tmp_dir, limit)
                 received = Received(staged, filename, part.content_type or None)
@@ -90,7 +84,7 @@ def receive_parts(reader, tmp_dir, limit: int, sidecar_limit: int) -> Received:
             received.staged.discard()
         raise
     if received is None:
-        raise ValidationError.field(("body", "file"), "a file part is required", "missing")
+        validate.fail(("body", "file"), "a file part is required", "missing")
     received.sidecar, received.sidecar_name = sidecar, sidecar_name
     return received
 

@@ -7,34 +7,27 @@ from faceforge.jobs import queue as jobs
 from faceforge.jobs import runner_protocol
 from faceforge.jobs.log import LEVELS
 from faceforge.web import params
-from faceforge.web.envelope import json_response
-
-LOG_PAGE_DEFAULT = 100
-LOG_PAGE_MAX = 1000
-
-
-def body(services) -> dict:
-    return params.json_body(services.config["limits.max_json_bytes"])
+from faceforge.web.envelope import NULL_DATA
 
 
 def list_jobs(services):
     query = params.query()
-    status = query.get("status")
+    status = query.get("status")  # blank is not absent: API.md §1 answers `status=` with 422
     if status is not None:
         validate.choice(status, ("query", "status"), jobs.STATUSES)
-    job_type = query.get("job_type", "").strip() or None
+    job_type = params.optional(query, "job_type")
     return services.jobs.list(status, job_type, paging.read_paging(query))
 
 
 def create_job(services):
-    request = body(services)
+    request = params.json_body(services)
     job_type = validate.name(validate.required(request, "job_type"), ("body", "job_type"))
     job_input = request.get("input")
     return services.jobs.submit(job_type, {} if job_input is None else job_input)
 
 
 def submit_bulk_import(services):
-    job = services.jobs.submit(bulk_import.JOB_TYPE, body(services), loc=("body",))
+    job = services.jobs.submit(bulk_import.JOB_TYPE, params.json_body(services), loc=("body",))
     return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
 
 
@@ -43,11 +36,7 @@ def get_job(services, job_id):
 
 
 def read_log(services, job_id):
-    query = params.query()
-    after_id = validate.integer(query.get("after_id", 0), ("query", "after_id"), 0)
-    limit = validate.integer(
-        query.get("limit", LOG_PAGE_DEFAULT), ("query", "limit"), 1, LOG_PAGE_MAX
-    )
+    after_id, limit = params.after_id_page(params.query())
     return services.jobs.log(job_id, after_id, limit)
 
 
@@ -60,7 +49,7 @@ def retry_job(services, job_id):
 
 
 def claim(services):
-    request = body(services)
+    request = params.json_body(services)
     job_types = validate.name_list(validate.required(request, "job_types"), ("body", "job_types"))
     if not job_types:
         validate.fail(("body", "job_types"), "name at least one job type")
@@ -72,13 +61,13 @@ def claim(services):
     )
     claimed = runner_protocol.claim(services.jobs, job_types, lease_seconds)
     if claimed is None:
-        return json_response({"ok": True, "data": None, "error": None})
+        return NULL_DATA
     return claimed
 
 
 def leased_body(services) -> tuple[dict, str]:
     """The body of a runner call and the lease token it must carry."""
-    request = body(services)
+    request = params.json_body(services)
     lease_token = validate.required(request, "lease_token")
     if not isinstance(lease_token, str):
         validate.fail(("body", "lease_token"), "must be a string", "type_error")

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from faceforge.assets.rows import WINDOWS_ABSOLUTE_PATH
-from faceforge.errors import ValidationError
+from faceforge.errors import ValidationError, problem
 
 CHUNK_BYTES = 1024 * 1024
 MAX_HEADER_BYTES = 16 * 1024
@@ -37,9 +37,7 @@ HTML_ESCAPE = re.compile("|".join(HTML_ESCAPES), re.IGNORECASE)
 
 def malformed(reason: str) -> ValidationError:
     message = f"multipart body is malformed: {reason}"
-    return ValidationError(
-        message, [{"loc": ["body"], "msg": message, "type": "multipart_invalid"}]
-    )
+    return ValidationError.many([problem(("body",), message, "multipart_invalid")], message)
 
 
 def unquoted(key: str, content: str) -> str:

@@ -1,4 +1,5 @@
 """Reading what the client sent: query parameters and JSON bodies, never more than allowed.
+Every handler reads them through these functions.
 
 Bottle's `request.json` refuses bodies over 100 KiB and `request.query` decodes as Latin-1, so
 both are read here from the WSGI environ instead.
@@ -9,7 +10,10 @@ from urllib.parse import parse_qsl
 import bottle
 
 from faceforge import validate
-from faceforge.errors import PayloadTooLarge, ValidationError
+from faceforge.errors import PayloadTooLarge
+
+FEED_PAGE_DEFAULT = 100
+FEED_PAGE_MAX = 1000
 
 
 def query() -> dict[str, str]:
@@ -19,6 +23,26 @@ def query() -> dict[str, str]:
     for key, value in pairs:
         values.setdefault(key, value)
     return values
+
+
+def optional(parameters: dict[str, str], key: str) -> str | None:
+    """A query value, trimmed; a blank one means absent (as an empty form field does)."""
+    return parameters.get(key, "").strip() or None
+
+
+def optional_integer(
+    parameters: dict[str, str], key: str, default: int, minimum: int, maximum: int
+) -> int:
+    """An integer query value within the bounds (422 otherwise), `default` when absent."""
+    value = optional(parameters, key)
+    return default if value is None else validate.integer(value, ("query", key), minimum, maximum)
+
+
+def after_id_page(parameters: dict[str, str]) -> tuple[int, int]:
+    """`(after_id, limit)` of a feed read by following it (`/v1/events`, a job's log)."""
+    after_id = optional_integer(parameters, "after_id", 0, 0, validate.SQL_INTEGER_MAX)
+    limit = optional_integer(parameters, "limit", FEED_PAGE_DEFAULT, 1, FEED_PAGE_MAX)
+    return after_id, limit
 
 
 def content_length() -> int | None:
@@ -42,14 +66,14 @@ def read_body(limit: int) -> bytes:
     return data
 
 
-def json_body(limit: int) -> dict:
-    """The body as one JSON object (422 when it is not), within `limit` bytes (413)."""
-    return validate.parse_json_object(read_body(limit))
+def json_body(services) -> dict:
+    """The body as one JSON object (422 when it is not), within `limits.max_json_bytes` (413)."""
+    return validate.parse_json_object(read_body(services.config["limits.max_json_bytes"]))
 
 
-def optional_json_body(limit: int) -> dict:
+def optional_json_body(services) -> dict:
     """Like json_body, but an absent or empty body means `{}`."""
-    raw = read_body(limit)
+    raw = read_body(services.config["limits.max_json_bytes"])
     return validate.parse_json_object(raw) if raw.strip() else {}
 
 
@@ -61,5 +85,5 @@ def form_or_json(limit: int) -> dict:
         try:
             return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
-            raise ValidationError.field(("body",), "form must be UTF-8", "value_error") from None
+            validate.fail(("body",), "form must be UTF-8", "value_error")
     return validate.parse_json_object(raw)

@@ -25,6 +25,6 @@ def get_config(services, plugin_id):
 
 
 def put_config(services, plugin_id):
-    request = params.json_body(services.config["limits.max_json_bytes"])
+    request = params.json_body(services)
     config = validate.json_object(validate.required(request, "config"), ("body", "config"))
     return plugins.put_config(services.db, plugins_dir(services), plugin_id, config)

@@ -3,7 +3,6 @@
 from faceforge import validate
 from faceforge.entities import relationships
 from faceforge.web import params
-from faceforge.web.entities import json_body
 
 
 def list_relationships(services):
@@ -14,7 +13,7 @@ def list_relationships(services):
 
 
 def create_relationship(services):
-    return relationships.create_relationship(services.db, json_body(services))
+    return relationships.create_relationship(services.db, params.json_body(services))
 
 
 def delete_relationship(services, relationship_id):
@@ -23,7 +22,6 @@ def delete_relationship(services, relationship_id):
 
 def relation_types(services):
     query = params.query()
-    limit = 20
-    if query.get("limit", "") != "":
-        limit = validate.integer(query["limit"], ("query", "limit"), 1, 200)
-    return relationships.relation_types(services.db, query.get("query", "").strip(), limit)
+    limit = params.optional_integer(query, "limit", 20, 1, 200)
+    prefix = params.optional(query, "query") or ""
+    return relationships.relation_types(services.db, prefix, limit)

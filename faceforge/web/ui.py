@@ -3,8 +3,8 @@ one-time login links that log a browser in without showing it the token."""
 
 import bottle
 
-from faceforge import login_links, resources
-from faceforge.errors import Forbidden, Unauthorized, ValidationError
+from faceforge import login_links, resources, validate
+from faceforge.errors import Forbidden, Unauthorized
 from faceforge.web import auth, params, static
 
 LOGIN_FORM_LIMIT = 64 * 1024
@@ -60,7 +60,7 @@ def login(services):
     form = params.form_or_json(LOGIN_FORM_LIMIT)
     token = form.get("token")
     if not isinstance(token, str) or not token:
-        raise ValidationError.field(("body", "token"), "field required", "missing")
+        validate.fail(("body", "token"), "field required", "missing")
     if not auth.token_matches(token.strip(), services.config["auth.install_token"]):
         raise Unauthorized("Invalid token")
     set_login_cookie(token.strip())
