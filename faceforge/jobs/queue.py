@@ -90,7 +90,9 @@ def finish(connection, row, status: str, *, result=None, error=None) -> None:
     job_rows.mark_finished(connection, row["job_id"], status, result, error)
     level, message, event_type = FINISH_LINES[status]
     job_log.append(connection, row["job_id"], level, message, error)
-    data = {"job_type": row["job_type"], **({"error": error} if error else {})}
+    data = {"job_type": row["job_type"]}
+    if status != "succeeded":
+        data["error"] = error  # a canceled job may have none: then null
     events.append(connection, event_type, "job", row["job_id"], data)
 
 
@@ -160,9 +162,8 @@ class Jobs:
             job_rows.insert(connection, job_id, job_type, job_input, retry_of)
             data = {"retry_of_job_id": retry_of} if retry_of else None
             job_log.append(connection, job_id, "info", "Job queued", data)
-            events.append(
-                connection, "job.created", "job", job_id, {"job_type": job_type, **(data or {})}
-            )
+            created = {"job_type": job_type, "retry_of_job_id": retry_of}
+            events.append(connection, "job.created", "job", job_id, created)
             row = fetch(connection, job_id)
         for wake in self.on_queued:
             wake()
