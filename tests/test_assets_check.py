@@ -166,7 +166,7 @@ def test_purged_bytes_can_be_uploaded_again_as_a_new_asset(server):
         for k, d in events_of(server, asset["asset_id"])
         if k == "asset.created"
     ]
-    assert created[-1] != {"restored": True}
+    assert created[-1] == {"kind": "file", "filename": "p2.txt", "byte_size": 7, "restored": False}
     assert server.client.get(f"/v1/assets/{asset['asset_id']}/download").body == b"phoenix"
 
 

@@ -64,7 +64,7 @@ def test_link_events_only_when_something_changed(pair):
         ("asset.linked", {"entity_id": entity_id, "role": "a"}),
         ("asset.linked", {"entity_id": entity_id, "role": "b"}),
         ("asset.linked", {"entity_id": entity_id, "role": None}),
-        ("asset.unlinked", {"entity_id": entity_id}),
+        ("asset.unlinked", {"entity_id": entity_id, "role": None}),
         ("asset.linked", {"entity_id": entity_id, "role": None}),
     ]
 

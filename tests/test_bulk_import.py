@@ -148,7 +148,9 @@ def test_bytes_met_twice_in_one_import_are_read_by_exiftool_once(server, tmp_pat
     run_import(server.client, path=str(root))
     assert settled(server, sha256(A))["metadata_status"] == "done"
     updates = server.client.get("/v1/events", query={"type": "asset.updated"}).data["items"]
-    assert [event["data"] for event in updates] == [{"metadata_status": "done"}]
+    assert [event["data"] for event in updates] == [
+        {"fields": ["meta", "metadata_status"], "metadata_status": "done"}
+    ]
 
 
 def test_running_the_import_again_adds_nothing(server, tmp_path):

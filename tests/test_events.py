@@ -200,7 +200,7 @@ def test_an_event_carries_its_subject_and_data(server):
     [event] = server.client.get("/v1/events", query={"type": "job.created"}).data["items"]
     assert event["subject_type"] == "job"
     assert event["subject_id"] == job["job_id"]
-    assert event["data"] == {"job_type": "feed.work"}
+    assert event["data"] == {"job_type": "feed.work", "retry_of_job_id": None}
     assert event["ts"] >= job["created_at"]
 
 

@@ -114,7 +114,9 @@ def test_extraction_writes_an_update_event(server, tmp_path):
             "SELECT data_json FROM events WHERE subject_id = ? AND type = 'asset.updated'",
             (asset_id,),
         ).fetchall()
-    assert [json.loads(row[0]) for row in rows] == [{"metadata_status": "done"}]
+    assert [json.loads(row[0]) for row in rows] == [
+        {"fields": ["meta", "metadata_status"], "metadata_status": "done"}
+    ]
 
 
 def test_argument_file_is_one_argument_per_line():

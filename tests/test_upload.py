@@ -126,7 +126,10 @@ def test_uploading_deleted_bytes_restores_the_asset(server):
     created = [
         data for kind, data in events_of(server, asset["asset_id"]) if kind == "asset.created"
     ]
-    assert json.loads(created[-1]) == {"restored": True}
+    assert [json.loads(data) for data in created] == [
+        {"kind": "file", "filename": "c.txt", "byte_size": 10, "restored": restored}
+        for restored in (False, True)
+    ]
 
 
 def test_sidecar_is_stored_as_a_metadata_entry(server):

@@ -102,7 +102,7 @@ class MetadataWorkers:
         wanted = {
             row["asset_id"]: assets.asset_from_row(row)
             for row in rows
-            if row is not None and row["deleted_at"] is None and row["metadata_status"] == "pending"
+            if assets.is_live(row) and row["metadata_status"] == "pending"
         }
         outcomes: dict[str, object] = {}
         with contextlib.ExitStack() as stack:

@@ -1,4 +1,6 @@
-"""Links between entities and assets (`entity_assets`), each with an optional role.
+"""Links between entities and assets (`entity_assets`), each with an optional role; the only
+module that writes that table, and so the only one that writes `asset.linked` and
+`asset.unlinked` events.
 
 The replies keep FaceForge 0.1.x's meanings: a link answers `{"linked": true}` whenever it
 succeeds, also when the link was already there (the role is replaced when one is given); an
@@ -16,6 +18,7 @@ from faceforge.errors import NotFound
 from faceforge.paging import Paging, newest_first
 
 MAX_ROLE_CHARS = 200
+LINK_COLUMNS = "rowid, entity_id, asset_id, role"
 KEEP_ROLE = object()
 
 
@@ -47,10 +50,49 @@ def require_live_entity(connection: sqlite3.Connection, entity_id: str) -> None:
 
 def live_link(connection: sqlite3.Connection, entity_id: str, asset_id: str) -> sqlite3.Row | None:
     return connection.execute(
-        """SELECT rowid, role FROM entity_assets
-           WHERE entity_id = ? AND asset_id = ? AND deleted_at IS NULL""",
+        f"SELECT {LINK_COLUMNS} FROM entity_assets"
+        " WHERE entity_id = ? AND asset_id = ? AND deleted_at IS NULL",
         (entity_id, asset_id),
     ).fetchone()
+
+
+def live_links(connection: sqlite3.Connection, column: str, value: str) -> list[sqlite3.Row]:
+    """The live links of one entity (`column` "entity_id") or of one asset ("asset_id")."""
+    assert column in ("entity_id", "asset_id")
+    return connection.execute(
+        f"SELECT {LINK_COLUMNS} FROM entity_assets WHERE {column} = ? AND deleted_at IS NULL",
+        (value,),
+    ).fetchall()
+
+
+def remove_links(connection: sqlite3.Connection, links: list[sqlite3.Row], now: str) -> None:
+    """Soft-delete these live links, each with its `asset.unlinked` event."""
+    connection.executemany(
+        "UPDATE entity_assets SET deleted_at = ? WHERE rowid = ?",
+        [(now, link["rowid"]) for link in links],
+    )
+    events.append_many(
+        connection,
+        (
+            (
+                "asset.unlinked",
+                "asset",
+                link["asset_id"],
+                {"entity_id": link["entity_id"], "role": link["role"]},
+            )
+            for link in links
+        ),
+    )
+
+
+def unlink_all(connection: sqlite3.Connection, column: str, value: str, now: str) -> None:
+    """Remove every live link of an entity or an asset that is being deleted."""
+    remove_links(connection, live_links(connection, column, value), now)
+
+
+def forget_links(connection: sqlite3.Connection, asset_id: str) -> None:
+    """Remove an asset's (already unlinked) link rows for good, as its purge does."""
+    connection.execute("DELETE FROM entity_assets WHERE asset_id = ?", (asset_id,))
 
 
 def link(connection: sqlite3.Connection, entity_id: str, asset_id: str, role=KEEP_ROLE) -> None:
@@ -90,11 +132,7 @@ def unlink_asset(db, entity_id: str, asset_id: str) -> dict[str, bool]:
         live_row(connection, asset_id)
         existing = live_link(connection, entity_id, asset_id)
         if existing is not None:
-            connection.execute(
-                "UPDATE entity_assets SET deleted_at = ? WHERE rowid = ?",
-                (clock.now(), existing["rowid"]),
-            )
-            events.append(connection, "asset.unlinked", "asset", asset_id, {"entity_id": entity_id})
+            remove_links(connection, [existing], clock.now())
     return {"linked": existing is not None}
 
 

@@ -1,17 +1,22 @@
-"""Looking after stored bytes: the purge of long-deleted assets, and `faceforge check`.
+"""Deleting assets and looking after stored bytes: the soft delete, the purge of long-deleted
+assets, and `faceforge check`.
 
 Deleting an asset keeps its bytes, so a mistake can be undone by uploading nothing at all
 (well: by restoring). A purge is the explicit admin action that removes the rows and bytes of
 assets deleted more than N days ago that nothing refers to any more: no live link, no live
 entity thumbnail, no asset derived from them. Each asset goes in its own transaction, under
 its hash lock, with the bytes deleted before the commit: a failure leaves the row in place.
+The rows are written by their tables' owners (`rows.py`, `links.py`, `entities/store.py`).
 """
 
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
-from faceforge import clock
+from faceforge import clock, events
+from faceforge.assets import links as asset_links
+from faceforge.assets import rows as asset_rows
+from faceforge.entities import store as entity_store
 from faceforge.errors import ApiError
 
 log = logging.getLogger("faceforge.maintenance")
@@ -30,6 +35,25 @@ PURGEABLE = """
 """
 
 
+def delete(db, asset_id: str) -> dict[str, bool]:
+    """Soft-delete the row and its links; the bytes stay until a purge. Entities showing the
+    asset as their thumbnail show none (a restore of the asset does not bring it back: the
+    entity may have been given another meanwhile)."""
+    with db.write() as connection:
+        asset_rows.live_row(connection, asset_id)
+        now = clock.now()
+        asset_links.unlink_all(connection, "asset_id", asset_id, now)
+        asset_rows.soft_delete(connection, asset_id, now)
+        events.append_many(
+            connection,
+            (
+                ("entity.updated", "entity", entity_id, {"changed": ["primary_thumbnail_asset_id"]})
+                for entity_id in entity_store.clear_thumbnail(connection, asset_id, now)
+            ),
+        )
+    return {"deleted": True}
+
+
 def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
     """Remove one asset's row, dead links and bytes, if it is still purgeable."""
     with storage.locks.hold(asset_id), db.write() as connection:
@@ -38,8 +62,8 @@ def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
         ).fetchone()
         if row is None:
             return None
-        connection.execute("DELETE FROM entity_assets WHERE asset_id = ?", (asset_id,))
-        connection.execute("DELETE FROM assets WHERE asset_id = ?", (asset_id,))
+        asset_links.forget_links(connection, asset_id)
+        asset_rows.remove(connection, asset_id)
         storage.provider(row["storage_provider"]).delete(row["storage_key"])
     return {
         "asset_id": asset_id,

@@ -1,19 +1,21 @@
-"""Asset rows: reading, listing, editing, soft delete, dedupe/restore and provenance.
+"""Asset rows: reading, listing, editing, dedupe/restore and provenance; the only module
+that writes the `assets` table.
 
 An asset's id is the SHA-256 of its bytes, so one row exists per distinct content, live or
-soft-deleted. Deleting keeps the bytes (a purge removes them later, see `maintenance.py`);
-ingesting the same bytes again brings the row back. Events are written in the same
-transaction as the change they describe.
+soft-deleted. Deleting keeps the bytes (the soft delete and the purge that removes them later
+are in `maintenance.py`); ingesting the same bytes again brings the row back. Events are
+written in the same transaction as the change they describe.
 """
 
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 from faceforge import clock, events, ids, json_text, validate
 from faceforge import db as database
-from faceforge.errors import ValidationError, problem
+from faceforge.errors import NotFound, ValidationError, problem
 from faceforge.paging import Paging, newest_first
 
 MAX_FILENAME_CHARS = 1024
@@ -58,24 +60,42 @@ def plain_filename(value: Any, loc: tuple) -> str:
     return name
 
 
+def is_live(row: sqlite3.Row | None) -> bool:
+    """Whether an asset row (of `any_row` or `rows_by_id`) is live: the one place that says it."""
+    return row is not None and row["deleted_at"] is None
+
+
 def live_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row:
     """The live row, or 404 (a malformed id is a 404 too: it matches nothing)."""
-    return database.live_row(connection, "assets", "*", "asset_id", asset_id, "Asset not found")
+    row = any_row(connection, asset_id)
+    if not is_live(row):
+        raise NotFound("Asset not found")
+    return row
 
 
 def any_row(connection: sqlite3.Connection, asset_id: str) -> sqlite3.Row | None:
     return connection.execute("SELECT * FROM assets WHERE asset_id = ?", (asset_id,)).fetchone()
 
 
-def rows_by_id(connection: sqlite3.Connection, asset_ids: list[str]) -> dict[str, sqlite3.Row]:
-    """The rows (live or not) of those of `asset_ids` that have one."""
+def rows_by_id(
+    connection: sqlite3.Connection, asset_ids: Iterable[str], columns: str = "*"
+) -> dict[str, sqlite3.Row]:
+    """The rows (live or not) of those of `asset_ids` that have one; `columns` must include
+    `asset_id`."""
     rows = database.execute_rows(
         connection,
-        "SELECT * FROM assets WHERE asset_id IN ({rows})",
+        f"SELECT {columns} FROM assets WHERE asset_id IN ({{rows}})",
         "?",
         [(asset_id,) for asset_id in asset_ids],
     )
     return {row["asset_id"]: row for row in rows}
+
+
+def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | None]) -> set[str]:
+    """The ids among `asset_ids` (None is skipped) that name no live asset."""
+    wanted = {asset_id for asset_id in asset_ids if asset_id is not None}
+    found = rows_by_id(connection, sorted(wanted), "asset_id, deleted_at")
+    return {asset_id for asset_id in wanted if not is_live(found.get(asset_id))}
 
 
 def get(db, asset_id: str) -> dict[str, Any]:
@@ -99,15 +119,8 @@ def check_references(
     problems = []
     if entity_id is not None and not entity_is_live(connection, entity_id):
         problems.append(problem((*loc, "entity_id"), "no such entity", "not_found"))
-    if derived_from is not None:
-        found = (
-            ids.is_id(derived_from)
-            and connection.execute(
-                "SELECT 1 FROM assets WHERE asset_id = ? AND deleted_at IS NULL", (derived_from,)
-            ).fetchone()
-        )
-        if not found:
-            problems.append(problem((*loc, "derived_from"), "no such asset", "not_found"))
+    if missing_assets(connection, [derived_from]):
+        problems.append(problem((*loc, "derived_from"), "no such asset", "not_found"))
     if problems:
         raise ValidationError.many(problems)
 
@@ -136,12 +149,19 @@ def insert(connection: sqlite3.Connection, fields: dict[str, Any]) -> None:
         ),
     )
     events.append(
-        connection,
-        "asset.created",
-        "asset",
-        fields["asset_id"],
-        {"kind": fields["kind"], "filename": fields["filename"], "byte_size": fields["byte_size"]},
+        connection, "asset.created", "asset", fields["asset_id"], created_data(fields, False)
     )
+
+
+def created_data(source, restored: bool) -> dict[str, Any]:
+    """`asset.created`'s data, from the fields of new bytes or from a row brought back (whose
+    kind and filename stay as they were)."""
+    return {
+        "kind": source["kind"],
+        "filename": source["filename"],
+        "byte_size": source["byte_size"],
+        "restored": restored,
+    }
 
 
 def refresh(connection: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, Any]) -> None:
@@ -149,7 +169,7 @@ def refresh(connection: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, 
     sidecar it does not hold yet, record provenance it lacks, retry a failed extraction."""
     meta = json.loads(row["meta_json"])
     changes = {}
-    if row["deleted_at"] is not None:
+    if not is_live(row):
         changes["deleted_at"] = None
     if (row["storage_provider"], row["storage_key"]) != (
         fields["storage_provider"],
@@ -174,13 +194,13 @@ def refresh(connection: sqlite3.Connection, row: sqlite3.Row, fields: dict[str, 
         changes["metadata_status"] = "pending"
     if not changes:
         return
-    write_changes(connection, row["asset_id"], changes)
     if "deleted_at" in changes:
-        events.append(connection, "asset.created", "asset", row["asset_id"], {"restored": True})
-    else:
+        write_changes(connection, row["asset_id"], changes)
         events.append(
-            connection, "asset.updated", "asset", row["asset_id"], {"fields": sorted(changes)}
+            connection, "asset.created", "asset", row["asset_id"], created_data(row, True)
         )
+    else:
+        record_changes(connection, row, changes)
 
 
 def write_changes(connection: sqlite3.Connection, asset_id: str, changes: dict[str, Any]) -> None:
@@ -190,6 +210,17 @@ def write_changes(connection: sqlite3.Connection, asset_id: str, changes: dict[s
         f"UPDATE assets SET {assignments}, updated_at = ? WHERE asset_id = ?",
         (*changes.values(), clock.now(), asset_id),
     )
+
+
+def record_changes(connection: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> None:
+    """Write the changes of a row and its `asset.updated` event: the changed fields by
+    their API names and the metadata status after the change."""
+    write_changes(connection, row["asset_id"], changes)
+    data = {
+        "fields": sorted(column.removesuffix("_json") for column in changes),
+        "metadata_status": changes.get("metadata_status", row["metadata_status"]),
+    }
+    events.append(connection, "asset.updated", "asset", row["asset_id"], data)
 
 
 def record(connection: sqlite3.Connection, fields: dict[str, Any], absent: bool = False) -> bool:
@@ -223,59 +254,21 @@ def update(db, asset_id: str, body: dict[str, Any]) -> dict[str, Any]:
         row = live_row(connection, asset_id)
         changed = {column: value for column, value in changes.items() if row[column] != value}
         if changed:
-            write_changes(connection, asset_id, changed)
-            fields = sorted(column.removesuffix("_json") for column in changed)
-            events.append(connection, "asset.updated", "asset", asset_id, {"fields": fields})
+            record_changes(connection, row, changed)
         return asset_from_row(live_row(connection, asset_id))
 
 
-def delete(db, asset_id: str) -> dict[str, bool]:
-    """Soft-delete the row and its links; the bytes stay until a purge."""
-    with db.write() as connection:
-        live_row(connection, asset_id)
-        now = clock.now()
-        linked = connection.execute(
-            "SELECT entity_id FROM entity_assets WHERE asset_id = ? AND deleted_at IS NULL",
-            (asset_id,),
-        ).fetchall()
-        connection.execute(
-            "UPDATE entity_assets SET deleted_at = ? WHERE asset_id = ? AND deleted_at IS NULL",
-            (now, asset_id),
-        )
-        for link in linked:
-            events.append(
-                connection, "asset.unlinked", "asset", asset_id, {"entity_id": link["entity_id"]}
-            )
-        connection.execute(
-            "UPDATE assets SET deleted_at = ?, updated_at = ? WHERE asset_id = ?",
-            (now, now, asset_id),
-        )
-        events.append(connection, "asset.deleted", "asset", asset_id)
-        clear_thumbnail(connection, asset_id, now)
-    return {"deleted": True}
-
-
-def clear_thumbnail(connection, asset_id: str, now: str) -> None:
-    """Entities showing a deleted asset as their thumbnail show none (a restore of the asset
-    does not bring it back: the entity may have been given another meanwhile)."""
-    showing = connection.execute(
-        "SELECT entity_id FROM entities"
-        " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
-        (asset_id,),
-    ).fetchall()
+def soft_delete(connection: sqlite3.Connection, asset_id: str, deleted_at: str) -> None:
     connection.execute(
-        "UPDATE entities SET primary_thumbnail_asset_id = NULL, updated_at = ?"
-        " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
-        (now, asset_id),
+        "UPDATE assets SET deleted_at = ?, updated_at = ? WHERE asset_id = ?",
+        (deleted_at, deleted_at, asset_id),
     )
-    for row in showing:
-        events.append(
-            connection,
-            "entity.updated",
-            "entity",
-            row["entity_id"],
-            {"changed": ["primary_thumbnail_asset_id"]},
-        )
+    events.append(connection, "asset.deleted", "asset", asset_id)
+
+
+def remove(connection: sqlite3.Connection, asset_id: str) -> None:
+    """Remove the row for good (the purge; its bytes go with it)."""
+    connection.execute("DELETE FROM assets WHERE asset_id = ?", (asset_id,))
 
 
 def derived(db, asset_id: str) -> dict[str, list]:
@@ -342,10 +335,7 @@ def set_metadata_results(db, results: list[tuple[str, str, dict | None]]) -> Non
                     if old.get("Source") != entry["Source"]
                 ]
                 changes["meta_json"] = json_text.dumps({"metadata": [*kept, entry]})
-            write_changes(connection, asset_id, changes)
-            events.append(
-                connection, "asset.updated", "asset", asset_id, {"metadata_status": status}
-            )
+            record_changes(connection, row, changes)
 
 
 def pending_extractions(db) -> list[str]:

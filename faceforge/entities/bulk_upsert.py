@@ -22,10 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from faceforge import clock, events, ids, validate
+from faceforge.assets.rows import missing_assets
 from faceforge.entities import store as entity_store
 from faceforge.entities.columns import DEFAULTS, REQUIRED_KEYS
 from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
-from faceforge.entities.records import changed_keys, missing_assets, reference_problems
+from faceforge.entities.records import changed_keys, reference_problems
 from faceforge.entities.values import combine, read_values
 from faceforge.errors import ValidationError, problem
 

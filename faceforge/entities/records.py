@@ -7,9 +7,10 @@ with an event for each.
 """
 
 import sqlite3
-from collections.abc import Iterable
 
-from faceforge import clock, events, ids, json_text
+from faceforge import clock, events, ids
+from faceforge.assets import links as asset_links
+from faceforge.assets.rows import missing_assets
 from faceforge.entities import descriptors, relationships
 from faceforge.entities import store as entity_store
 from faceforge.entities.columns import CHANGEABLE_KEYS, DEFAULTS
@@ -17,19 +18,6 @@ from faceforge.entities.field_defs import ENTITY_SCOPE, rules_for_scope
 from faceforge.entities.field_values import FieldRule, fields_problems
 from faceforge.entities.values import combine, read_values
 from faceforge.errors import Conflict, ValidationError, problem
-
-
-def missing_assets(connection: sqlite3.Connection, asset_ids: Iterable[str | None]) -> set[str]:
-    """The ids among `asset_ids` that name no live asset."""
-    wanted = {asset_id for asset_id in asset_ids if asset_id is not None}
-    if not wanted:
-        return set()
-    found = connection.execute(
-        "SELECT asset_id FROM assets WHERE asset_id IN (SELECT value FROM json_each(?))"
-        " AND deleted_at IS NULL",
-        (json_text.dumps(sorted(wanted)),),
-    )
-    return wanted - {row[0] for row in found}
 
 
 def reference_problems(
@@ -131,7 +119,7 @@ def delete_entity(db, entity_id: str) -> dict:
         state = entity_store.load_live(connection, entity_id)
         now = clock.now()
         entity_store.soft_delete(connection, state, now)
-        unlink_assets(connection, entity_id, now)
+        asset_links.unlink_all(connection, "entity_id", entity_id, now)
         descriptors.delete_for_entity(connection, entity_id, now)
         relationships.delete_for_entity(connection, entity_id, now)
         events.append(
@@ -142,21 +130,3 @@ def delete_entity(db, entity_id: str) -> dict:
             {"display_name": state["display_name"]},
         )
     return {"deleted": True}
-
-
-def unlink_assets(connection: sqlite3.Connection, entity_id: str, now: str) -> None:
-    links = connection.execute(
-        "SELECT asset_id, role FROM entity_assets WHERE entity_id = ? AND deleted_at IS NULL",
-        (entity_id,),
-    ).fetchall()
-    connection.execute(
-        "UPDATE entity_assets SET deleted_at = ? WHERE entity_id = ? AND deleted_at IS NULL",
-        (now, entity_id),
-    )
-    events.append_many(
-        connection,
-        (
-            ("asset.unlinked", "asset", asset_id, {"entity_id": entity_id, "role": role})
-            for asset_id, role in links
-        ),
-    )

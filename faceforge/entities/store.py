@@ -232,3 +232,22 @@ def adjust_live_count(connection: sqlite3.Connection, delta: int) -> None:
 
 def live_count(connection: sqlite3.Connection) -> int:
     return connection.execute("SELECT live_count FROM entity_totals").fetchone()[0]
+
+
+def clear_thumbnail(connection: sqlite3.Connection, asset_id: str, updated_at: str) -> list[str]:
+    """Live entities showing `asset_id` as their thumbnail show none (its asset was deleted);
+    returns their ids. The thumbnail is in no derived row, so only `entities` changes."""
+    showing = [
+        row[0]
+        for row in connection.execute(
+            "SELECT entity_id FROM entities"
+            " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
+            (asset_id,),
+        )
+    ]
+    connection.execute(
+        "UPDATE entities SET primary_thumbnail_asset_id = NULL, updated_at = ?"
+        " WHERE primary_thumbnail_asset_id = ? AND deleted_at IS NULL",
+        (updated_at, asset_id),
+    )
+    return showing

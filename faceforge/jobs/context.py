@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from faceforge import clock
 from faceforge.db import Database
 from faceforge.jobs import log as job_log
+from faceforge.jobs import rows as job_rows
 
 FLUSH_INTERVAL_SECONDS = 0.25
 MAX_BUFFERED_LINES = 1000
@@ -104,11 +105,7 @@ class JobContext:
         for ts, level, message, data in lines:
             job_log.append(connection, self.job_id, level, message, data, ts)
         if progress is not None:
-            connection.execute(
-                "UPDATE jobs SET progress_percent = ?, progress_step = ?, updated_at = ?"
-                " WHERE job_id = ? AND lease_token = ?",
-                (*progress, clock.now(), self.job_id, self.lease_token),
-            )
+            job_rows.set_progress(connection, self.job_id, self.lease_token, *progress)
         row = connection.execute(
             "SELECT cancel_requested_at FROM jobs WHERE job_id = ?", (self.job_id,)
         ).fetchone()

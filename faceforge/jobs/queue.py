@@ -17,12 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from faceforge import clock, events, ids, paging, plugins, validate
+from faceforge import events, ids, paging, plugins, validate
 from faceforge.db import Database
 from faceforge.errors import Conflict, NotFound
 from faceforge.jobs import log as job_log
+from faceforge.jobs import rows as job_rows
 from faceforge.jobs.context import JobKind
-from faceforge.json_text import Encoded, dumps, dumps_nullable, parse_nullable
+from faceforge.json_text import Encoded, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
@@ -78,14 +79,7 @@ def oldest_queued(connection, job_types):
 
 def start(connection, row, lease_token: str, lease_seconds: int | None = None) -> None:
     """queued → running, owned by `lease_token` (for `lease_seconds` when it is a runner)."""
-    now = clock.now()
-    expires = None if lease_seconds is None else clock.after(lease_seconds)
-    connection.execute(
-        "UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?,"
-        " attempts = attempts + 1, lease_token = ?, lease_seconds = ?, lease_expires_at = ?"
-        " WHERE job_id = ?",
-        (now, now, lease_token, lease_seconds, expires, row["job_id"]),
-    )
+    job_rows.mark_started(connection, row["job_id"], lease_token, lease_seconds)
     job_log.append(
         connection, row["job_id"], "info", "Job started", {"attempt": row["attempts"] + 1}
     )
@@ -94,26 +88,12 @@ def start(connection, row, lease_token: str, lease_seconds: int | None = None) -
 
 def finish(connection, row, status: str, *, result=None, error=None) -> None:
     """running or queued → a finished state, with its log line and event."""
-    now = clock.now()
-    connection.execute(
-        "UPDATE jobs SET status = ?, result_json = ?, error_json = ?, finished_at = ?,"
-        " canceled_at = ?, updated_at = ?, lease_token = NULL, lease_expires_at = NULL,"
-        " progress_percent = CASE WHEN ? = 'succeeded' THEN 100 ELSE progress_percent END"
-        " WHERE job_id = ?",
-        (
-            status,
-            dumps_nullable(result),
-            dumps_nullable(error),
-            now,
-            now if status == "canceled" else None,
-            now,
-            status,
-            row["job_id"],
-        ),
-    )
+    job_rows.mark_finished(connection, row["job_id"], status, result, error)
     level, message, event_type = FINISH_LINES[status]
     job_log.append(connection, row["job_id"], level, message, error)
-    data = {"job_type": row["job_type"], **({"error": error} if error else {})}
+    data = {"job_type": row["job_type"]}
+    if status != "succeeded":
+        data["error"] = error  # a canceled job may have none: then null
     events.append(connection, event_type, "job", row["job_id"], data)
 
 
@@ -122,11 +102,7 @@ def request_cancel(connection, row) -> bool:
     if row["status"] in FINISHED:
         return False
     if row["cancel_requested_at"] is None:
-        now = clock.now()
-        connection.execute(
-            "UPDATE jobs SET cancel_requested_at = ?, updated_at = ? WHERE job_id = ?",
-            (now, now, row["job_id"]),
-        )
+        job_rows.mark_cancel_requested(connection, row["job_id"])
         job_log.append(connection, row["job_id"], "info", "Cancel requested")
     if row["status"] == "queued":
         finish(connection, row, "canceled")
@@ -186,18 +162,13 @@ class Jobs:
 
     def submit(self, job_type: str, job_input: Any, loc=("body", "input"), retry_of=None) -> dict:
         job_input = self.accepted_input(job_type, job_input, loc)
-        job_id, now = ids.new_id(), clock.now()
+        job_id = ids.new_id()
         with self.db.write() as connection:
-            connection.execute(
-                "INSERT INTO jobs (job_id, job_type, status, input_json, retry_of_job_id,"
-                " created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
-                (job_id, job_type, dumps(job_input), retry_of, now, now),
-            )
+            job_rows.insert(connection, job_id, job_type, job_input, retry_of)
             data = {"retry_of_job_id": retry_of} if retry_of else None
             job_log.append(connection, job_id, "info", "Job queued", data)
-            events.append(
-                connection, "job.created", "job", job_id, {"job_type": job_type, **(data or {})}
-            )
+            created = {"job_type": job_type, "retry_of_job_id": retry_of}
+            events.append(connection, "job.created", "job", job_id, created)
             row = fetch(connection, job_id)
         for wake in self.on_queued:
             wake()

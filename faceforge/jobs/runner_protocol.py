@@ -13,6 +13,7 @@ from faceforge import clock, validate
 from faceforge.errors import Conflict
 from faceforge.jobs import log as job_log
 from faceforge.jobs import queue as jobs
+from faceforge.jobs import rows as job_rows
 
 MIN_LEASE_SECONDS = 5
 MAX_LEASE_SECONDS = 3600
@@ -67,10 +68,7 @@ def leased(connection, job_id: str, lease_token: str):
 
 
 def extend(connection, row) -> None:
-    connection.execute(
-        "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE job_id = ?",
-        (clock.after(row["lease_seconds"]), clock.now(), row["job_id"]),
-    )
+    job_rows.extend_lease(connection, row["job_id"], row["lease_seconds"])
 
 
 def heartbeat(db, job_id: str, lease_token: str) -> dict:
@@ -90,10 +88,7 @@ def log(db, job_id: str, lease_token: str, level: str, message: str, data) -> di
 def progress(db, job_id: str, lease_token: str, percent: float, step: str | None) -> dict:
     with db.write() as connection:
         row = leased(connection, job_id, lease_token)
-        connection.execute(
-            "UPDATE jobs SET progress_percent = ?, progress_step = ? WHERE job_id = ?",
-            (percent, step, job_id),
-        )
+        job_rows.set_progress(connection, job_id, lease_token, percent, step)
         extend(connection, row)
         return reply(jobs.fetch(connection, job_id))
 
@@ -137,12 +132,7 @@ def requeue_lapsed(db, max_attempts: int) -> int:
                     connection, row, "failed", error={"code": "lease_expired", "message": message}
                 )
             else:
-                connection.execute(
-                    "UPDATE jobs SET status = 'queued', lease_token = NULL,"
-                    " lease_expires_at = NULL, progress_percent = 0, progress_step = NULL,"
-                    " updated_at = ? WHERE job_id = ?",
-                    (now, row["job_id"]),
-                )
+                job_rows.requeue(connection, row["job_id"])
                 job_log.append(
                     connection,
                     row["job_id"],

@@ -55,7 +55,7 @@ def patch_asset(services, asset_id):
 
 
 def delete_asset(services, asset_id):
-    return assets.delete(services.db, asset_id)
+    return maintenance.delete(services.db, asset_id)
 
 
 def derived_assets(services, asset_id):
