@@ -133,12 +133,18 @@ def test_a_tus_upload_of_known_bytes_is_the_existing_asset(server):
     assert server.client.get("/v1/assets").data["total"] == 1
 
 
-def test_an_expired_upload_is_gone_and_removed(server):
-    path = path_of(create(server.client, 100, body=b"x" * 10))
+def age_past_expiry(server, path: str) -> str:
+    """Set the upload's last write 25 hours back (expiry is 24 hours after it); its id."""
     upload_id = path.rsplit("/", 1)[1]
     data_path = server.home / "uploads" / f"{upload_id}.bin"
     long_ago = data_path.stat().st_mtime - 25 * 3600
     os.utime(data_path, (long_ago, long_ago))
+    return upload_id
+
+
+def test_an_expired_upload_is_gone_and_removed(server):
+    path = path_of(create(server.client, 100, body=b"x" * 10))
+    upload_id = age_past_expiry(server, path)
     assert head(server.client, path).status == 404
     assert patch(server.client, path, 10, b"y").status == 404
     assert server.client.get("/v1/uploads").data["items"] == []
@@ -324,4 +330,10 @@ def test_upload_length_over_the_limit_is_413(start_server, home):
 def test_a_failed_creation_with_upload_keeps_nothing(server):
     reply = create(server.client, 10, body=b"0123", headers={"Upload-Checksum": "sha1 AAAA"})
     assert reply.status == 460
+    assert upload_files(server) == []
+
+
+def test_the_purge_removes_expired_uploads(server):
+    age_past_expiry(server, path_of(create(server.client, 100, body=b"x" * 10)))
+    assert server.client.post("/v1/admin/purge", {}).data["uploads_expired"] == 1
     assert upload_files(server) == []
