@@ -21,6 +21,7 @@ from faceforge.migrate import migrate
 from faceforge.services import Services
 from faceforge.storage import open_storage
 from faceforge.storage.seaweed import ManagedSeaweed, SeaweedError
+from faceforge.uploads.store import UploadStore
 from faceforge.web import create_app
 
 log = logging.getLogger("faceforge")
@@ -102,11 +103,19 @@ def build_services(config, serving: bool = True) -> Services:
         intake = ingest.Intake(
             db, storage, metadata, config.home.tmp_dir, config["limits.max_upload_bytes"]
         )
+        uploads = UploadStore(
+            config.home.uploads_dir, config.home.tmp_dir, config["uploads.expire_hours"]
+        )
+        if serving:
+            uploads.recover()
+            uploads.expire()
         jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
         jobs.register(bulk_import.kind(intake, config.home.root))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
-        return Services(config, db, storage, seaweed, metadata, jobs, intake, started.pop_all())
+        return Services(
+            config, db, storage, seaweed, metadata, jobs, intake, uploads, started.pop_all()
+        )
 
 
 def clean_up_after_crash(config, db, storage) -> None:

@@ -1,5 +1,5 @@
 """What a running Core holds: settings, database, byte storage, the managed SeaweedFS, the
-ExifTool workers, the job queue, and the parts ingesting works with.
+ExifTool workers, the job queue, the parts ingesting works with, and the resumable uploads.
 
 Built completely, in one go, by `runtime.build_services`, which starts every thread and child
 process in order and leaves `closing` to stop them in the reverse order. Handlers receive the
@@ -16,6 +16,7 @@ from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
 from faceforge.storage import Storage
 from faceforge.storage.seaweed import ManagedSeaweed
+from faceforge.uploads.store import UploadStore
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Services:
     metadata: MetadataWorkers
     jobs: Jobs
     intake: Intake
+    uploads: UploadStore
     closing: contextlib.ExitStack
 
     def close(self) -> None:

@@ -11,7 +11,18 @@ from faceforge.home import resolve_root
 from faceforge.runtime import prepare
 from tests.support import run_cli, write_core_json
 
-HOME_FOLDERS = {"db", "assets", "s3", "logs", "config", "tools", "plugins", "tmp", "backups"}
+HOME_FOLDERS = {
+    "db",
+    "assets",
+    "s3",
+    "logs",
+    "config",
+    "tools",
+    "plugins",
+    "tmp",
+    "uploads",
+    "backups",
+}
 
 
 def test_first_start_writes_every_default_and_generated_secrets_with_mode_0600(home):

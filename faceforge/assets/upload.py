@@ -54,16 +54,19 @@ def upload(
     return asset
 
 
-def checked_request(filename, kind, entity_id, role, derived_from) -> ingest.Request:
-    """The upload's parameters, checked as far as they can be without the database."""
-    role = asset_links.read_link_role(role, entity_id, (*LOC, "role"))
+def checked_request(
+    filename, kind, entity_id, role, derived_from, loc: tuple = LOC
+) -> ingest.Request:
+    """The upload's parameters, checked as far as they can be without the database; `loc`
+    names where they came from (the query string, or a tus upload's Upload-Metadata)."""
+    role = asset_links.read_link_role(role, entity_id, (*loc, "role"))
     if filename is not None:
-        assets.plain_filename(filename, (*LOC, "filename"))
+        assets.plain_filename(filename, (*loc, "filename"))
     return ingest.Request(
         filename=filename or "",
-        kind=validate.name(kind or "file", (*LOC, "kind")),
+        kind=validate.name(kind or "file", (*loc, "kind")),
         entity_id=entity_id,
         role=role,
         derived_from=derived_from,
-        loc=LOC,
+        loc=loc,
     )

@@ -17,6 +17,7 @@ from faceforge.web import assets, auth, descriptors, docs, entities, relationshi
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web
 from faceforge.web import plugins as plugins_web
+from faceforge.web import uploads as uploads_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
@@ -81,6 +82,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
     Route("POST", "/v1/admin/purge", assets.purge),
+    Route("OPTIONS", "/v1/uploads", uploads_web.options),
+    Route("GET", "/v1/uploads", uploads_web.list_uploads),
+    Route("POST", "/v1/uploads", uploads_web.create),
+    Route("GET", "/v1/uploads/<upload_id>", uploads_web.get_upload),
+    Route("HEAD", "/v1/uploads/<upload_id>", uploads_web.head),
+    Route("PATCH", "/v1/uploads/<upload_id>", uploads_web.patch),
+    Route("DELETE", "/v1/uploads/<upload_id>", uploads_web.terminate),
     Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
     Route("GET", "/v1/jobs", jobs_web.list_jobs),
     Route("POST", "/v1/jobs", jobs_web.create_job),
