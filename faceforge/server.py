@@ -11,6 +11,7 @@ import threading
 
 import waitress
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
 
@@ -39,6 +40,20 @@ class ServerError(Exception):
     """The server cannot start; the message says why (port in use, bad address)."""
 
 
+class Channel(HTTPChannel):
+    """Waitress's connection, closing the request it is still receiving when the connection
+    closes (the client went away, or the server stops). Waitress closes only the requests
+    it has read to the end, so a body cut off past `inbuf_overflow` kept its temp file open
+    until the garbage collector found it."""
+
+    def del_channel(self, map=None):
+        # Both ways of closing a connection, handle_close() and close(), pass here.
+        if self.request is not None:
+            self.request.close()
+            self.request = None
+        super().del_channel(map)
+
+
 class Server:
     def __init__(self, app, host: str, port: int, config):
         # Waitress holds a whole body (in a temp file past inbuf_overflow) before the app runs,
@@ -62,6 +77,7 @@ class Server:
                 clear_untrusted_proxy_headers=True,
             )
             self._waitress.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+            self._waitress.channel_class = Channel
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise ServerError(f"port {port} on {host} is already in use") from None
