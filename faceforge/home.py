@@ -55,10 +55,6 @@ class Home:
         return self.db_dir / "core.sqlite3"
 
     @property
-    def core_json(self) -> Path:
-        return self.config_dir / "core.json"
-
-    @property
     def ports_json(self) -> Path:
         return self.config_dir / "ports.json"
 

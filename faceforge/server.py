@@ -50,12 +50,24 @@ DRAIN_SECONDS = 10
 
 
 class Connection(HTTPChannel):
-    """Waitress's connection, which reads no further request once the server has stopped
-    accepting connections: a request arriving while the server stops is never processed, so
-    it cannot be saved without its client getting the answer."""
+    """Waitress's connection, with two changes:
+    - it reads no further request once the server has stopped accepting connections: a
+      request arriving while the server stops is never processed, so it cannot be saved
+      without its client getting the answer;
+    - it closes the request it is still receiving when the connection closes (the client
+      went away, or the server stops). Waitress closes only the requests it has read to the
+      end, so a body cut off past `inbuf_overflow` kept its temp file open until the garbage
+      collector found it."""
 
     def readable(self) -> bool:
         return self.server.accepting and super().readable()
+
+    def del_channel(self, map=None):
+        # Both ways of closing a connection, handle_close() and close(), pass here.
+        if self.request is not None:
+            self.request.close()
+            self.request = None
+        super().del_channel(map)
 
 
 class ServerError(Exception):

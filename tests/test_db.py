@@ -1,4 +1,5 @@
-"""Batched statements: every row is used once, in order, in statements of few distinct sizes."""
+"""Batched statements: every row is used once, in order, in statements of few distinct sizes.
+A write block is one transaction: all of it or, when it raises, none of it."""
 
 import pytest
 
@@ -51,6 +52,22 @@ def test_execute_rows_writes_and_reads_more_rows_than_one_statement_takes(tmp_pa
         assert sorted(tuple(row) for row in found) == [
             (n, f"odd {n}" if n % 2 else text, half) for n, text, half in rows
         ]
+    finally:
+        db.close()
+
+
+def test_a_write_block_that_raises_leaves_nothing_and_the_next_write_works(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    try:
+        with db.write() as connection:
+            connection.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        with pytest.raises(RuntimeError, match="halfway"), db.write() as connection:
+            connection.execute("INSERT INTO t (n) VALUES (1)")
+            raise RuntimeError("halfway")
+        with db.write() as connection:
+            connection.execute("INSERT INTO t (n) VALUES (2)")
+        with db.read() as connection:
+            assert [row["n"] for row in connection.execute("SELECT n FROM t")] == [2]
     finally:
         db.close()
 

@@ -6,10 +6,10 @@ import base64
 import json
 
 from tests.assets_support import NOTHING, leftovers, settled, upload, upload_raw
+from tests.bulk_import_support import run_import
 from tests.conftest import require_tool
 from tests.entity_support import listing
 from tests.plugin_support import write_plugin
-from tests.test_bulk_import import run_import
 
 TOO_DEEP = 100_000
 

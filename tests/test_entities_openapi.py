@@ -5,7 +5,11 @@ no 5xx and no reply the document does not describe."""
 import json
 
 import pytest
-import schemathesis
+
+schemathesis = pytest.importorskip(
+    "schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')"
+)
+
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

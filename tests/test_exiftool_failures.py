@@ -92,9 +92,27 @@ def assert_failed_and_logged(server, filename: str, reason: str) -> None:
         (answering('print("this is not JSON")'), "printed no valid JSON"),
         (answering('print("[" * 100_000)'), "printed JSON nested deeper than 64 levels"),
         (answering('print(json.dumps([{"SourceFile": files}]))'), "found no metadata"),
+        (answering('print("[]")'), "found no metadata"),
+        (answering('print("[{}]")'), "found no metadata"),
+        (answering('print(json.dumps([{"SourceFile": f} for f in files]))'), "found no metadata"),
+        (
+            answering('print(json.dumps([{"SourceFile": "/elsewhere", "A": 1}]))'),
+            "found no metadata",
+        ),
         (answering("pass"), "printed nothing"),
     ],
-    ids=["exits-at-once", "hangs", "garbage", "deep-garbage", "odd-json", "ready-without-json"],
+    ids=[
+        "exits-at-once",
+        "hangs",
+        "garbage",
+        "deep-garbage",
+        "odd-json",
+        "empty-list",
+        "empty-object",
+        "source-file-only",
+        "another-file",
+        "ready-without-json",
+    ],
 )
 def test_misbehaving_exiftool_fails_the_asset_and_leaves_no_process(
     start_server, home, tmp_path, body, reason

@@ -6,8 +6,8 @@ import json
 
 from faceforge.assets import maintenance
 from tests.assets_support import leftovers, sha256
+from tests.bulk_import_support import file_lines, run_import, sidecars, wait_for_end
 from tests.support import wait_until
-from tests.test_bulk_import import file_lines, run_import, sidecars, wait_for_end
 
 SAME = b"the same bytes twice"
 

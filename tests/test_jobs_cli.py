@@ -5,8 +5,8 @@ import os
 import signal
 import subprocess
 
+from tests.bulk_import_support import make_tree
 from tests.support import REPO_ROOT, ServerProcess, faceforge_command, run_cli
-from tests.test_bulk_import import make_tree
 
 
 def jobs_in(server) -> list[dict]:

@@ -43,6 +43,7 @@ def test_routes_and_document_describe_the_same_operations():
     }
     assert routed - documented == set(), "routes missing from openapi.json"
     assert documented - routed == set(), "documented operations with no route"
+    assert ("HEAD", "/v1/assets/{asset_id}/download") in routed
 
 
 def test_routes_marked_public_are_those_the_document_opens_to_everyone():

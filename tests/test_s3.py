@@ -20,6 +20,7 @@ from tests.assets_support import (
     upload,
     upload_raw,
 )
+from tests.bulk_import_support import run_import
 from tests.support import (
     Client,
     ServerProcess,
@@ -28,7 +29,6 @@ from tests.support import (
     wait_until,
     write_core_json,
 )
-from tests.test_bulk_import import run_import
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is needed for S3 (pip install boto3)")
 BUCKET = "faceforge-test"

@@ -44,10 +44,11 @@ def test_tuspy_upload_becomes_a_linked_asset_with_its_sidecar(server, tmp_path):
         "role": "reference",
         "meta": '{"source": "camera"}',
     }
-    uploader = tus_client(server.url, server.token).uploader(
-        str(source), chunk_size=2**20, metadata=metadata, upload_checksum=True
-    )
-    uploader.upload()
+    with open(source, "rb") as stream:  # tuspy leaves a file it opened itself open
+        uploader = tus_client(server.url, server.token).uploader(
+            file_stream=stream, chunk_size=2**20, metadata=metadata, upload_checksum=True
+        )
+        uploader.upload()
 
     reply_headers = {
         name.lower(): value for name, value in uploader.request.response_headers.items()

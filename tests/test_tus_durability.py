@@ -62,9 +62,10 @@ def test_acknowledged_bytes_survive_kill_9_and_the_upload_resumes(home, tmp_path
         assert offset_of(client, path) == MIB
         url = f"http://127.0.0.1:{process.port}{path}"
         tus = tus_client(f"http://127.0.0.1:{process.port}", client.token)
-        uploader = tus.uploader(str(source), url=url, chunk_size=MIB)
-        assert uploader.offset == MIB
-        uploader.upload()
+        with open(source, "rb") as stream:  # tuspy leaves a file it opened itself open
+            uploader = tus.uploader(file_stream=stream, url=url, chunk_size=MIB)
+            assert uploader.offset == MIB
+            uploader.upload()
         asset_id = client.get(path).data["asset_id"]
         assert asset_id == hashlib.sha256(data).hexdigest()
         assert client.get(f"/v1/assets/{asset_id}/download").body == data
@@ -176,7 +177,9 @@ def test_no_upload_path_spools_in_the_system_temp_folder(home, tmp_path, big_fil
             assert replied.status == 200, replied.body
             tus = tus_client(f"http://127.0.0.1:{process.port}", client.token)
             # One PATCH far above the chunk size: Waitress spools it (under FACEFORGE_HOME/tmp).
-            tus.uploader(str(big_file), chunk_size=SPOOL_SIZE, metadata={"filename": "t"}).upload()
+            with open(big_file, "rb") as stream:
+                metadata = {"filename": "t"}
+                tus.uploader(file_stream=stream, chunk_size=SPOOL_SIZE, metadata=metadata).upload()
         assert watch.seen == set()
         assert client.get("/v1/assets").data["total"] == 1
     finally:

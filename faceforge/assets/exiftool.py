@@ -164,12 +164,6 @@ def stderr_reason(stderr: bytes) -> str:
     return stderr.decode("utf-8", "replace").strip()[:500]
 
 
-def parse_output(stdout: bytes, stderr: bytes = b"") -> Any:
-    """ExifTool's JSON for one file, cleaned."""
-    reason = stderr_reason(stderr)
-    return cleaned(decode_output(stdout, reason), reason)
-
-
 def split_output(stdout: bytes, stderr: bytes, file_paths: list[str]) -> dict[str, Any]:
     """The JSON of a request for several files, split by SourceFile: {path: cleaned output,
     or the ExifToolError for that file}."""

@@ -22,7 +22,6 @@ from faceforge.errors import ApiError
 log = logging.getLogger("faceforge.maintenance")
 
 DEFAULT_PURGE_DAYS = 30
-HASH_CHUNK_BYTES = 1024 * 1024
 
 PURGEABLE = """
     SELECT * FROM assets a

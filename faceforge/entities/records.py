@@ -1,5 +1,5 @@
 """Entities: create, read, PATCH and delete (API.md §6). Listing and search live in
-entity_listing.py and bulk-upsert in bulk_upsert.py; all of them store through entity_store.
+listing.py and bulk-upsert in bulk_upsert.py; all of them store through store.py.
 
 Every change writes its event in the same transaction. Deleting an entity also soft-deletes,
 in that transaction, its asset links, its descriptors and its relationships (either side),

@@ -19,7 +19,7 @@ log = logging.getLogger("faceforge.storage")
 class KeyLocks:
     """One lock per content hash, so that storing, restoring and purging the same bytes never
     interleave (two uploads of one file, or an upload racing a purge). A batch of ingests
-    holds several at once; it only ever waits for one while it holds none (see ingest.Batch),
+    holds several at once; it only ever waits for one while it holds none (see ingest_batch.Batch),
     so two batches cannot deadlock."""
 
     def __init__(self):
