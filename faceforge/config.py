@@ -204,6 +204,12 @@ SETTINGS: tuple[Setting, ...] = (
         integer(1024, 2**31),
         "Largest accepted JSON body (default 16 MiB); larger bodies get 413.",
     ),
+    Setting(
+        "uploads.expire_hours",
+        24,
+        integer(1, 24 * 365),
+        "Hours after its last PATCH that an unfinished resumable (tus) upload is removed.",
+    ),
     Setting("jobs.workers", 2, integer(1, 64), "Worker threads running built-in jobs."),
     Setting(
         "jobs.max_attempts",

@@ -46,6 +46,7 @@ class Home:
     config_dir: Path
     plugins_dir: Path
     tmp_dir: Path
+    uploads_dir: Path
     tools_dir: Path
     backups_dir: Path
 
@@ -77,6 +78,7 @@ PATH_NAMES = (
     "config_dir",
     "plugins_dir",
     "tmp_dir",
+    "uploads_dir",
     "tools_dir",
     "backups_dir",
 )
@@ -102,6 +104,7 @@ def layout(root: Path, configured: Mapping[str, str]) -> Home:
         config_dir=root / "config",
         plugins_dir=folder("plugins_dir", "plugins"),
         tmp_dir=root / "tmp",
+        uploads_dir=root / "uploads",
         tools_dir=root / "tools",
         backups_dir=folder("backups_dir", "backups"),
     )

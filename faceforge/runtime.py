@@ -83,6 +83,9 @@ def build_app(config, serving: bool = True):
     else:
         storage = open_storage_offline(config)
     app = create_app(config, db, storage)
+    if serving:
+        app.services.uploads.recover()
+        app.services.uploads.expire()
     # Closed last, after the workers that use them have stopped.
     app.services.on_close[:0] = [db.close, storage.close]
     if serving:

@@ -7,22 +7,29 @@ a time: `stop()` sets a flag and pulls Waitress's trigger to wake the poll.
 import contextlib
 import errno
 import socket
+import tempfile
 import threading
 
 import waitress
 from waitress import wasyncore
 
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
+from faceforge.web.uploads import CHUNK_SIZE
 
 # Enough worker threads for a browser, a few scripts and parallel range downloads at once.
 THREADS = 8
 # How often the loop looks at the stop flag even when nothing wakes it.
 POLL_SECONDS = 0.5
 # Waitress reads request bodies 8 KiB per recv() by default; 1 MiB reads made uploads 1.3-1.8x
-# faster here (bench/assets.py). `inbuf_overflow` stays at its 512 KiB default: any upload
-# worth measuring passes it anyway (the rest of the body goes to a temp file), and a larger
-# value would only cost memory per connection.
+# faster here (bench/assets.py).
 RECEIVE_BYTES = 2**20
+# A body up to this size stays in memory; a larger one goes to a temp file (Waitress spools
+# once its buffer *reaches* the limit, hence the + 1). Sized so that a tus PATCH of the
+# advertised chunk size is written to disk once, into its upload. The worst case is
+# CONNECTION_LIMIT bodies of this size at once (docs/assets.md).
+INBUF_OVERFLOW_BYTES = CHUNK_SIZE + 1
+# Waitress's default; with the buffer above, at most 100 x 8 MiB of request bodies in memory.
+CONNECTION_LIMIT = 100
 # Bodies produced by generators (S3 downloads, multipart/byteranges) queue in Waitress's out
 # buffers, which spill to a temp file past `outbuf_overflow` (1 MiB by default). The writer
 # waits while 4 MiB are unsent, and a buffer holds at most that plus one 1 MiB chunk, so
@@ -57,6 +64,8 @@ class Server:
                 ident="FaceForge",
                 max_request_body_size=max_body,
                 recv_bytes=RECEIVE_BYTES,
+                inbuf_overflow=INBUF_OVERFLOW_BYTES,
+                connection_limit=CONNECTION_LIMIT,
                 outbuf_high_watermark=OUT_HIGH_WATERMARK_BYTES,
                 outbuf_overflow=OUT_OVERFLOW_BYTES,
                 clear_untrusted_proxy_headers=True,
@@ -66,6 +75,7 @@ class Server:
             if error.errno == errno.EADDRINUSE:
                 raise ServerError(f"port {port} on {host} is already in use") from None
             raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        self._spool_dir = config.home.tmp_dir
         self._stopping = threading.Event()
         self.stopped = threading.Event()
 
@@ -83,7 +93,14 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def serve(self) -> None:
-        """Answer requests until `stop()`; then close every connection and worker thread."""
+        """Answer requests until `stop()`; then close every connection and worker thread.
+
+        Meanwhile the process's temp files go to FACEFORGE_HOME/tmp (emptied at every start),
+        never to the system temp folder: Waitress spools a request body past
+        `inbuf_overflow` (and a reply past `outbuf_overflow`) with `tempfile.TemporaryFile()`,
+        which takes no folder, and `tempfile.tempdir` is the documented way to choose it.
+        """
+        previous_tempdir, tempfile.tempdir = tempfile.tempdir, str(self._spool_dir)
         try:
             while not self._stopping.is_set():
                 wasyncore.loop(timeout=POLL_SECONDS, map=self._waitress._map, count=1)
@@ -98,6 +115,7 @@ class Server:
             wasyncore.close_all({fd: c for fd, c in server._map.items() if c is not server.trigger})
             server.task_dispatcher.shutdown()
             server.trigger.close()
+            tempfile.tempdir = previous_tempdir
             self.stopped.set()
 
     def stop(self) -> None:

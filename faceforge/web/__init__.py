@@ -16,10 +16,12 @@ from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.errors import ApiError
 from faceforge.jobs.queue import Jobs
+from faceforge.uploads.store import UploadStore
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web
 from faceforge.web import plugins as plugins_web
+from faceforge.web import uploads as uploads_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
 
@@ -34,6 +36,7 @@ class Services:
     metadata: MetadataWorkers | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
     jobs: Jobs | None = None
+    uploads: UploadStore | None = None
 
     def close(self) -> None:
         for close in reversed(self.on_close):
@@ -97,6 +100,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
     Route("POST", "/v1/admin/purge", assets.purge),
+    Route("OPTIONS", "/v1/uploads", uploads_web.options),
+    Route("GET", "/v1/uploads", uploads_web.list_uploads),
+    Route("POST", "/v1/uploads", uploads_web.create),
+    Route("GET", "/v1/uploads/<upload_id>", uploads_web.get_upload),
+    Route("HEAD", "/v1/uploads/<upload_id>", uploads_web.head),
+    Route("PATCH", "/v1/uploads/<upload_id>", uploads_web.patch),
+    Route("DELETE", "/v1/uploads/<upload_id>", uploads_web.terminate),
     Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
     Route("GET", "/v1/jobs", jobs_web.list_jobs),
     Route("POST", "/v1/jobs", jobs_web.create_job),
@@ -150,6 +160,8 @@ def create_app(config: Config, db: Database, storage) -> FaceForgeBottle:
     services.on_close.append(services.metadata.close)
     services.metadata.resume_pending()
     services.jobs = Jobs(services)
+    home = config.home
+    services.uploads = UploadStore(home.uploads_dir, home.tmp_dir, config["uploads.expire_hours"])
     app = FaceForgeBottle(autojson=False)
     app.services = services
     app.install(envelope_plugin)

@@ -18,20 +18,23 @@ def optional(query: dict[str, str], key: str) -> str | None:
     return value if value else None
 
 
-def upload_request(query: dict[str, str]) -> ingest.Request:
-    entity_id = optional(query, "entity_id")
-    role = asset_links.read_role(optional(query, "role"), ("query", "role"))
+def upload_request(values: dict[str, str], loc: tuple = ("query",)) -> ingest.Request:
+    """The upload's fields from the query string, or from a tus upload's metadata (`loc`
+    then names that header), checked alike."""
+    entity_id = optional(values, "entity_id")
+    role = asset_links.read_role(optional(values, "role"), (*loc, "role"))
     if role is not None and entity_id is None:
-        validate.fail(("query", "role"), "needs entity_id", "value_error")
-    filename = optional(query, "filename")
+        validate.fail((*loc, "role"), "needs entity_id", "value_error")
+    filename = optional(values, "filename")
     if filename is not None:
-        assets.plain_filename(filename, ("query", "filename"))
+        assets.plain_filename(filename, (*loc, "filename"))
     return ingest.Request(
         filename=filename or "",
-        kind=validate.name(optional(query, "kind") or "file", ("query", "kind")),
+        kind=validate.name(optional(values, "kind") or "file", (*loc, "kind")),
         entity_id=entity_id,
         role=role,
-        derived_from=optional(query, "derived_from"),
+        derived_from=optional(values, "derived_from"),
+        loc=loc,
     )
 
 
