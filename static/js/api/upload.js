@@ -56,8 +56,8 @@ function send(method, url, expected, { headers = {}, body, signal, onSent } = {}
 				reject(error);
 			}
 		};
-		xhr.onerror = () => reject(new ApiError(0, "network_error", "The upload was interrupted: the server could not be reached."));
-		xhr.onabort = () => reject(canceled());
+		// An abort we did not ask for (the browser dropped the connection) is a network failure too.
+		xhr.onerror = xhr.onabort = () => reject(signal?.aborted ? canceled() : new ApiError(0, "network_error", "The upload was interrupted: the server could not be reached."));
 		xhr.onloadend = () => signal?.removeEventListener("abort", abort);
 		signal?.addEventListener("abort", abort);
 		if (signal?.aborted) abort();
