@@ -101,7 +101,8 @@ async function storedUpload(file, metadata, signal) {
 
 /**
  * Send what the server lacks of `file`, from the stored upload or a new one; the new asset's id.
- * @param {File} file @param {string} metadata @param {(offset: number) => void} onOffset @param {AbortSignal} [signal]
+ * @param {File} file @param {string} metadata @param {(offset: number, confirmed: boolean) => void} onOffset
+ * @param {AbortSignal} [signal]
  */
 async function transfer(file, metadata, onOffset, signal) {
 	const key = storeKey(file);
@@ -115,11 +116,11 @@ async function transfer(file, metadata, onOffset, signal) {
 	const options = await send("OPTIONS", "/v1/uploads", 204, { signal });
 	const chunkBytes = Number(options.getResponseHeader("FaceForge-Chunk-Size")) || DEFAULT_CHUNK_BYTES;
 	for (let offset = upload.offset; ; ) {
-		onOffset(offset);
+		onOffset(offset, true);
 		const headers = { "Content-Type": "application/offset+octet-stream", "Upload-Offset": String(offset) };
 		const body = file.slice(offset, offset + chunkBytes);
 		const start = offset;
-		const patched = await send("PATCH", upload.url, 204, { headers, body, signal, onSent: (bytes) => onOffset(start + bytes) });
+		const patched = await send("PATCH", upload.url, 204, { headers, body, signal, onSent: (bytes) => onOffset(start + bytes, false) });
 		offset = Number(patched.getResponseHeader("Upload-Offset"));
 		const assetId = patched.getResponseHeader("FaceForge-Asset-Id");
 		if (assetId) return assetId;
@@ -142,13 +143,18 @@ async function uploadWithRetries(file, { kind, entityId, role, meta, derivedFrom
 	const started = performance.now();
 	/** @type {number | undefined} */ let firstOffset;
 	let loaded = 0;
+	let stored = 0;
 	let failures = 0;
 	const progress = (/** @type {number} */ retryIn = 0) => {
 		const seconds = Math.max((performance.now() - started) / 1000, 0.001);
 		onProgress?.({ loaded, total: file.size, bytesPerSecond: (loaded - (firstOffset ?? loaded)) / seconds, retryIn });
 	};
-	const onOffset = (/** @type {number} */ offset) => {
-		if (offset > loaded) failures = 0; // the connection works again: the next drop waits 1 s first
+	/** @param {number} offset @param {boolean} confirmed  the server has the bytes up to `offset` */
+	const onOffset = (offset, confirmed) => {
+		if (confirmed && offset > stored) {
+			stored = offset;
+			failures = 0; // it works again: the next drop waits 1 s
+		}
 		firstOffset ??= offset;
 		loaded = offset;
 		progress();
@@ -157,7 +163,7 @@ async function uploadWithRetries(file, { kind, entityId, role, meta, derivedFrom
 		try {
 			const assetId = await transfer(file, metadata, onOffset, signal);
 			localStorage.removeItem(storeKey(file));
-			return await assets.get(assetId);
+			return assets.get(assetId); // not awaited: failing to read the asset must not send the file again
 		} catch (error) {
 			if (!retryable(error) || failures === RETRY_DELAYS_SECONDS.length) throw error;
 		}
