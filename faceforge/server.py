@@ -28,8 +28,9 @@ RECEIVE_BYTES = 2**20
 # advertised chunk size is written to disk once, into its upload. The worst case is
 # CONNECTION_LIMIT bodies of this size at once (docs/assets.md).
 INBUF_OVERFLOW_BYTES = CHUNK_SIZE + 1
-# Waitress's default; with the buffer above, at most 100 x 8 MiB of request bodies in memory.
-CONNECTION_LIMIT = 100
+# Connections served at once (Waitress's default is 100). A browser opens at most 6 per host
+# and scripts a few more; 32 bounds the request bodies held in memory to 32 x 8 MiB = 256 MiB.
+CONNECTION_LIMIT = 32
 # Bodies produced by generators (S3 downloads, multipart/byteranges) queue in Waitress's out
 # buffers, which spill to a temp file past `outbuf_overflow` (1 MiB by default). The writer
 # waits while 4 MiB are unsent, and a buffer holds at most that plus one 1 MiB chunk, so

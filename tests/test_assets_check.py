@@ -121,6 +121,7 @@ def test_purge_removes_rows_and_bytes_deleted_long_enough_ago(server):
         "count": 1,
         "bytes_freed": old["byte_size"],
         "failed": [],
+        "uploads_expired": 0,
     }
     stored = files_under(server.config.home.assets_dir)
     assert stored == sorted([recent["storage_key"], live["storage_key"]])

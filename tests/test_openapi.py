@@ -2,6 +2,7 @@
 true of the live server under fuzzing."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from openapi_spec_validator import validate
 
 from faceforge import resources
 from faceforge.web import ROUTES
+from tests.support import REPO_ROOT
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -140,5 +142,13 @@ def test_fuzzing_every_operation_finds_no_server_error_and_no_contract_violation
         str(tmp_path / "report"),
     ]
     # cwd: schemathesis keeps a cache folder in the current directory.
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    hooks = {"SCHEMATHESIS_HOOKS": str(REPO_ROOT / "tests" / "schemathesis_hooks.py")}
+    completed = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+        env={**os.environ, **hooks},
+    )
     assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-2000:]

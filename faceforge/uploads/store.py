@@ -162,9 +162,7 @@ class UploadStore:
                 for chunk in chunks:
                     written += len(chunk)
                     if written > room:
-                        raise PayloadTooLarge(
-                            f"More bytes than Upload-Length: {room} may follow offset {offset}"
-                        )
+                        raise beyond_length(room, offset)
                     digest.update(chunk)
                     if checksum is not None:
                         checksum[0].update(chunk)
@@ -251,6 +249,10 @@ class UploadStore:
             if data_path.exists():
                 truncate(data_path, int(cut_path.read_text(encoding="ascii")))
             cut_path.unlink()
+
+
+def beyond_length(room: int, offset: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"More bytes than Upload-Length: {room} may follow offset {offset}")
 
 
 def truncate(path: Path, size: int) -> None:

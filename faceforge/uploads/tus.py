@@ -47,8 +47,9 @@ def check_version(value: str | None) -> None:
         raise VersionMismatch(f"Tus-Resumable must be {VERSION}, got {value!r}")
 
 
-def check_content_type(value: str | None) -> None:
-    if (value or "").split(";")[0].strip().lower() != OFFSET_CONTENT_TYPE:
+def check_content_type(media_type: str) -> None:
+    """`media_type`: the Content-Type without parameters, lower case."""
+    if media_type != OFFSET_CONTENT_TYPE:
         raise UnsupportedMediaType(f"Content-Type must be {OFFSET_CONTENT_TYPE}")
 
 

@@ -123,4 +123,6 @@ def purge(services):
     days = maintenance.DEFAULT_PURGE_DAYS
     if body.get("older_than_days") is not None:
         days = validate.integer(body["older_than_days"], ("body", "older_than_days"), 0, 36500)
-    return maintenance.purge(services.db, services.storage, days)
+    result = maintenance.purge(services.db, services.storage, days)
+    result["uploads_expired"] = services.uploads.expire()
+    return result

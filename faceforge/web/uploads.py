@@ -17,7 +17,7 @@ from faceforge.assets import ingest
 from faceforge.errors import ApiError, PayloadTooLarge, ValidationError
 from faceforge.uploads import tus
 from faceforge.uploads.finish import finish
-from faceforge.uploads.store import Upload
+from faceforge.uploads.store import Upload, beyond_length
 from faceforge.web import assets as assets_web
 from faceforge.web import files, params
 from faceforge.web.envelope import api_error_response
@@ -101,15 +101,15 @@ def upload_request(services, metadata: dict[str, str], upload_length: int) -> in
     )
 
 
-def expiry_headers(upload: Upload) -> dict[str, str]:
+def expiry_headers(upload: Upload) -> dict[str, object]:
     return {"Upload-Offset": upload.offset, "Upload-Expires": tus.http_date(upload.expires)}
 
 
-def receive(services, upload: Upload) -> dict[str, str]:
+def receive(services, upload: Upload) -> dict[str, object]:
     """Append this request's body at its `Upload-Offset` (the upload's own for creation with
     upload); the reply's headers. The request that completes the upload makes the asset."""
     environ = bottle.request.environ
-    tus.check_content_type(environ.get("CONTENT_TYPE"))
+    tus.check_content_type(files.media_type(environ))
     offset = upload.offset
     if bottle.request.method == "PATCH":
         offset = tus.read_size("Upload-Offset", header("Upload-Offset"))
@@ -118,7 +118,7 @@ def receive(services, upload: Upload) -> dict[str, str]:
     upload_id = upload.record["upload_id"]
     room = upload.record["upload_length"] - offset
     if length is not None and length > room:
-        raise PayloadTooLarge(f"More bytes than Upload-Length: {room} may follow offset {offset}")
+        raise beyond_length(room, offset)  # refused before reading, as the store would
     chunks = ingest.read_chunks(environ["wsgi.input"], length)
     upload = services.uploads.append(upload_id, offset, chunks, checksum)
     headers = expiry_headers(upload)
@@ -136,7 +136,7 @@ def create(services):
     upload_request(services, metadata, upload_length)
     with_body = files.media_type(bottle.request.environ) == tus.OFFSET_CONTENT_TYPE
     if not with_body and (params.content_length() or 0) > 0:
-        tus.check_content_type(bottle.request.environ.get("CONTENT_TYPE"))
+        raise tus.UnsupportedMediaType(f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
     services.uploads.expire()
     upload = services.uploads.create(upload_length, metadata)
     upload_id = upload.record["upload_id"]
