@@ -1,6 +1,6 @@
 """Uploading from the Assets page in a real browser (tests/ui_support.py): the button and a drop
 on the page, a link to a picked entity, a `_meta.json` sidecar, `derived_from`, and the
-server's refusals shown to the person."""
+server's refusals shown to the person (and not retried)."""
 
 import json
 import re
@@ -34,10 +34,11 @@ def uploaded(server, filename: str) -> dict:
     return server.client.get(f"/v1/assets/{items[0]['asset_id']}").data
 
 
-def sidecar_data(asset: dict) -> list[tuple]:
-    """(Name, Data) of the asset's sidecar entries (ExifTool's entry may join them later)."""
+def sidecar_data(asset: dict) -> list:
+    """The Data of the asset's sidecar entries (ExifTool's entry may join them later). A tus
+    upload carries the sidecar's text, not its file name."""
     entries = asset["meta"]["metadata"]
-    return [(entry["Name"], entry["Data"]) for entry in entries if entry["Source"] == "UserSidecar"]
+    return [entry["Data"] for entry in entries if entry["Source"] == "UserSidecar"]
 
 
 def test_upload_with_the_button_and_by_a_drop_on_the_page_linking_one(ui, tmp_path):
@@ -91,8 +92,7 @@ def test_upload_a_derived_file_with_a_sidecar(ui, tmp_path):
 
     asset = uploaded(ui.server, "edited.txt")
     assert asset["derived_from_asset_id"] == source["asset_id"]
-    sidecar_entries = [("edited_meta.json", {"prompt": "a lighthouse", "seed": 42})]
-    assert sidecar_data(asset) == sidecar_entries
+    assert sidecar_data(asset) == [{"prompt": "a lighthouse", "seed": 42}]
     page.get_by_role("link", name="edited.txt").click()
     ui.heading("edited.txt")
     expect(page.locator("main")).to_contain_text("UserSidecar")
@@ -114,17 +114,20 @@ def test_the_attachments_tab_sends_a_sidecar_and_derived_from_too(ui, tmp_path):
 
     asset = uploaded(ui.server, "crop.png")
     assert asset["derived_from_asset_id"] == source["asset_id"]
-    assert sidecar_data(asset) == [("crop_meta.json", {"crop": [0, 0, 64, 64]})]
+    assert sidecar_data(asset) == [{"crop": [0, 0, 64, 64]}]
 
 
 def test_the_servers_refusals_are_shown_on_the_upload(ui, tmp_path):
-    ui.allow(422, "POST", r"^/v1/assets/upload\?")
+    ui.allow(422, "POST", r"^/v1/uploads$")
+    ui.allow(404, "POST", r"^/v1/uploads$")
     broken = tmp_path / "broken_meta.json"
     broken.write_text('{"prompt": ', encoding="utf-8")
     photo = tmp_path / "photo.txt"
     photo.write_text("a photo, say", encoding="utf-8")
     ghost = create_entity(ui.server, "Ghost")
     page = ui.visit("#/assets", "Assets")
+    creations = []
+    page.on("request", lambda request: creations.append(request.method == "POST"))
     page.get_by_label("Sidecar (_meta.json)").set_input_files(str(broken))
     page.get_by_label("Files to upload").set_input_files(str(photo))
     failed = page.locator(".upload-item.failed .status")
@@ -136,3 +139,4 @@ def test_the_servers_refusals_are_shown_on_the_upload(ui, tmp_path):
     page.get_by_label("Files to upload").set_input_files(str(photo))
     expect(failed.nth(1)).to_contain_text("entity_id: no such entity")
     assert ui.server.client.get("/v1/assets").data["items"] == []
+    assert creations.count(True) == 2  # a refusal is shown, not retried

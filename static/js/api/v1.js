@@ -90,6 +90,12 @@ export const assets = {
 	bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
 };
 
+/** Unfinished tus uploads (the bytes go through upload.js). */
+export const uploads = {
+	/** @returns {Promise<{items: {upload_id: string, filename: string, upload_length: number, upload_offset: number}[]}>} */
+	list: () => request("GET", "/v1/uploads"),
+};
+
 export const jobs = {
 	/** @returns {Promise<Page<Job>>} */
 	list: (query) => request("GET", "/v1/jobs", { query }),

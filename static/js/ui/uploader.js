@@ -6,8 +6,10 @@
 
 import { describeError } from "../api/client.js";
 import { uploadFile } from "../api/upload.js";
+import { uploads } from "../api/v1.js";
 import { KINDS } from "./bulk_import.js";
 import { button, field, formatBytes, h, progressBar, textInput } from "./dom.js";
+import { showError } from "./notices.js";
 import { entityPicker } from "./picker.js";
 
 /** @typedef {import("../api/upload.js").UploadOptions} UploadOptions */
@@ -57,8 +59,16 @@ export function uploadForm(options) {
 	);
 }
 
+/** `75` → `1 min 15 s`. @param {number} seconds */
+function formatDuration(seconds) {
+	const [hours, minutes] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60];
+	if (hours) return `${hours} h ${minutes} min`;
+	return minutes ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.ceil(seconds)} s`;
+}
+
 /**
- * A drop zone with a file picker, and a list of uploads with progress (bytes, percent, speed) and Cancel.
+ * A drop zone with a file picker, and a list of uploads with progress (bytes, percent, speed, time left, or
+ * "retrying" while the connection is down) and Cancel.
  * @param {(file: File) => UploadOptions} optionsFor @param {OnUploaded} onUploaded @param {HTMLElement} [dropTarget]
  */
 function uploadQueue(optionsFor, onUploaded, dropTarget) {
@@ -67,9 +77,20 @@ function uploadQueue(optionsFor, onUploaded, dropTarget) {
 	const list = h("ul.upload-list", { "aria-label": "Uploads" });
 	const fileInput = h("input", { type: "file", multiple: true, hidden: true, "aria-label": "Files to upload" });
 	const zone = h("div.drop-zone", h("p", "Drop files here, or ", button("Choose files…", () => fileInput.click())), fileInput);
+	const unfinished = h("div.unfinished-uploads", { hidden: true });
 
+	/** While nothing is being sent, the uploads the server holds unfinished (from an earlier visit) are listed. */
+	const listUnfinished = () => {
+		if (running || waiting.length) return;
+		uploads.list().then(({ items }) => {
+			const lines = items.map((upload) => h("li", `${upload.filename}: ${formatBytes(upload.upload_offset)} of ${formatBytes(upload.upload_length)}`));
+			unfinished.replaceChildren(h("p.hint", "Unfinished uploads (pick the file again to resume):"), h("ul", lines));
+			unfinished.hidden = !items.length || Boolean(running);
+		}, showError);
+	};
 	const startNext = () => {
 		for (; running < PARALLEL && waiting.length; running += 1) /** @type {() => void} */ (waiting.shift())();
+		if (running) unfinished.hidden = true;
 	};
 
 	/** @param {File} file */
@@ -90,10 +111,13 @@ function uploadQueue(optionsFor, onUploaded, dropTarget) {
 			status.textContent = "Starting…";
 			let speed = "";
 			/** @param {import("../api/upload.js").UploadProgress} progress */
-			const onProgress = (progress) => {
-				bar.value = (100 * progress.loaded) / (progress.total || 1);
-				speed = `${(progress.bytesPerSecond / 1048576).toFixed(1)} MB/s`;
-				status.textContent = `${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} (${Math.floor(bar.value)} %) · ${speed}`;
+			const onProgress = ({ loaded, total, bytesPerSecond, retryIn }) => {
+				row.classList.toggle("retrying", Boolean(retryIn));
+				bar.value = (100 * loaded) / (total || 1);
+				speed = `${(bytesPerSecond / 1048576).toFixed(1)} MB/s`;
+				const sent = `${formatBytes(loaded)} of ${formatBytes(total)} (${Math.floor(bar.value)} %)`;
+				const left = bytesPerSecond ? ` · ${formatDuration((total - loaded) / bytesPerSecond)} left` : "";
+				status.textContent = retryIn ? `${sent} · connection lost, retrying in ${retryIn} s…` : `${sent} · ${speed}${left}`;
 			};
 			uploadFile(file, { ...uploadOptions, onProgress, signal: canceler.signal })
 				.then((asset) => {
@@ -105,6 +129,7 @@ function uploadQueue(optionsFor, onUploaded, dropTarget) {
 				.finally(() => {
 					running -= 1;
 					startNext();
+					listUnfinished();
 				});
 		};
 		cancelButton.addEventListener("click", () => {
@@ -137,5 +162,6 @@ function uploadQueue(optionsFor, onUploaded, dropTarget) {
 		zone.classList.remove("dragging");
 		addFiles(event.dataTransfer?.files || []);
 	});
-	return h("div", zone, list);
+	listUnfinished();
+	return h("div", zone, unfinished, list);
 }
