@@ -75,14 +75,23 @@ def execute_rows(connection: sqlite3.Connection, sql: str, row: str, rows: Itera
     ]
 
 
+def find_live(
+    connection: sqlite3.Connection, table: str, columns: str, **keys
+) -> sqlite3.Row | None:
+    """The row of `table` whose columns equal `keys` and that is not soft-deleted
+    (`deleted_at` is NULL), or None."""
+    condition = " AND ".join(f"{column} = ?" for column in keys)
+    return connection.execute(
+        f"SELECT {columns} FROM {table} WHERE {condition} AND deleted_at IS NULL",
+        tuple(keys.values()),
+    ).fetchone()
+
+
 def live_row(
     connection: sqlite3.Connection, table: str, columns: str, key: str, value, missing: str
 ) -> sqlite3.Row:
-    """The row of `table` whose `key` column is `value` and that is not soft-deleted
-    (`deleted_at` is NULL), or NotFound(`missing`)."""
-    row = connection.execute(
-        f"SELECT {columns} FROM {table} WHERE {key} = ? AND deleted_at IS NULL", (value,)
-    ).fetchone()
+    """The live row of `table` whose `key` column is `value`, or NotFound(`missing`)."""
+    row = find_live(connection, table, columns, **{key: value})
     if row is None:
         raise NotFound(missing)
     return row

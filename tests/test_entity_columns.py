@@ -28,24 +28,18 @@ def test_the_column_table_names_every_column_of_the_entities_table(server):
 def test_every_changeable_key_is_stored_read_back_and_reported_changed(server):
     client = server.client
     first_asset, second_asset = upload_asset(server, b"first"), upload_asset(server, b"second")
-    first = {
-        "display_name": "Ada",
-        "aliases": ["A"],
-        "tags": ["one"],
-        "fields": {"born": "1815"},
-        "external_ids": {"wikidata": "Q1"},
-        "primary_thumbnail_asset_id": first_asset,
-        "plugin_data": {"faces": {"n": 1}},
+    # Each changeable key: its value at creation, then after the PATCH.
+    values = {
+        "display_name": ("Ada", "Ada Lovelace"),
+        "aliases": (["A"], ["Ada King"]),
+        "tags": (["one"], ["two"]),
+        "fields": ({"born": "1815"}, {"born": "1815-12-10"}),
+        "external_ids": ({"wikidata": "Q1"}, {"wikidata": "Q7259"}),
+        "primary_thumbnail_asset_id": (first_asset, second_asset),
+        "plugin_data": ({"faces": {"n": 1}}, {"faces": {"n": 2}}),
     }
-    second = {
-        "display_name": "Ada Lovelace",
-        "aliases": ["Ada King"],
-        "tags": ["two"],
-        "fields": {"born": "1815-12-10"},
-        "external_ids": {"wikidata": "Q7259"},
-        "primary_thumbnail_asset_id": second_asset,
-        "plugin_data": {"faces": {"n": 2}},
-    }
+    first = {key: pair[0] for key, pair in values.items()}
+    second = {key: pair[1] for key, pair in values.items()}
     created = create(client, **first)
     entity_id = created["entity_id"]
     assert list(created) == ENTITY_KEYS

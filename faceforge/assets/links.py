@@ -14,6 +14,7 @@ from typing import Any
 
 from faceforge import clock, events, validate
 from faceforge.assets.rows import asset_from_row, entity_is_live, live_row
+from faceforge.db import find_live
 from faceforge.errors import NotFound
 from faceforge.paging import Paging, newest_first
 
@@ -49,11 +50,9 @@ def require_live_entity(connection: sqlite3.Connection, entity_id: str) -> None:
 
 
 def live_link(connection: sqlite3.Connection, entity_id: str, asset_id: str) -> sqlite3.Row | None:
-    return connection.execute(
-        f"SELECT {LINK_COLUMNS} FROM entity_assets"
-        " WHERE entity_id = ? AND asset_id = ? AND deleted_at IS NULL",
-        (entity_id, asset_id),
-    ).fetchone()
+    return find_live(
+        connection, "entity_assets", LINK_COLUMNS, entity_id=entity_id, asset_id=asset_id
+    )
 
 
 def live_links(connection: sqlite3.Connection, column: str, value: str) -> list[sqlite3.Row]:

@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from faceforge import clock, events, ids, json_text, validate
+from faceforge.db import find_live
 from faceforge.entities.field_values import FIELD_TYPES, FieldRule, definition_errors
 from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
@@ -198,11 +199,7 @@ def find(connection: sqlite3.Connection, id_or_key: str, scope: str | None) -> d
 
 
 def row_by_key(connection: sqlite3.Connection, scope: str, field_key: str) -> sqlite3.Row | None:
-    return connection.execute(
-        f"SELECT {COLUMNS} FROM field_definitions WHERE scope = ? AND field_key = ?"
-        " AND deleted_at IS NULL",
-        (scope, field_key),
-    ).fetchone()
+    return find_live(connection, "field_definitions", COLUMNS, scope=scope, field_key=field_key)
 
 
 def find_rule(connection: sqlite3.Connection, scope: str, field_key: str) -> FieldRule | None:
