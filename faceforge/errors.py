@@ -62,6 +62,11 @@ class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
 
+    @classmethod
+    def over_limit(cls, what: str, limit: int) -> "PayloadTooLarge":
+        """The one wording of a size refusal: `File is larger than the limit of N bytes`."""
+        return cls(f"{what} is larger than the limit of {limit} bytes")
+
 
 class RangeNotSatisfiable(ApiError):
     """416; API.md §1 gives it no code of its own."""

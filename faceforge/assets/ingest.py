@@ -88,7 +88,7 @@ def stage_chunks(
         for chunk in chunks:
             byte_size += len(chunk)
             if byte_size > limit:
-                raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
+                raise PayloadTooLarge.over_limit("File", limit)
             digest.update(chunk)
             if handle is None and byte_size <= keep_in_memory:
                 held.append(chunk)

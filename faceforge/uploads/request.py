@@ -24,7 +24,7 @@ def upload_request(
     if not metadata.get("filename"):
         validate.fail((*METADATA_LOC, "filename"), "required", "missing")
     if upload_length > upload_limit:
-        raise PayloadTooLarge(f"File is larger than the limit of {upload_limit} bytes")
+        raise PayloadTooLarge.over_limit("File", upload_limit)
     if upload_length == 0:
         raise ingest.sidecar_problem("Uploaded file was empty", ("header", "Upload-Length"))
     request = checked_request(

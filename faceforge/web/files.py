@@ -50,14 +50,14 @@ def receive_upload(environ: dict, tmp_dir, limit: int, sidecar_limit: int, filen
         if boundary is None:
             raise multipart.malformed("expected multipart/form-data with a boundary")
         if (params.content_length() or 0) > limit + sidecar_limit + MULTIPART_OVERHEAD_BYTES:
-            raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
+            raise PayloadTooLarge.over_limit("File", limit)
         reader = multipart.MultipartReader(environ["wsgi.input"], boundary, params.content_length())
         return receive_parts(reader, tmp_dir, limit, sidecar_limit)
     if filename is None:
         validate.fail(("query", "filename"), "required for a raw (non-multipart) upload", "missing")
     length = params.content_length()
     if length is not None and length > limit:
-        raise PayloadTooLarge(f"File is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge.over_limit("File", limit)
     chunks = ingest.read_chunks(environ["wsgi.input"], length)
     staged = ingest.stage_chunks(chunks, tmp_dir, limit)
     declared = media_type(environ)

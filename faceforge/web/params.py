@@ -58,11 +58,11 @@ def read_body(limit: int) -> bytes:
     """The whole body, refusing (413) anything over `limit` bytes before reading it."""
     length = content_length()
     if length is not None and length > limit:
-        raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge.over_limit("Request body", limit)
     stream = bottle.request.environ["wsgi.input"]
     data = stream.read(length if length is not None else limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge.over_limit("Request body", limit)
     return data
 
 
