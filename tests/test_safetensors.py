@@ -34,10 +34,10 @@ KOHYA = {
 MODELSPEC = {"modelspec.architecture": "stable-diffusion-xl-v1-base/lora"}
 
 
-def model_file(metadata: dict | None = None, tensors: dict = TENSORS) -> bytes:
+def model_file(metadata: dict | None = None) -> bytes:
     """A safetensors file: the header's length (8 bytes, little-endian), the header, the
     tensors' bytes."""
-    header = dict(tensors) if metadata is None else {"__metadata__": metadata, **tensors}
+    header = TENSORS if metadata is None else {"__metadata__": metadata, **TENSORS}
     return with_header(json.dumps(header).encode())
 
 
@@ -147,9 +147,12 @@ def test_every_way_in_reads_the_header(server, tmp_path):
         ]
 
 
-def test_other_files_get_no_entry(server):
-    asset = upload(server.client, model_file(KOHYA), "ada.bin").data
-    assert model_entries(asset) == []
+def test_only_model_files_get_the_entry_once(server):
+    data = model_file(KOHYA)
+    assert model_entries(upload(server.client, data, "ada.bin").data) == []
+    for _again in range(2):
+        entries = model_entries(upload(server.client, data, "ada.safetensors").data)
+        assert [entry["Data"]["summary"]["tensor_count"] for entry in entries] == [2]
 
 
 CORRUPT = {
