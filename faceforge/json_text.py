@@ -92,6 +92,14 @@ class TooDeep(ValueError):
         super().__init__(f"JSON nested deeper than {MAX_DEPTH} levels")
 
 
+class NotUnicode(ValueError):
+    """JSON from outside holds a `\\ud800`-style escape without its pair: it parses into a
+    string that is not Unicode and that nothing downstream (UTF-8, SQLite) can store."""
+
+    def __init__(self):
+        super().__init__("strings must not hold unpaired surrogate escapes")
+
+
 def nested_deeper_than(document, limit: int) -> bool:
     """Whether containers in `document` nest more than `limit` levels. It goes one level at a
     time instead of recursing, so any depth is safe to measure."""
@@ -116,11 +124,23 @@ def refuse_constant(name: str):
 
 def loads(text: str, parse_constant=None):
     """JSON text from outside, parsed; TooDeep (a ValueError) when it nests deeper than
-    MAX_DEPTH levels, also when it is so deep that json.loads itself runs out of stack."""
+    MAX_DEPTH levels, also when it is so deep that json.loads itself runs out of stack;
+    NotUnicode (a ValueError) when a string holds an unpaired surrogate. Only an escape can
+    produce one, so only text holding an escape pays for that check."""
     try:
         document = json.loads(text, parse_constant=parse_constant)
     except RecursionError:
         raise TooDeep from None
     if nested_deeper_than(document, MAX_DEPTH):
         raise TooDeep
+    if "\\u" in text and not utf8_encodable(document):
+        raise NotUnicode
     return document
+
+
+def utf8_encodable(document) -> bool:
+    try:
+        dumps(document).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -138,6 +138,9 @@ def read_manifest(folder: Path) -> Manifest:
     except json_text.TooDeep:
         manifest.error = f"plugin.json is nested deeper than {json_text.MAX_DEPTH} levels"
         return manifest
+    except json_text.NotUnicode as error:
+        manifest.error = f"plugin.json is not valid: {error}"
+        return manifest
     except json.JSONDecodeError as error:
         manifest.error = f"plugin.json is not valid JSON: {error.msg} at line {error.lineno}"
         return manifest

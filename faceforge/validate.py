@@ -36,7 +36,7 @@ def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
         document = json_text.loads(text, parse_constant=not_json_constant)
     except UnicodeDecodeError:
         fail(loc, "body must be UTF-8", "json_invalid")
-    except json_text.TooDeep as error:
+    except (json_text.TooDeep, json_text.NotUnicode) as error:
         fail(loc, str(error), "json_invalid")
     except json.JSONDecodeError as error:
         fail(
@@ -46,19 +46,7 @@ def parse_json_object(raw: bytes, loc: tuple = ("body",)) -> dict[str, Any]:
         )
     if not isinstance(document, dict):
         fail(loc, "must be a JSON object", "type_error")
-    if "\\u" in text:
-        check_no_lone_surrogates(document, loc)
     return document
-
-
-def check_no_lone_surrogates(document: Any, loc: tuple) -> None:
-    """A `\\ud800`-style escape without its pair parses into a string that is not Unicode and
-    that nothing downstream (UTF-8, SQLite) can store. Only escapes can produce one, so only
-    bodies holding an escape pay for this check."""
-    try:
-        json_text.dumps(document).encode("utf-8")
-    except UnicodeEncodeError:
-        fail(loc, "strings must not hold unpaired surrogate escapes", "json_invalid")
 
 
 def name(value: Any, loc: tuple) -> str:

@@ -134,6 +134,11 @@ BAD_MANIFESTS = [
         minimal_manifest("p10", config_schema={"type": "string"}),
         "config_schema must describe an object",
     ),
+    (
+        "lone-surrogate",
+        b'{"id": "p11", "name": "Plugin \\ud800", "version": "1.0.0"}',
+        "plugin.json is not valid: strings must not hold unpaired surrogate escapes",
+    ),
 ]
 
 

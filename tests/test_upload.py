@@ -161,6 +161,7 @@ def test_a_new_sidecar_is_appended_once_and_the_same_one_not_again(server):
         (b"\xff\xfe not utf-8", "_meta.json must be UTF-8"),
         (b"{not json", "_meta.json must be valid JSON"),
         (b"NaN", "_meta.json must be valid JSON"),
+        (b'{"x": "\\ud800"}', "_meta.json strings must not hold unpaired surrogate escapes"),
         (b"null", "_meta.json must be non-empty"),
         (b'""', "_meta.json must be non-empty"),
         (b"   ", "_meta.json must be non-empty"),

@@ -157,6 +157,8 @@ def parse_sidecar(raw: bytes, loc: tuple) -> Any:
     except json_text.TooDeep:
         message = f"_meta.json must not nest deeper than {json_text.MAX_DEPTH} levels"
         raise sidecar_problem(message, loc) from None
+    except json_text.NotUnicode as error:
+        raise sidecar_problem(f"_meta.json {error}", loc) from None
     except ValueError:
         raise sidecar_problem("_meta.json must be valid JSON", loc) from None
     if document is None or document == "":

@@ -83,13 +83,7 @@ def read_header(stream: BinaryIO, byte_size: int) -> dict[str, Any]:
 def header_data(header: dict[str, Any]) -> dict[str, Any]:
     """The entry's Data: `__metadata__` with its JSON strings parsed, and the summary."""
     metadata = {key: parsed(value) for key, value in header.get(METADATA_KEY, {}).items()}
-    data = {"metadata": metadata, "summary": summary(header, metadata)}
-    try:
-        json_text.dumps(data).encode("utf-8")
-    except UnicodeEncodeError:
-        # An unpaired `\ud800` escape parses into a string that UTF-8 (and SQLite) cannot hold.
-        raise InvalidHeader("the header holds an unpaired surrogate escape") from None
-    return data
+    return {"metadata": metadata, "summary": summary(header, metadata)}
 
 
 def parsed(value: Any) -> Any:
