@@ -5,14 +5,16 @@ read the expected file only, so a fixture from another seed is checked the same 
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from tests.support import REPO_ROOT, LiveServer, run_cli
+from tests.support import REPO_ROOT, LiveServer, faceforge_command, run_cli, wait_until
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 TARBALLS = sorted(FIXTURES.glob("home-0.1.*.tar.gz"))
@@ -386,3 +388,38 @@ def test_what_0_1_x_allowed_and_we_refuse_is_mended_and_logged(tmp_path):
         "1 jobs left queued or running by 0.1.x were failed as interrupted",
     ):
         assert f"adopting FaceForge 0.1.x: {line}" in log_text
+
+
+def test_killing_the_process_mid_conversion_leaves_the_database_as_it_was(tmp_path):
+    """`kill -9` while the conversion runs (50,000 more entities make it last): the database
+    is the 0.1.x one as it was, and the next start adopts it."""
+    home = extract_moved(TARBALLS[0], tmp_path)
+    db_path = home / "db" / "core.sqlite3"
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)"
+            " INSERT INTO entities (entity_id, display_name, tags_json)"
+            " SELECT lower(hex(randomblob(32))), 'Person ' || i, '[\"bulk\"]' FROM n"
+        )
+    connection.close()
+    before = database_dump(db_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
+    process = subprocess.Popen(
+        faceforge_command("--home", str(home), "migrate"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log_path = home / "logs" / "core.log"
+    wait_until(lambda: "before adopting it" in log_path.read_text(encoding="utf-8"), 60, 0.005)
+    process.kill()
+    assert process.wait(timeout=10) != 0
+    assert database_dump(db_path) == before
+    assert run_cli("migrate", home=home).returncode == 0
+    adopted_db = sqlite3.connect(db_path)
+    try:
+        live = adopted_db.execute("SELECT live_count FROM entity_totals").fetchone()[0]
+    finally:
+        adopted_db.close()
+    assert live == len(expected_of(TARBALLS[0])["entities"]) + 50000
