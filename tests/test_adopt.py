@@ -412,8 +412,10 @@ def test_killing_the_process_mid_conversion_leaves_the_database_as_it_was(tmp_pa
         stderr=subprocess.DEVNULL,
     )
     log_path = home / "logs" / "core.log"
-    wait_until(lambda: "before adopting it" in log_path.read_text(encoding="utf-8"), 60, 0.005)
-    process.kill()
+    try:
+        wait_until(lambda: "before adopting it" in log_path.read_text(encoding="utf-8"), 60, 0.005)
+    finally:
+        process.kill()
     assert process.wait(timeout=10) != 0
     assert database_dump(db_path) == before
     assert run_cli("migrate", home=home).returncode == 0
