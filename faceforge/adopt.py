@@ -40,13 +40,14 @@ UPSTREAM_TABLES = (
     "job_logs",
     "plugin_registry",
 )
-BLANK = "' ' || char(9, 10, 13)"
+# The characters trim() removes from names, as SQL: space, tab, line feed, carriage return.
+WHITESPACE = "' ' || char(9, 10, 13)"
 # What the conversion mends or leaves out, counted in the 0.1.x tables before it runs:
 # (what a log line says, the query counting it).
 REPAIRS = (
     (
         "entities with a blank name were named '(no name)'",
-        f"SELECT count(*) FROM entities WHERE trim(display_name, {BLANK}) = ''",
+        f"SELECT count(*) FROM entities WHERE trim(display_name, {WHITESPACE}) = ''",
     ),
     (
         "links, descriptors and relationships of deleted entities were ended with them",
@@ -60,12 +61,12 @@ REPAIRS = (
     ),
     (
         "relationships with a blank type were given the type 'related'",
-        f"SELECT count(*) FROM relationships WHERE trim(relationship_type, {BLANK}) = ''",
+        f"SELECT count(*) FROM relationships WHERE trim(relationship_type, {WHITESPACE}) = ''",
     ),
     (
         "duplicate live relationships were ended (the oldest of each is kept)",
         "SELECT count(*) - count(DISTINCT src_entity_id || '/' || dst_entity_id || '/'"
-        f" || coalesce(nullif(trim(relationship_type, {BLANK}), ''), 'related'))"
+        f" || coalesce(nullif(trim(relationship_type, {WHITESPACE}), ''), 'related'))"
         " FROM relationships WHERE deleted_at IS NULL",
     ),
     (

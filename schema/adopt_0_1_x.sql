@@ -1,4 +1,4 @@
--- Adopting a FaceForge Core 0.1.x database (its migrations 0001_init … 0004_jobs_inputs_and_cancel):
+-- Adopting a FaceForge Core 0.1.x database (its migrations 0001_init … 0004_jobs_inputs_…):
 -- the rows of its tables, renamed old_*, copied into schema version 1, which the adopter
 -- (faceforge/adopt.py) has created just before this script, in the same transaction. It is
 -- not a migration of the ladder (the name has no number); the adopter runs it once, then
@@ -21,11 +21,18 @@ SELECT
     coalesce(nullif(trim(display_name, ' ' || char(9, 10, 13)), ''), '(no name)'),
     (SELECT json_group_array(trim(value, ' ' || char(9, 10, 13)))
         FROM json_each(CASE WHEN json_valid(aliases_json) THEN aliases_json END)
-        WHERE typeof(key) = 'integer' AND type = 'text' AND trim(value, ' ' || char(9, 10, 13)) <> ''),
+        WHERE typeof(key) = 'integer' AND type = 'text'
+            AND trim(value, ' ' || char(9, 10, 13)) <> ''),
     (SELECT json_group_array(trim(value, ' ' || char(9, 10, 13)))
         FROM json_each(CASE WHEN json_valid(tags_json) THEN tags_json END)
-        WHERE typeof(key) = 'integer' AND type = 'text' AND trim(value, ' ' || char(9, 10, 13)) <> ''),
-    CASE WHEN json_type(CASE WHEN json_valid(fields_json) THEN fields_json END) = 'object' THEN json(fields_json) ELSE '{}' END,
+        WHERE typeof(key) = 'integer' AND type = 'text'
+            AND trim(value, ' ' || char(9, 10, 13)) <> ''),
+    -- json_type() fails on malformed text, so every JSON column is checked with json_valid().
+    CASE
+        WHEN json_type(CASE WHEN json_valid(fields_json) THEN fields_json END) = 'object'
+            THEN json(fields_json)
+        ELSE '{}'
+    END,
     created_at,
     updated_at,
     deleted_at
@@ -38,7 +45,7 @@ INSERT INTO assets (
 SELECT
     asset_id,
     kind,
-    coalesce(nullif(trim(filename), ''), asset_id),
+    CASE WHEN trim(coalesce(filename, '')) = '' THEN asset_id ELSE filename END,
     content_hash,
     byte_size,
     mime_type,
@@ -51,14 +58,16 @@ SELECT
     storage_provider,
     -- Rows older than 0.1.x's 0002_assets_storage have no key: theirs was the one below.
     CASE
-        WHEN storage_key = '' THEN 'files/' || substr(content_hash, 1, 2) || '/' || content_hash
+        WHEN storage_key = '' AND storage_provider = 'fs'
+            THEN 'files/' || substr(content_hash, 1, 2) || '/' || content_hash
         ELSE storage_key
     END,
     -- 0.1.x ran ExifTool while uploading: its entries are there, or it never will.
     CASE
         WHEN EXISTS (
-            SELECT 1 FROM json_each(CASE WHEN json_valid(meta_json) THEN meta_json END, '$.metadata')
-            WHERE json_extract(value, '$.Source') = 'ExifTool'
+            SELECT 1
+            FROM json_each(CASE WHEN json_valid(meta_json) THEN meta_json END, '$.metadata')
+            WHERE CASE WHEN type = 'object' THEN json_extract(value, '$.Source') END = 'ExifTool'
         ) THEN 'done'
         ELSE 'skipped'
     END,
@@ -112,7 +121,9 @@ WITH adopted AS (
             nullif(trim(relationship.relationship_type, ' ' || char(9, 10, 13)), ''), 'related'
         ) AS relationship_type,
         CASE
-            WHEN json_type(CASE WHEN json_valid(relationship.fields_json) THEN relationship.fields_json END) = 'object' THEN json(relationship.fields_json)
+            WHEN json_type(
+                CASE WHEN json_valid(relationship.fields_json) THEN relationship.fields_json END
+            ) = 'object' THEN json(relationship.fields_json)
             ELSE '{}'
         END AS fields_json,
         relationship.created_at,
@@ -197,7 +208,11 @@ SELECT
     plugin_id,
     version,
     enabled <> 0,
-    CASE WHEN json_type(CASE WHEN json_valid(config_json) THEN config_json END) = 'object' THEN json(config_json) ELSE '{}' END,
+    CASE
+        WHEN json_type(CASE WHEN json_valid(config_json) THEN config_json END) = 'object'
+            THEN json(config_json)
+        ELSE '{}'
+    END,
     discovered_at,
     updated_at
 FROM old_plugin_registry
