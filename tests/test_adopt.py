@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,8 @@ def test_assets_keep_their_rows_sidecars_links_and_bytes(adopted):
         download = server.client.get(f"/v1/assets/{asset['asset_id']}/download")
         assert download.status == 200, asset["filename"]
         assert hashlib.sha256(download.body).hexdigest() == asset["sha256"]
+        exact_name = download.headers["Content-Disposition"].split("filename*=UTF-8''")[1]
+        assert urllib.parse.unquote(exact_name) == asset["filename"]
     listed = data_of(server, "/v1/assets", limit=200)
     assert listed["total"] == len(expected["assets"])
 
@@ -253,10 +256,16 @@ def test_routes_of_0_1_x_answer_the_same_shapes(adopted):
     job_page = data_of(server, "/v1/jobs", limit=1)
     assert {"items", "total", "limit", "offset"} <= set(job_page)
     assert set(api_part(expected["jobs"][0])) <= set(job_page["items"][0])
-    for path in ("/v1/plugins", "/v1/admin/field-defs"):
-        assert set(data_of(server, path)) == {"items"}
     some_id = expected["entities"][0]["entity_id"]
-    assert set(data_of(server, "/v1/relationships", entity_id=some_id)) == {"items"}
+    for path in (
+        "/v1/plugins",
+        "/v1/admin/field-defs",
+        f"/v1/entities/{some_id}/descriptors",
+        f"/v1/relationships?entity_id={some_id}",
+    ):
+        assert set(data_of(server, path)) == {"items"}
+    job_id = expected["jobs"][0]["job_id"]
+    assert "items" in data_of(server, f"/v1/jobs/{job_id}/log")
     assert "version" in data_of(server, "/v1/system/info")
 
 
