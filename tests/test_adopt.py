@@ -345,9 +345,8 @@ def test_a_database_of_an_unknown_schema_is_refused_with_one_line_and_left_uncha
 def test_what_0_1_x_allowed_and_we_refuse_is_mended_and_logged(tmp_path):
     """A duplicate of a live relationship, blank names and a job 0.1.x left running: adopted
     without failing, mended as docs/adopting.md says, each kind logged with its count."""
-    tarball = SAMPLE
-    expected = expected_of(tarball)
-    home = extract_moved(tarball, tmp_path)
+    expected = expected_of(SAMPLE)
+    home = extract_moved(SAMPLE, tmp_path)
     original = expected["relationships"][0]
     unnamed = expected["entities"][0]["entity_id"]
     job_id = "ab" * 32
@@ -437,3 +436,21 @@ def test_killing_the_process_mid_conversion_leaves_the_database_as_it_was(tmp_pa
     finally:
         adopted_db.close()
     assert live == len(expected_of(SAMPLE)["entities"]) + 50000
+
+
+def test_a_database_of_an_early_0_1_x_is_refused_with_what_to_do(tmp_path):
+    """An early 0.1.x database lacks columns the conversion reads: 0.1.9 upgrades it first."""
+    home = extract_moved(SAMPLE, tmp_path)
+    db_path = home / "db" / "core.sqlite3"
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("DELETE FROM schema_migrations WHERE name LIKE '0004_%'")
+    connection.close()
+    original = db_path.read_bytes()
+    result = run_cli("migrate", home=home)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"faceforge: the database {db_path} was written by an early FaceForge 0.1.x: open it"
+        " once with FaceForge 0.1.9, then start this version; it was left unchanged"
+    )
+    assert db_path.read_bytes() == original
