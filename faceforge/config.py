@@ -86,10 +86,20 @@ class Setting:
     secret: bool = False
 
 
+def format_version(value):
+    """1; also "1", as FaceForge 0.1.x wrote it, so that its core.json is read as it is."""
+    return integer(1, 1)(1 if value == "1" else value)
+
+
 PORT = integer(0, 65535)
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("version", 1, integer(1, 1), "Format version of this file."),
+    Setting(
+        "version",
+        1,
+        format_version,
+        'Format version of this file. FaceForge 0.1.x wrote it as the string "1", also read as 1.',
+    ),
     Setting(
         "network.bind_host",
         "127.0.0.1",

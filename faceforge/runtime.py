@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from faceforge import client, logs
+from faceforge import adopt, client, logs
 from faceforge import config as settings
 from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch
@@ -37,8 +37,12 @@ def prepare(root: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]
 
 
 def open_database(config) -> Database:
+    """The database, migrated; a FaceForge 0.1.x database is adopted first (faceforge/adopt.py)."""
+    from_0_1_x = adopt.recognise(config.home.db_path)
     db = Database(config.home.db_path)
     try:
+        if from_0_1_x:
+            adopt.adopt(db, config.home.backups_dir)
         migrate(db, config.home.backups_dir)
     except Exception:
         db.close()

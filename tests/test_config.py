@@ -64,6 +64,19 @@ def test_missing_secret_is_added_and_every_other_key_kept(home):
     assert config["network.core_port"] == 9000
 
 
+def test_a_core_json_of_0_1_x_is_read_with_its_token_and_gets_a_signing_key(home):
+    """FaceForge 0.1.x wrote `"version": "1"` as a string and had no url_signing_key."""
+    token = "t" * settings.MIN_SECRET_LENGTH
+    path = write_core_json(home, {"version": "1", "auth": {"install_token": token}})
+    config = prepare(home, {})
+    document = json.loads(path.read_text())
+    assert (config["version"], config["auth.install_token"]) == (1, token)
+    assert document["auth"]["install_token"] == token
+    assert document["auth"]["url_signing_key"] == config["auth.url_signing_key"]
+    assert len(config["auth.url_signing_key"]) >= settings.MIN_SECRET_LENGTH
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_blank_secrets_are_replaced_in_place_keeping_the_rest_of_the_file(start_server, home):
     path = write_core_json(
         home,
@@ -106,6 +119,7 @@ def test_first_start_generates_secrets_without_a_warning(home):
         ({"network": {"allowed_hosts": "a.lan"}}, "allowed_hosts must be a list of strings"),
         ({"auth": "token"}, "auth must be an object"),
         ({"jobs": {"workers": 0}}, "jobs.workers must be between 1 and 64"),
+        ({"version": "2"}, "version must be an integer"),
     ],
 )
 def test_wrong_types_name_the_key_and_leave_the_file_untouched(home, document, named):

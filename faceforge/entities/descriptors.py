@@ -70,6 +70,15 @@ def refresh_search(connection: sqlite3.Connection, entity_id: str) -> None:
     entity_store.set_descriptor_text(connection, state["entity_seq"], values)
 
 
+def refresh_all_searches(connection: sqlite3.Connection) -> None:
+    """`refresh_search` for every live entity with live descriptors (an adopted database)."""
+    for (entity_id,) in connection.execute(
+        "SELECT DISTINCT d.entity_id FROM descriptors AS d JOIN entities AS e USING (entity_id)"
+        " WHERE d.deleted_at IS NULL AND e.deleted_at IS NULL"
+    ).fetchall():
+        refresh_search(connection, entity_id)
+
+
 def load_live(connection: sqlite3.Connection, descriptor_id: str) -> dict:
     return from_row(
         live_row(

@@ -108,6 +108,11 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
         ENTITY_ROW,
         (insert_values(state) for state in states),
     )
+    insert_derived(connection, states)
+
+
+def insert_derived(connection: sqlite3.Connection, states: list[dict]) -> None:
+    """The derived rows of live entities whose `entities` rows exist and have none yet."""
     insert_tags(connection, ((key, s["entity_seq"]) for s in states for key in tag_keys(s)))
     insert_pairs(
         connection, ((*pair, s["entity_seq"]) for s in states for pair in external_pairs(s))
@@ -119,6 +124,19 @@ def insert(connection: sqlite3.Connection, states: list[dict]) -> None:
         ((state["entity_seq"], entity_text(state)) for state in states),
     )
     adjust_live_count(connection, len(states))
+
+
+def index_all(connection: sqlite3.Connection) -> int:
+    """Build the derived rows of every live entity, for entities written without them (an
+    adopted 0.1.x database); returns how many live entities there are."""
+    states = [
+        from_row(row)
+        for row in connection.execute(
+            f"SELECT {COLUMNS} FROM entities WHERE deleted_at IS NULL ORDER BY entity_seq"
+        )
+    ]
+    insert_derived(connection, states)
+    return len(states)
 
 
 def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> None:
