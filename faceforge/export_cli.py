@@ -6,7 +6,6 @@ run in this process; either way the command follows the job with a progress bar,
 cancels it. `import-export` writes into the home directly, so it wants the server stopped.
 """
 
-import sys
 from pathlib import Path
 
 from faceforge import import_cli, runtime
@@ -20,33 +19,19 @@ def export(args, config) -> int:
     job_input = {"destination": str(destination), "entity_ids": args.entity or None}
     jobs = import_cli.find_server(config, EXPORTS_PATH, "nothing exported")
     jobs = jobs or import_cli.LocalJobs(config, writer.JOB_TYPE)
-    where = "the running server" if isinstance(jobs, import_cli.ServerJobs) else "this process"
-    try:
-        job = jobs.submit(job_input)
-        bar = import_cli.ProgressBar(unit="entities")
-        try:
-            announcement = f"Exporting to {destination} in {where} (job {job['job_id']})"
-            job = import_cli.follow(jobs, job["job_id"], bar, announcement)
-        finally:
-            bar.finish()
-    finally:
-        jobs.close()
-    return report(job)
+    bar = import_cli.ProgressBar(unit="entities")
+    return report(import_cli.submit_and_follow(jobs, job_input, bar, f"Exporting to {destination}"))
 
 
 def report(job: dict) -> int:
-    result = job["result"] or {}
-    if job["status"] == "succeeded":
-        print(
+    return import_cli.report_outcome(
+        job,
+        "Export",
+        lambda result: (
             f"Exported {result['entities']} entities and {result['files']} files"
             f" ({result['bytes']:,} bytes) to {result['destination']}, errors {result['errors']}"
-        )
-        return import_cli.EXIT_FILE_ERRORS if result["errors"] else import_cli.EXIT_OK
-    if job["status"] == "canceled":
-        print("Export canceled (the folder has no faceforge-export.json)", file=sys.stderr)
-        return import_cli.EXIT_CANCELED
-    print(f"Export failed: {job['error']['message']}", file=sys.stderr)
-    return import_cli.EXIT_FAILED
+        ),
+    )
 
 
 def import_export(args, config) -> int:

@@ -227,30 +227,44 @@ def run(args, config) -> int:
         "throttle_ms": args.throttle_ms,
     }
     jobs = find_server(config) or LocalJobs(config)
+    return report(submit_and_follow(jobs, job_input, ProgressBar(), f"Importing {folder}"))
+
+
+def submit_and_follow(jobs, job_input: dict, bar: ProgressBar, doing: str) -> dict:
+    """Submit the job to `jobs` (ServerJobs or LocalJobs), announce it as `doing` where it
+    runs, follow it to its end with `bar`, and release `jobs`: the finished job."""
     where = "the running server" if isinstance(jobs, ServerJobs) else "this process"
     try:
         job = jobs.submit(job_input)
-        bar = ProgressBar()
         try:
-            announcement = f"Importing {folder} in {where} (job {job['job_id']})"
+            announcement = f"{doing} in {where} (job {job['job_id']})"
             job = follow(jobs, job["job_id"], bar, announcement)
         finally:
             bar.finish()
     finally:
         jobs.close()
-    return report(job)
+    return job
 
 
 def report(job: dict) -> int:
-    result = job["result"] or {}
-    if job["status"] == "succeeded":
-        print(
+    return report_outcome(
+        job,
+        "Import",
+        lambda result: (
             f"Imported {result['imported']}, already imported {result['skipped_existing']},"
             f" errors {result['errors']}, warnings {result['warnings']}"
-        )
+        ),
+    )
+
+
+def report_outcome(job: dict, name: str, summary) -> int:
+    """Print how the job ended (`summary(result)` when it succeeded): the exit code."""
+    result = job["result"] or {}
+    if job["status"] == "succeeded":
+        print(summary(result))
         return EXIT_FILE_ERRORS if result["errors"] else EXIT_OK
     if job["status"] == "canceled":
-        print("Import canceled", file=sys.stderr)
+        print(f"{name} canceled", file=sys.stderr)
         return EXIT_CANCELED
-    print(f"Import failed: {job['error']['message']}", file=sys.stderr)
+    print(f"{name} failed: {job['error']['message']}", file=sys.stderr)
     return EXIT_FAILED
