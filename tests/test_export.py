@@ -205,6 +205,7 @@ def test_a_bad_export_request_is_422_naming_the_field(server, tmp_path, body, lo
     assert detail["loc"] == loc
     assert message in detail["msg"]
     assert server.client.get("/v1/jobs").data["items"] == []
+    assert not places["new"].exists()  # a refused request creates no folder
 
 
 def test_round_trip_through_the_cli_and_a_real_server(start_server, tmp_path):

@@ -70,13 +70,13 @@ def prepare_input(db, home_root: Path, job_input: dict, loc: tuple) -> dict:
     raw_path = validate.name(
         validate.required(job_input, "destination", loc), (*loc, "destination")
     )
-    try:
-        destination = ready_destination(raw_path, home_root)
-    except ExportRefused as refused:
-        validate.fail((*loc, "destination"), str(refused))
     entity_ids = job_input.get("entity_ids")
     if entity_ids is not None:
         entity_ids = live_entity_ids(db, entity_ids, (*loc, "entity_ids"))
+    try:
+        destination = ready_destination(raw_path, home_root)  # last: it creates the folder
+    except ExportRefused as refused:
+        validate.fail((*loc, "destination"), str(refused))
     return {"destination": str(destination), "entity_ids": entity_ids}
 
 
