@@ -311,3 +311,16 @@ def test_an_export_whose_file_was_changed_is_refused_and_nothing_is_written(star
     target = start_server(home)
     assert target.client.get("/v1/entities").data["total"] == 0
     assert target.client.get("/v1/assets").data["total"] == 0
+
+
+def test_a_canceled_export_stops_and_has_no_manifest(server, tmp_path):
+    items = [{"display_name": f"Person {number}"} for number in range(3000)]
+    server.client.post("/v1/entities/bulk-upsert", {"items": items})
+    destination = tmp_path / "canceled"
+    job = server.client.post("/v1/admin/exports", {"destination": str(destination)}).data
+    wait_until(lambda: len(list(destination.iterdir())) > 1)  # it is running
+    server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
+    assert wait_for_job(server.client, job["job_id"])["status"] == "canceled"
+    assert not (destination / "faceforge-export.json").exists()
+    assert len(list(destination.iterdir())) < 3000
+    assert not [name for name in tree(destination) if name.endswith(".part")]

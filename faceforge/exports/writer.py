@@ -269,6 +269,7 @@ def run(db, storage, context: JobContext, job_input: dict) -> dict:
     exporter = Exporter(db, storage, context, root)
     try:
         for done, entity_id in enumerate(entity_ids, start=1):
+            context.checkpoint()
             folder = exporter.export_entity(entity_id)
             line = {"entity_id": entity_id, "folder": folder, "done": done, "total": total}
             context.log("info", "Exported", line)
