@@ -324,3 +324,27 @@ def test_a_canceled_export_stops_and_has_no_manifest(server, tmp_path):
     assert not (destination / "faceforge-export.json").exists()
     assert len(list(destination.iterdir())) < 3000
     assert not [name for name in tree(destination) if name.endswith(".part")]
+
+
+def test_a_file_whose_bytes_are_missing_is_left_out_and_named(server, tmp_path):
+    ann = entity(server.client, "Ann")
+    missing = linked_upload(server.client, b"gone from the store", "lost.txt", ann)
+    linked_upload(server.client, b"still there", "kept.txt", ann)
+    settled(server, missing["asset_id"])  # ExifTool has read it
+    stored = server.config.home.assets_dir / missing["storage_key"]
+    stored.unlink()
+    destination = tmp_path / "export"
+    job = server.client.post("/v1/admin/exports", {"destination": str(destination)}).data
+    job = wait_for_job(server.client, job["job_id"])
+    assert job["status"] == "succeeded"
+    assert (job["result"]["files"], job["result"]["errors"]) == (1, 1)
+    log = server.client.get(f"/v1/jobs/{job['job_id']}/log").data["items"]
+    [left_out] = [line for line in log if line["message"] == "File left out"]
+    assert left_out["data"]["file"] == f"Ann ({ann[:8]})/lost.txt"
+    folder = folder_of(destination, ann)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "entity.json",
+        "kept.txt",
+        "kept.txt_meta.json",
+    ]
+    assert json.loads((folder / "entity.json").read_text(encoding="utf-8"))["files"] == ["kept.txt"]

@@ -24,7 +24,7 @@ from faceforge.assets import links as asset_links
 from faceforge.assets.bulk_import import SIDECAR_SUFFIX
 from faceforge.entities import descriptors, field_defs, relationships
 from faceforge.entities import store as entity_store
-from faceforge.errors import NotFound
+from faceforge.errors import ApiError, NotFound
 from faceforge.exports.names import FolderNames, entity_folder_name
 from faceforge.jobs.context import JobContext, JobFailed, JobKind
 
@@ -192,7 +192,8 @@ class Exporter:
 
     def write_files(self, folder: Path, assets: list[dict], names: FolderNames) -> list[str]:
         """Each asset's bytes under its own name, then its sidecar: the names written. A file
-        that cannot be read (or does not match its hash) is logged and left out."""
+        whose stored bytes cannot be read or do not match their hash is logged and left out;
+        a failure to write (a full or read-only disk) stops the export."""
         written = []
         for asset in assets:
             self.context.checkpoint()
@@ -200,19 +201,23 @@ class Exporter:
             target = folder / name
             try:
                 sha256 = write_atomically(target, self.chunks(asset))
-                if sha256 != asset["asset_id"]:
-                    target.unlink()
-                    raise OSError(f"the stored bytes do not match their hash {asset['asset_id']}")
-            except OSError as error:
-                self.counts["errors"] += 1
-                details = {"file": f"{folder.name}/{name}", "error": str(error)}
-                self.context.log("error", "File left out", details)
+            except ApiError as error:  # storage: the bytes are missing, or S3 is unreachable
+                self.leave_out(folder, name, error.message)
+                continue
+            if sha256 != asset["asset_id"]:
+                target.unlink()
+                self.leave_out(folder, name, "the stored bytes do not match their SHA-256")
                 continue
             write_json(folder / (name + SIDECAR_SUFFIX), sidecar_document(asset))
             written.append(name)
             self.counts["files"] += 1
             self.counts["bytes"] += asset["byte_size"]
         return written
+
+    def leave_out(self, folder: Path, name: str, problem: str) -> None:
+        self.counts["errors"] += 1
+        details = {"file": f"{folder.name}/{name}", "error": problem}
+        self.context.log("error", "File left out", details)
 
     def export_entity(self, entity_id: str) -> str | None:
         """Write the entity's folder: its name, or None when the entity is gone."""
