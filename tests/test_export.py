@@ -218,12 +218,17 @@ def test_round_trip_through_the_cli_and_a_real_server(start_server, tmp_path):
     process = ServerProcess(faceforge_command("--port", "0"), source_home)
     try:
         exported = run_cli("export", str(destination), home=source_home)
+        beside_a_server = run_cli("import-export", str(destination), home=source_home)
     finally:
         process.terminate()
     assert exported.returncode == 0, exported.stderr
     assert "in the running server" in exported.stderr
     assert "100% 7/7 entities" in exported.stderr
     assert exported.stdout.startswith("Exported 7 entities and 9 files")
+    assert beside_a_server.returncode == 1
+    assert beside_a_server.stderr == (
+        f"faceforge: FaceForge is running for {source_home}: stop it, then run import-export\n"
+    )
     imported = run_cli("import-export", str(destination), home=target_home)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout == (
