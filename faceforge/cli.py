@@ -11,11 +11,12 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, client, import_cli, logs, resources, runtime
+from faceforge import __version__, client, export_cli, import_cli, logs, resources, runtime
 from faceforge.assets import maintenance
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
+from faceforge.exports.reader import ImportRefused
 from faceforge.home import HomeError, resolve_root
 from faceforge.server import Server, ServerError
 
@@ -32,6 +33,7 @@ KNOWN_FAILURES = (
     NotRunning,
     ReleaseError,
     import_cli.ImportFailed,
+    ImportRefused,
     client.ClientError,
 )
 
@@ -78,11 +80,21 @@ def migrate(args) -> int:
     return 0
 
 
-def import_folder(args) -> int:
-    try:
-        return import_cli.run(args, home_settings(args))
-    finally:
-        logs.shutdown()
+def over_home_settings(run):
+    """A command `run(args, config)` over this home's settings; the log is flushed after it."""
+
+    def command(args) -> int:
+        try:
+            return run(args, home_settings(args))
+        finally:
+            logs.shutdown()
+
+    return command
+
+
+import_folder = over_home_settings(import_cli.run)
+export = over_home_settings(export_cli.export)
+import_export = over_home_settings(export_cli.import_export)
 
 
 def add_import_arguments(command: argparse.ArgumentParser) -> None:
@@ -194,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("migrate", migrate, "bring the database schema up to date"),
         ("import", import_folder, "import a folder of files (progress bar; Ctrl-C cancels)"),
         ("check", check, "report asset rows without bytes and stored files without rows"),
+        ("export", export, "export entities and their files as a readable folder tree"),
+        ("import-export", import_export, "import such a folder tree into an empty home"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
         ("release", release, "build dist/faceforge-<version>.pyz and dist/SHA256SUMS"),
@@ -207,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--output", default="dist/faceforge.pyz")
         if name == "import":
             add_import_arguments(command)
+        if name in ("export", "import-export"):
+            command.add_argument("folder", help="the export's folder (new or empty for export)")
+        if name == "export":
+            command.add_argument(
+                "--entity", action="append", help="export only this entity id (repeatable)"
+            )
         if name == "release":
             command.add_argument("--dist", default="dist", help="output folder")
         if name == "open":

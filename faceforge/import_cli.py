@@ -32,13 +32,15 @@ class ImportFailed(Exception):
 
 
 class ServerJobs:
-    """The job API of a running server; its failures are the client's one-line errors."""
+    """The job API of a running server; its failures are the client's one-line errors.
+    `submit_path` is the route that queues the job (bulk import's by default)."""
 
-    def __init__(self, core: client.CoreClient):
+    def __init__(self, core: client.CoreClient, submit_path: str = "/v1/assets/bulk-import"):
         self.core = core
+        self.submit_path = submit_path
 
     def submit(self, job_input: dict) -> dict:
-        return self.core.call("POST", "/v1/assets/bulk-import", job_input)
+        return self.core.call("POST", self.submit_path, job_input)
 
     def job(self, job_id: str) -> dict:
         return self.core.call("GET", f"/v1/jobs/{job_id}")
@@ -54,16 +56,18 @@ class ServerJobs:
 
 
 class LocalJobs:
-    """The same calls, answered in this process; the job runs on a thread of its own."""
+    """The same calls, answered in this process; the job (a bulk import unless `job_type`
+    says otherwise) runs on a thread of its own."""
 
-    def __init__(self, config):
+    def __init__(self, config, job_type: str = bulk_import.JOB_TYPE):
         self.services = runtime.build_services(config, serving=False)
+        self.job_type = job_type
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
     def submit(self, job_input: dict) -> dict:
         try:
-            job = self.services.jobs.submit(bulk_import.JOB_TYPE, job_input, loc=("body",))
+            job = self.services.jobs.submit(self.job_type, job_input, loc=("body",))
         except ApiError as error:
             raise ImportFailed(error.message) from None
         taken = self.services.jobs.take(job["job_id"])
@@ -89,11 +93,12 @@ class LocalJobs:
         self.services.close()
 
 
-def find_server(config) -> ServerJobs | None:
-    """This home's running server; None when config/ports.json names none or nothing listens
-    there any more. Whatever else answers there (another program, a server that refuses
-    this home's token) stops the import: importing beside a server we cannot reach through
-    its API is what this check is for."""
+def find_server(config, submit_path: str = "/v1/assets/bulk-import", outcome="nothing imported"):
+    """This home's running server (ServerJobs submitting to `submit_path`); None when
+    config/ports.json names none or nothing listens there any more. Whatever else answers
+    there (another program, a server that refuses this home's token) stops the command,
+    saying `outcome`: working beside a server we cannot reach through its API is what this
+    check is for."""
     base_url = client.locate(config.home, config["network.bind_host"])
     if base_url is None:
         return None
@@ -104,12 +109,11 @@ def find_server(config) -> ServerJobs | None:
         return None
     except client.CoreRefused as error:
         raise ImportFailed(
-            f"the server at {base_url} refused this home's install token ({error});"
-            " nothing imported"
+            f"the server at {base_url} refused this home's install token ({error}); {outcome}"
         ) from None
     except client.ClientError as error:
-        raise ImportFailed(f"{error}; nothing imported") from None
-    return ServerJobs(core)
+        raise ImportFailed(f"{error}; {outcome}") from None
+    return ServerJobs(core, submit_path)
 
 
 def duration(seconds: float | None) -> str:
@@ -126,8 +130,9 @@ class ProgressBar:
     WIDTH = 30
     PLAIN_EVERY_SECONDS = 5.0
 
-    def __init__(self, stream=sys.stderr):
+    def __init__(self, stream=sys.stderr, unit: str = "files"):
         self.stream = stream
+        self.unit = unit
         self.live = stream.isatty()
         self.started = time.monotonic()
         self.last_plain = 0.0
@@ -141,8 +146,8 @@ class ProgressBar:
         filled = int(self.WIDTH * fraction)
         bar = "#" * filled + "-" * (self.WIDTH - filled)
         self.text = (
-            f"[{bar}] {fraction:4.0%} {done}/{total} files"
-            f"  {rate:,.0f} files/s  ETA {duration(eta)}"
+            f"[{bar}] {fraction:4.0%} {done}/{total} {self.unit}"
+            f"  {rate:,.0f} {self.unit}/s  ETA {duration(eta)}"
         )
         if self.live:
             self.stream.write("\r" + self.text + "\x1b[K")
@@ -222,30 +227,44 @@ def run(args, config) -> int:
         "throttle_ms": args.throttle_ms,
     }
     jobs = find_server(config) or LocalJobs(config)
+    return report(submit_and_follow(jobs, job_input, ProgressBar(), f"Importing {folder}"))
+
+
+def submit_and_follow(jobs, job_input: dict, bar: ProgressBar, doing: str) -> dict:
+    """Submit the job to `jobs` (ServerJobs or LocalJobs), announce it as `doing` where it
+    runs, follow it to its end with `bar`, and release `jobs`: the finished job."""
     where = "the running server" if isinstance(jobs, ServerJobs) else "this process"
     try:
         job = jobs.submit(job_input)
-        bar = ProgressBar()
         try:
-            announcement = f"Importing {folder} in {where} (job {job['job_id']})"
+            announcement = f"{doing} in {where} (job {job['job_id']})"
             job = follow(jobs, job["job_id"], bar, announcement)
         finally:
             bar.finish()
     finally:
         jobs.close()
-    return report(job)
+    return job
 
 
 def report(job: dict) -> int:
-    result = job["result"] or {}
-    if job["status"] == "succeeded":
-        print(
+    return report_outcome(
+        job,
+        "Import",
+        lambda result: (
             f"Imported {result['imported']}, already imported {result['skipped_existing']},"
             f" errors {result['errors']}, warnings {result['warnings']}"
-        )
+        ),
+    )
+
+
+def report_outcome(job: dict, name: str, summary) -> int:
+    """Print how the job ended (`summary(result)` when it succeeded): the exit code."""
+    result = job["result"] or {}
+    if job["status"] == "succeeded":
+        print(summary(result))
         return EXIT_FILE_ERRORS if result["errors"] else EXIT_OK
     if job["status"] == "canceled":
-        print("Import canceled", file=sys.stderr)
+        print(f"{name} canceled", file=sys.stderr)
         return EXIT_CANCELED
-    print(f"Import failed: {job['error']['message']}", file=sys.stderr)
+    print(f"{name} failed: {job['error']['message']}", file=sys.stderr)
     return EXIT_FAILED

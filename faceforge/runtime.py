@@ -15,6 +15,7 @@ from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch
 from faceforge.assets.extraction import MetadataWorkers
 from faceforge.db import Database
+from faceforge.exports import writer as export_writer
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
 from faceforge.migrate import migrate
@@ -115,6 +116,7 @@ def build_services(config, serving: bool = True) -> Services:
             uploads.expire()
         jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
         jobs.register(bulk_import.kind(intake, config.home.root))
+        jobs.register(export_writer.kind(db, storage, config.home.root))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
         return Services(

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from faceforge import json_text
+from faceforge import clock, ids, json_text
 from faceforge.errors import ValidationError, problem
 
 MISSING = object()
@@ -101,6 +101,22 @@ def optional_text(value: Any, loc: tuple) -> str | None:
     """A string or null (absent counts as null)."""
     if value is not None and not isinstance(value, str):
         fail(loc, "must be a string or null", "type_error")
+    return value
+
+
+def timestamp(value: Any, loc: tuple) -> str:
+    """A time as the API writes them (`2026-01-31T12:00:00.000Z`, see clock.py)."""
+    try:
+        clock.parse_time(value)
+    except (TypeError, ValueError):
+        fail(loc, "must be a time like 2026-01-31T12:00:00.000Z")
+    return value
+
+
+def identifier(value: Any, loc: tuple) -> str:
+    """An id (64 lowercase hex characters, see ids.py)."""
+    if not ids.is_id(value):
+        fail(loc, "must be an id (64 lowercase hex characters)")
     return value
 
 

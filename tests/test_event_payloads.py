@@ -17,7 +17,7 @@ EVENTS_PAGE = REPO_ROOT / "docs" / "events.md"
 # A table row of the page: | `type` | `data` | ...
 TYPE_ROW = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \| `([^`]*)` \|")
 TOP_LEVEL_KEY = re.compile(r'"(\w+)":')
-NOT_EVENT_TYPES = {"plugin.json"}  # the plugin manifest's file name
+NOT_EVENT_TYPES = {"plugin.json", "entity.json"}  # file names: plugin manifest, export
 FIELD_DEFS = "/v1/admin/field-defs"
 JOB_TYPE = "payloads.work"
 

@@ -190,6 +190,10 @@ class Request:
     role: str | None = None
     derived_from: str | None = None
     loc: tuple = ("query",)
+    # Metadata entries and status already known (an export being imported): stored as they
+    # are, and ExifTool does not run again unless the status is still pending.
+    metadata: list | None = None
+    metadata_status: str | None = None
 
 
 def check_request(db, request: Request) -> None:
@@ -211,10 +215,11 @@ def model_metadata(staged: StagedFile, filename: str) -> list[dict[str, Any]]:
 
 def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) -> dict[str, Any]:
     """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
-    metadata = []
+    metadata = list(request.metadata or [])
     if request.sidecar is not None:
         metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
     filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
+    status = request.metadata_status or extraction.status_for(filename)
     if staged.byte_size == 0:
         raise sidecar_problem("Uploaded file was empty", ("body", "file"))
     metadata.extend(model_metadata(staged, filename))
@@ -226,7 +231,7 @@ def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) 
         "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
         "metadata": metadata,
         "derived_from": request.derived_from,
-        "metadata_status": extraction.status_for(filename),
+        "metadata_status": status,
     }
 
 

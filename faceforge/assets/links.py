@@ -153,11 +153,7 @@ def entity_assets(db, entity_id: str, kind: str | None, paging: Paging) -> dict[
             select="a.*, l.role AS role, l.created_at AS linked_at",
             key=("l.created_at", "l.asset_id"),
             cursor_key=("linked_at", "asset_id"),
-            item=lambda row: {
-                **asset_from_row(row),
-                "role": row["role"],
-                "linked_at": row["linked_at"],
-            },
+            item=linked_asset,
         )
 
 
@@ -174,3 +170,31 @@ def asset_entities(db, asset_id: str) -> dict[str, list[dict[str, Any]]]:
             (asset_id,),
         ).fetchall()
     return {"items": [dict(row) for row in rows]}
+
+
+def linked_asset(row: sqlite3.Row) -> dict[str, Any]:
+    """An asset with its link's `role` and `linked_at`."""
+    return {**asset_from_row(row), "role": row["role"], "linked_at": row["linked_at"]}
+
+
+def all_linked_assets(connection: sqlite3.Connection, entity_id: str) -> list[dict[str, Any]]:
+    """Every live asset of an entity, in the order they were linked (an export's folder)."""
+    rows = connection.execute(
+        "SELECT a.*, l.role AS role, l.created_at AS linked_at"
+        " FROM entity_assets l JOIN assets a ON a.asset_id = l.asset_id"
+        " WHERE l.entity_id = ? AND l.deleted_at IS NULL AND a.deleted_at IS NULL"
+        " ORDER BY l.created_at, l.asset_id",
+        (entity_id,),
+    )
+    return [linked_asset(row) for row in rows]
+
+
+def unlinked_assets(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Live assets no live entity links to, oldest first."""
+    rows = connection.execute(
+        "SELECT * FROM assets AS a WHERE a.deleted_at IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM entity_assets AS l JOIN entities AS e ON e.entity_id = l.entity_id"
+        " WHERE l.asset_id = a.asset_id AND l.deleted_at IS NULL AND e.deleted_at IS NULL)"
+        " ORDER BY a.created_at, a.asset_id"
+    )
+    return [asset_from_row(row) for row in rows]

@@ -249,13 +249,18 @@ def read_patch(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def update(db, asset_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    changes = read_patch(body)
     with db.write() as connection:
-        row = live_row(connection, asset_id)
-        changed = {column: value for column, value in changes.items() if row[column] != value}
-        if changed:
-            record_changes(connection, row, changed)
+        apply_patch(connection, asset_id, body)
         return asset_from_row(live_row(connection, asset_id))
+
+
+def apply_patch(connection: sqlite3.Connection, asset_id: str, body: dict[str, Any]) -> None:
+    """A PATCH body's changes to a live asset, inside the caller's transaction."""
+    changes = read_patch(body)
+    row = live_row(connection, asset_id)
+    changed = {column: value for column, value in changes.items() if row[column] != value}
+    if changed:
+        record_changes(connection, row, changed)
 
 
 def soft_delete(connection: sqlite3.Connection, asset_id: str, deleted_at: str) -> None:

@@ -126,30 +126,36 @@ def create_descriptor(db, entity_id: str, body: dict) -> dict:
             "created_at": now,
             "updated_at": now,
         }
-        try:
-            connection.execute(
-                f"INSERT INTO descriptors ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    descriptor["descriptor_id"],
-                    entity_id,
-                    scope,
-                    field_key,
-                    json_text.dumps(value),
-                    now,
-                    now,
-                ),
-            )
-        except sqlite3.IntegrityError:
-            raise Conflict("Descriptor already exists", event_data(descriptor)) from None
-        refresh_search(connection, entity_id)
-        events.append(
-            connection,
-            "descriptor.created",
-            "descriptor",
-            descriptor["descriptor_id"],
-            event_data(descriptor),
-        )
+        insert(connection, descriptor)
     return descriptor
+
+
+def insert(connection: sqlite3.Connection, descriptor: dict) -> None:
+    """A checked new descriptor (its id and times chosen by the caller: new, or kept by an
+    export being imported), the entity's search text and the event; 409 for a second one."""
+    try:
+        connection.execute(
+            f"INSERT INTO descriptors ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                descriptor["descriptor_id"],
+                descriptor["entity_id"],
+                descriptor["scope"],
+                descriptor["field_key"],
+                json_text.dumps(descriptor["value"]),
+                descriptor["created_at"],
+                descriptor["updated_at"],
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise Conflict("Descriptor already exists", event_data(descriptor)) from None
+    refresh_search(connection, descriptor["entity_id"])
+    events.append(
+        connection,
+        "descriptor.created",
+        "descriptor",
+        descriptor["descriptor_id"],
+        event_data(descriptor),
+    )
 
 
 def update_descriptor(db, descriptor_id: str, body: dict) -> dict:

@@ -142,31 +142,43 @@ def write_row(connection: sqlite3.Connection, definition: dict, *, creating: boo
         ) from None
 
 
-def create_field_def(db, body: dict) -> dict:
+def new_definition(body: dict, field_def_id: str, created_at: str, updated_at: str) -> dict:
+    """The definition a create's body describes, read and checked whole; 422 otherwise."""
     values = read_definition(body, creating=True)
-    now = clock.now()
     definition = {
-        "field_def_id": ids.new_id(),
+        "field_def_id": field_def_id,
         "scope": values.get("scope", DEFAULT_SCOPE),
         "field_key": values["field_key"],
         "field_type": values["field_type"],
         "required": values.get("required", False),
         "options": values.get("options", {}),
         "regex": values.get("regex"),
-        "created_at": now,
-        "updated_at": now,
+        "created_at": created_at,
+        "updated_at": updated_at,
     }
     check_definition(definition)
-    with db.write() as connection:
-        write_row(connection, definition, creating=True)
-        events.append(
-            connection,
-            "field_def.created",
-            "field_def",
-            definition["field_def_id"],
-            {"scope": definition["scope"], "field_key": definition["field_key"]},
-        )
     return definition
+
+
+def create_field_def(db, body: dict) -> dict:
+    now = clock.now()
+    definition = new_definition(body, ids.new_id(), now, now)
+    with db.write() as connection:
+        insert(connection, definition)
+    return definition
+
+
+def insert(connection: sqlite3.Connection, definition: dict) -> None:
+    """A checked new definition (its id and times chosen by the caller: new, or kept by an
+    export being imported) with its event."""
+    write_row(connection, definition, creating=True)
+    events.append(
+        connection,
+        "field_def.created",
+        "field_def",
+        definition["field_def_id"],
+        {"scope": definition["scope"], "field_key": definition["field_key"]},
+    )
 
 
 def list_field_defs(db, scope: str | None) -> dict:

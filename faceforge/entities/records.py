@@ -8,7 +8,7 @@ with an event for each.
 
 import sqlite3
 
-from faceforge import clock, events, ids
+from faceforge import clock, events, ids, validate
 from faceforge.assets import links as asset_links
 from faceforge.assets.rows import missing_assets
 from faceforge.entities import descriptors, relationships
@@ -75,26 +75,44 @@ def create_entity(db, body: dict) -> dict:
     values = read_values(body, creating=True)
     with db.write() as connection:
         now = clock.now()
-        state = combine(
-            {
-                **DEFAULTS,
-                "entity_seq": entity_store.next_seq(connection),
-                "entity_id": ids.new_id(),
-                "created_at": now,
-                "updated_at": now,
-            },
-            values,
-        )
-        check_state(connection, state, values, creating=True)
-        entity_store.insert(connection, [state])
-        events.append(
-            connection,
-            "entity.created",
-            "entity",
-            state["entity_id"],
-            {"display_name": state["display_name"]},
-        )
+        state = insert_new(connection, ids.new_id(), now, now, values)
     return entity_store.public(state)
+
+
+def insert_new(connection, entity_id: str, created_at: str, updated_at: str, values: dict) -> dict:
+    """Check and insert a new entity with these values, with its event: its state."""
+    state = combine(
+        {
+            **DEFAULTS,
+            "entity_seq": entity_store.next_seq(connection),
+            "entity_id": entity_id,
+            "created_at": created_at,
+            "updated_at": updated_at,
+        },
+        values,
+    )
+    check_state(connection, state, values, creating=True)
+    entity_store.insert(connection, [state])
+    events.append(
+        connection,
+        "entity.created",
+        "entity",
+        state["entity_id"],
+        {"display_name": state["display_name"]},
+    )
+    return state
+
+
+def insert_exported(connection, entity: dict, loc: tuple) -> dict:
+    """An Entity object as an export recorded it, inserted with its id and times kept; its
+    values are read and checked as a create's body is. 409 when the id is taken."""
+    values = read_values(entity, loc, creating=True)
+    entity_id = validate.identifier(entity.get("entity_id"), (*loc, "entity_id"))
+    if entity_store.load_live_by(connection, "entity_id", [entity_id]):
+        raise Conflict(f"Entity {entity_id} already exists")
+    created_at = validate.timestamp(entity.get("created_at"), (*loc, "created_at"))
+    updated_at = validate.timestamp(entity.get("updated_at"), (*loc, "updated_at"))
+    return insert_new(connection, entity_id, created_at, updated_at, values)
 
 
 def update_entity(db, entity_id: str, body: dict) -> dict:

@@ -99,28 +99,34 @@ def create_relationship(db, body: dict) -> dict:
         require_live_entity(connection, "src_entity_id", values["src_entity_id"], "Source")
         require_live_entity(connection, "dst_entity_id", values["dst_entity_id"], "Destination")
         relationship = {"relationship_id": ids.new_id(), **values, "created_at": clock.now()}
-        try:
-            connection.execute(
-                f"INSERT INTO relationships ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    relationship["relationship_id"],
-                    relationship["src_entity_id"],
-                    relationship["dst_entity_id"],
-                    relationship["relationship_type"],
-                    json_text.dumps(relationship["fields"]),
-                    relationship["created_at"],
-                ),
-            )
-        except sqlite3.IntegrityError:
-            raise Conflict("Relationship already exists", event_data(relationship)) from None
-        events.append(
-            connection,
-            "relationship.created",
-            "relationship",
-            relationship["relationship_id"],
-            event_data(relationship),
-        )
+        insert(connection, relationship)
     return relationship
+
+
+def insert(connection: sqlite3.Connection, relationship: dict) -> None:
+    """A relationship between two live entities (its id and time chosen by the caller: new,
+    or kept by an export being imported) with its event; 409 for a second one."""
+    try:
+        connection.execute(
+            f"INSERT INTO relationships ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                relationship["relationship_id"],
+                relationship["src_entity_id"],
+                relationship["dst_entity_id"],
+                relationship["relationship_type"],
+                json_text.dumps(relationship["fields"]),
+                relationship["created_at"],
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise Conflict("Relationship already exists", event_data(relationship)) from None
+    events.append(
+        connection,
+        "relationship.created",
+        "relationship",
+        relationship["relationship_id"],
+        event_data(relationship),
+    )
 
 
 def list_relationships(db, entity_id: str) -> dict:

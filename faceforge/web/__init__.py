@@ -91,6 +91,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/v1/uploads/<upload_id>", uploads_web.patch),
     Route("DELETE", "/v1/uploads/<upload_id>", uploads_web.terminate),
     Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
+    Route("POST", "/v1/admin/exports", jobs_web.submit_export),
     Route("GET", "/v1/jobs", jobs_web.list_jobs),
     Route("POST", "/v1/jobs", jobs_web.create_job),
     Route("POST", "/v1/jobs/claim", jobs_web.claim),

@@ -1,8 +1,10 @@
-"""Jobs over HTTP: the queue (`/v1/jobs...`), bulk import's submit route, and the runner
-protocol. Each handler reads the request, makes one domain call and returns a dict."""
+"""Jobs over HTTP: the queue (`/v1/jobs...`), the submit routes of bulk import and export,
+and the runner protocol. Each handler reads the request, makes one domain call and returns a
+dict."""
 
 from faceforge import paging, validate
 from faceforge.assets import bulk_import
+from faceforge.exports import writer as export_writer
 from faceforge.jobs import queue as jobs
 from faceforge.jobs import runner_protocol
 from faceforge.jobs.log import LEVELS
@@ -27,7 +29,16 @@ def create_job(services):
 
 
 def submit_bulk_import(services):
-    job = services.jobs.submit(bulk_import.JOB_TYPE, params.json_body(services), loc=("body",))
+    return submitted(services, bulk_import.JOB_TYPE)
+
+
+def submit_export(services):
+    return submitted(services, export_writer.JOB_TYPE)
+
+
+def submitted(services, job_type: str) -> dict:
+    """Queue a built-in job whose input is the whole body: the short Job of the reply."""
+    job = services.jobs.submit(job_type, params.json_body(services), loc=("body",))
     return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
 
 
