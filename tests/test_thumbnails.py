@@ -14,7 +14,15 @@ from faceforge.home import executable_name
 from tests.assets_support import child_processes, events_of, upload
 from tests.bulk_import_support import wait_for_end
 from tests.conftest import require_tool
-from tests.support import log_once_it_holds, wait_until, write_core_json
+from tests.support import (
+    Client,
+    ServerProcess,
+    faceforge_command,
+    install_token,
+    log_once_it_holds,
+    wait_until,
+    write_core_json,
+)
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 
@@ -209,6 +217,15 @@ def test_rebuild_job_makes_them_again_after_thumbs_is_deleted(server, ffmpeg, tm
     assert wait_for_end(server.client, again["job_id"])["result"]["total"] == 0
 
 
+def test_a_purge_removes_the_thumbnails_with_the_bytes(server, ffmpeg, tmp_path):
+    asset = uploaded(server.client, picture(ffmpeg, tmp_path), "p.jpg")
+    kept = uploaded(server.client, picture(ffmpeg, tmp_path, "640x480"), "kept.jpg")
+    server.client.delete(f"/v1/assets/{asset['asset_id']}")
+    assert server.client.post("/v1/admin/purge", {"older_than_days": 0}).data["count"] == 1
+    names = sorted(path.name for path in server.config.home.thumbs_dir.rglob("*.*"))
+    assert names == [f"{kept['asset_id']}-1024.webp", f"{kept['asset_id']}-256.webp"]
+
+
 def test_rebuild_refuses_a_bad_only_missing(server):
     reply = server.client.post("/v1/admin/thumbnails/rebuild", {"only_missing": "maybe"})
     assert reply.status == 422
@@ -225,6 +242,21 @@ def test_without_ffmpeg_status_is_unavailable(start_server, home, ffmpeg, tmp_pa
     ended = wait_for_end(server.client, job["job_id"])
     assert (ended["status"], ended["error"]["code"]) == ("failed", "ffmpeg_missing")
     assert "apt install ffmpeg" in ended["error"]["message"]
+
+
+def test_imageio_ffmpeg_is_used_when_no_other_is_found(home, ffmpeg, tmp_path):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    empty_path = tmp_path / "no-tools"
+    empty_path.mkdir()
+    process = ServerProcess(faceforge_command("--port", "0"), home, {"PATH": str(empty_path)})
+    try:
+        client = Client("127.0.0.1", process.port, install_token(home))
+        tool = client.get("/v1/system/info").data["tools"]["ffmpeg"]
+        assert tool["path"] == imageio_ffmpeg.get_ffmpeg_exe()
+        asset = uploaded(client, picture(ffmpeg, tmp_path), "p.jpg")
+        assert (asset["thumbnail_status"], asset["media"]["width"]) == ("done", 1600)
+    finally:
+        assert process.terminate() == 0
 
 
 def test_disabled_thumbnails_are_unavailable(start_server, home, ffmpeg, tmp_path):

@@ -65,6 +65,13 @@ def thumbnail_of(db, thumbs_dir: Path, asset_id: str, size: str | None) -> Path:
     return path
 
 
+def remove_thumbnails(thumbs_dir: Path, content_hash: str) -> None:
+    """Remove every thumbnail of those bytes (they were purged)."""
+    for size in SIZES:
+        for extension in CONTENT_TYPES:
+            thumbnail_path(thumbs_dir, content_hash, size, extension).unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What making one asset's thumbnails came to: `done` with `media`, or `failed` with the

@@ -107,6 +107,7 @@ def purge(services):
     days = maintenance.DEFAULT_PURGE_DAYS
     if body.get("older_than_days") is not None:
         days = validate.integer(body["older_than_days"], ("body", "older_than_days"), 0, 36500)
-    result = maintenance.purge(services.db, services.storage, days)
+    thumbs_dir = services.config.home.thumbs_dir
+    result = maintenance.purge(services.db, services.storage, thumbs_dir, days)
     result["uploads_expired"] = services.uploads.expire()
     return result
