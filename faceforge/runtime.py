@@ -14,7 +14,7 @@ from faceforge import config as settings
 from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch, thumbnail_rebuild
 from faceforge.assets.extraction import MetadataWorkers
-from faceforge.assets.thumbnails import ThumbnailWorkers
+from faceforge.assets.thumbnails import ThumbnailWorkers, clear_unfinished
 from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
@@ -139,10 +139,11 @@ def build_services(config, serving: bool = True) -> Services:
 
 def clean_up_after_crash(config, db, storage) -> None:
     """What a process that died left behind: stored bytes no row owns, stray ExifTool
-    processes, and the temp files of interrupted uploads."""
+    processes, the temp files of interrupted uploads and of unfinished thumbnails."""
     ingest_batch.recover(db, storage, config.home.tmp_dir)
     exiftool.reap_strays(config.home.root)
     clear_tmp(config)
+    clear_unfinished(config.home.thumbs_dir)
 
 
 def start_workers(jobs: Jobs, count: int) -> WorkerPool:

@@ -277,13 +277,21 @@ def test_bad_files_fail_with_the_reason_in_the_log(server, ffmpeg, tmp_path):
     assert audio_only["thumbnail_status"] == "failed"
     log_once_it_holds(server, f"thumbnails failed for {audio_only['asset_id']} (sound-only.mp4)")
     assert thumbnail(server.client, audio_only["asset_id"], 256).status == 404
-    assert list((server.config.home.tmp_dir).iterdir()) == []
+    assert list(server.config.home.thumbs_dir.glob(".making-*")) == []
 
 
 def test_an_empty_picture_is_refused_before_anything_runs(server):
     reply = upload(server.client, b"", "empty.jpg")
     assert reply.status == 422
     assert server.client.get("/v1/assets").data["items"] == []
+
+
+def test_unfinished_work_folders_go_at_start(start_server, home):
+    leftover = home / "thumbs" / ".making-died"
+    leftover.mkdir(parents=True)
+    (leftover / "256.webp").write_bytes(b"half")
+    start_server(home)
+    assert not leftover.exists()
 
 
 def sleeping_ffmpeg(home: Path) -> Path:
@@ -320,7 +328,7 @@ def test_shutdown_kills_a_running_ffmpeg_and_leaves_the_asset_pending(
     server.close()
     assert time.monotonic() - started < 10
     assert child_processes(os.getpid(), b"sleep") == []
-    assert list((home / "tmp").iterdir()) == []
+    assert list((home / "thumbs").glob(".making-*")) == []
     (home / "tools" / executable_name("ffmpeg")).unlink()
     again = start_server(home)
     assert settled(again.client, asset["asset_id"])["thumbnail_status"] == "done"

@@ -9,14 +9,17 @@ transaction: `done` with the `media` facts, or `failed` with the reason in the l
 rebuild job (`thumbnail_rebuild.py`) makes them through the same `make_many`.
 
 Thumbnails are a cache keyed by content hash (`thumbs/<aa>/<sha256>-256.webp`), so duplicates
-share them; they are not assets and not backed up. ffmpeg writes into a folder under tmp/
-(emptied at every start) and each file is renamed into place, so nobody sees half a
-thumbnail. At shutdown the running ffmpeg processes are killed; their assets stay `pending`
-and are queued again at the next start.
+share them; they are not assets and not backed up. ffmpeg writes into a work folder of its
+own in thumbs/ (`.making-*`, removed afterwards, and at the next start after a crash) and
+each file is renamed into place, so nobody sees half a thumbnail (not under tmp/, which
+holds the temp files of uploads and imports: these come and go on their own time). At
+shutdown the running ffmpeg processes are killed; their assets stay `pending` and are queued
+again at the next start.
 """
 
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ BATCH_FILES = 8
 SIZES = (256, 1024)
 VIDEO_FRAME_AT = 0.1
 CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg"}
+WORK_FOLDER_PREFIX = ".making-"
 
 
 def is_picture_or_video(mime_type: str | None) -> bool:
@@ -65,6 +69,13 @@ def thumbnail_of(db, thumbs_dir: Path, asset_id: str, size: str | None) -> Path:
     return path
 
 
+def clear_unfinished(thumbs_dir: Path) -> None:
+    """The work folders of thumbnails a process that died was making."""
+    if thumbs_dir.is_dir():
+        for leftover in thumbs_dir.glob(f"{WORK_FOLDER_PREFIX}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def remove_thumbnails(thumbs_dir: Path, content_hash: str) -> None:
     """Remove every thumbnail of those bytes (they were purged)."""
     for size in SIZES:
@@ -91,7 +102,6 @@ class ThumbnailWorkers:
         self.extension = ffmpeg.thumbnail_format(self.tool) if self.tool else None
         self.timeout = config["tools.ffmpeg_timeout_seconds"]
         self.thumbs_dir = config.home.thumbs_dir
-        self.tmp_dir = config.home.tmp_dir
         self.runs = ffmpeg.Runs()
         self._queue = WorkQueue(WORKERS, BATCH_FILES, log)
         self._threads: list[threading.Thread] = []
@@ -167,7 +177,7 @@ class ThumbnailWorkers:
         provider = self.storage.provider(asset["storage_provider"])
         with (
             provider.local_path(asset["storage_key"]) as source,
-            tempfile.TemporaryDirectory(dir=self.tmp_dir, prefix="thumbs-") as work_dir,
+            self.work_folder() as work_dir,
         ):
             duration = self.duration_of(source) if asset["mime_type"].startswith("video/") else None
             made = {size: Path(work_dir, f"{size}.{self.extension}") for size in SIZES}
@@ -185,9 +195,13 @@ class ThumbnailWorkers:
         width, height = ffmpeg.shown_size(said.input_size, largest)
         return {"width": width, "height": height, "duration_seconds": duration}
 
+    def work_folder(self) -> tempfile.TemporaryDirectory:
+        self.thumbs_dir.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(dir=self.thumbs_dir, prefix=WORK_FOLDER_PREFIX)
+
     def put_in_place(self, content_hash: str, made: dict[int, Path]) -> None:
-        """Rename each finished thumbnail to its place in thumbs/ (atomic: tmp/ is on the
-        same volume)."""
+        """Rename each finished thumbnail to its place in thumbs/ (atomic: the work folder is
+        in the same folder tree)."""
         for size, path in made.items():
             final_path = thumbnail_path(self.thumbs_dir, content_hash, size, self.extension)
             final_path.parent.mkdir(parents=True, exist_ok=True)
