@@ -317,6 +317,25 @@ def test_ffmpeg_that_hangs_is_killed_after_the_timeout(start_server, home, ffmpe
     assert child_processes(os.getpid(), b"sleep") == []
 
 
+def test_rebuild_stops_at_the_next_file_when_canceled(start_server, home, ffmpeg, tmp_path):
+    sleeping_ffmpeg(home)
+    write_core_json(home, {"tools": {"ffmpeg_timeout_seconds": 2}})
+    server = start_server(home)
+    for number in range(3):
+        size = f"{320 + number * 2}x240"
+        uploaded(server.client, picture(ffmpeg, tmp_path, size), f"{number}.jpg")
+    job = server.client.post("/v1/admin/thumbnails/rebuild").data
+    wait_until(lambda: server.client.get(f"/v1/jobs/{job['job_id']}").data["status"] == "running")
+    server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
+    ended = wait_for_end(server.client, job["job_id"])
+    assert ended["status"] == "canceled"
+    assert ended["result"]["failed"] < 3
+    lines = server.client.get(f"/v1/jobs/{job['job_id']}/log").data["items"]
+    failed = [line for line in lines if line["message"] == "Thumbnails failed"]
+    assert len(failed) == ended["result"]["failed"]
+    assert all("took longer than 2 s" in line["data"]["error"] for line in failed)
+
+
 def test_shutdown_kills_a_running_ffmpeg_and_leaves_the_asset_pending(
     start_server, home, ffmpeg, tmp_path
 ):

@@ -48,7 +48,6 @@ def run(thumbnails: ThumbnailWorkers, context: JobContext, job_input: dict) -> d
     counts = {"total": total, "done": 0, "failed": 0}
     try:
         for start in range(0, total, BATCH_FILES):
-            context.checkpoint()
             make_batch(thumbnails, context, asset_ids[start : start + BATCH_FILES], counts)
             done = counts["done"] + counts["failed"]
             context.progress(done, total, f"{done} of {total} files")
@@ -59,11 +58,22 @@ def run(thumbnails: ThumbnailWorkers, context: JobContext, job_input: dict) -> d
 
 
 def make_batch(thumbnails: ThumbnailWorkers, context: JobContext, asset_ids, counts) -> None:
+    """Make the thumbnails of a batch of assets, looking for a cancel before each file;
+    record what was made in one transaction, even when the job stops half-way."""
     with thumbnails.db.read() as connection:
         rows = assets.rows_by_id(connection, asset_ids).values()
     live = [assets.asset_from_row(row) for row in rows if assets.is_live(row)]
-    outcomes = thumbnails.make_many(live)
-    thumbnails.record(outcomes)
+    outcomes = []
+    try:
+        for asset in live:
+            context.checkpoint()
+            outcomes += thumbnails.make_many([asset])
+    finally:
+        thumbnails.record(outcomes)
+        log_outcomes(context, outcomes, counts)
+
+
+def log_outcomes(context: JobContext, outcomes, counts) -> None:
     for outcome in outcomes:
         counts[outcome.status] += 1
         line = {"asset_id": outcome.asset["asset_id"], "filename": outcome.asset["filename"]}
