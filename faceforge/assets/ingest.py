@@ -23,6 +23,7 @@ from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
 from faceforge.assets import safetensors
 from faceforge.assets.extraction import MetadataWorkers
+from faceforge.assets.thumbnails import ThumbnailWorkers
 from faceforge.db import Database
 from faceforge.errors import PayloadTooLarge, ValidationError, problem
 from faceforge.storage import Storage
@@ -39,11 +40,13 @@ TEMP_NUMBERS = itertools.count()
 @dataclass(frozen=True)
 class Intake:
     """What taking bytes in works with, built once by the runtime: the database, byte storage,
-    the ExifTool workers (new assets are handed to them), tmp/ and the upload size limit."""
+    the ExifTool and ffmpeg workers (new assets are handed to them), tmp/ and the upload size
+    limit."""
 
     db: Database
     storage: Storage
     metadata: MetadataWorkers
+    thumbnails: ThumbnailWorkers
     tmp_dir: Path
     max_upload_bytes: int
 
@@ -213,25 +216,27 @@ def model_metadata(staged: StagedFile, filename: str) -> list[dict[str, Any]]:
     return [] if entry is None else [entry]
 
 
-def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) -> dict[str, Any]:
+def describe(intake: Intake, staged: StagedFile, request: Request) -> dict[str, Any]:
     """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
     metadata = list(request.metadata or [])
     if request.sidecar is not None:
         metadata.append(sidecar_entry(request.sidecar, request.sidecar_name, SIDECAR_LOC))
     filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
-    status = request.metadata_status or extraction.status_for(filename)
+    status = request.metadata_status or intake.metadata.status_for(filename)
     if staged.byte_size == 0:
         raise sidecar_problem("Uploaded file was empty", ("body", "file"))
     metadata.extend(model_metadata(staged, filename))
+    mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
     return {
         "asset_id": staged.sha256,
         "kind": request.kind,
         "filename": filename,
         "byte_size": staged.byte_size,
-        "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
+        "mime_type": mime_type,
         "metadata": metadata,
         "derived_from": request.derived_from,
         "metadata_status": status,
+        "thumbnail_status": intake.thumbnails.status_for(mime_type),
     }
 
 
