@@ -92,14 +92,15 @@ NOTHING = {"assets": [], "tmp": [], "rows": []}
 
 
 def settled(server, asset_id: str) -> dict:
-    """The asset once ExifTool is done with it (extraction runs after the upload returns, and
-    may hold a temporary copy under tmp/ meanwhile)."""
+    """The asset once ExifTool and ffmpeg are done with it (both run after the upload returns;
+    ExifTool may hold a temporary copy under tmp/ meanwhile)."""
 
     def done():
         asset = server.client.get(f"/v1/assets/{asset_id}").data
-        return asset if asset["metadata_status"] != "pending" else None
+        busy = "pending" in (asset["metadata_status"], asset["thumbnail_status"])
+        return None if busy else asset
 
-    return wait_until(done, timeout=30)
+    return wait_until(done, timeout=60)
 
 
 def insert_entity(server, display_name: str = "Ann") -> str:
