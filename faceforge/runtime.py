@@ -14,6 +14,9 @@ from faceforge import config as settings
 from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch
 from faceforge.assets.extraction import MetadataWorkers
+from faceforge.backups import create as backup
+from faceforge.backups import folders as backup_folders
+from faceforge.backups.schedule import BackupSchedule
 from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
@@ -82,8 +85,9 @@ def build_app(config):
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
     SeaweedFS and storage, the clean-up after a crash, the ExifTool workers, the job queue with
-    its built-in job types, and the job worker pool. `Services.close()` stops them in the
-    reverse order (so the database closes last); a start that fails stops what it started.
+    its built-in job types, the job worker pool and the backup schedule. `Services.close()`
+    stops them in the reverse order (so the database closes last); a start that fails stops
+    what it started.
 
     `serving=False` is for commands that borrow the services while no server runs (the
     in-process `import`): they leave tmp/, SeaweedFS and the worker pool to the server."""
@@ -111,8 +115,10 @@ def build_services(config, serving: bool = True) -> Services:
             uploads.expire()
         jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
         jobs.register(bulk_import.kind(intake, config.home.root))
+        jobs.register(backup.kind(db, storage, config))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
+            started.callback(start_backup_schedule(jobs, config).stop)
         return Services(
             config, db, storage, seaweed, metadata, jobs, intake, uploads, started.pop_all()
         )
@@ -130,6 +136,11 @@ def start_workers(jobs: Jobs, count: int) -> WorkerPool:
     """Fail the built-in jobs a dead process left running, then start the worker pool."""
     jobs.recover_interrupted()
     return WorkerPool(jobs, count).start()
+
+
+def start_backup_schedule(jobs: Jobs, config) -> BackupSchedule:
+    root = backup_folders.backups_root(config)
+    return BackupSchedule(jobs, root, config["backup.every_hours"]).start()
 
 
 def write_ports(home, **ports: int) -> None:
