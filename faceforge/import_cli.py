@@ -32,13 +32,15 @@ class ImportFailed(Exception):
 
 
 class ServerJobs:
-    """The job API of a running server; its failures are the client's one-line errors."""
+    """The job API of a running server; its failures are the client's one-line errors.
+    `submit_path` is the route that queues the job (bulk import's by default)."""
 
-    def __init__(self, core: client.CoreClient):
+    def __init__(self, core: client.CoreClient, submit_path: str = "/v1/assets/bulk-import"):
         self.core = core
+        self.submit_path = submit_path
 
     def submit(self, job_input: dict) -> dict:
-        return self.core.call("POST", "/v1/assets/bulk-import", job_input)
+        return self.core.call("POST", self.submit_path, job_input)
 
     def job(self, job_id: str) -> dict:
         return self.core.call("GET", f"/v1/jobs/{job_id}")
@@ -54,16 +56,18 @@ class ServerJobs:
 
 
 class LocalJobs:
-    """The same calls, answered in this process; the job runs on a thread of its own."""
+    """The same calls, answered in this process; the job (bulk import unless `job_type`
+    says otherwise) runs on a thread of its own."""
 
-    def __init__(self, config):
+    def __init__(self, config, job_type: str = bulk_import.JOB_TYPE):
+        self.job_type = job_type
         self.services = runtime.build_services(config, serving=False)
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
     def submit(self, job_input: dict) -> dict:
         try:
-            job = self.services.jobs.submit(bulk_import.JOB_TYPE, job_input, loc=("body",))
+            job = self.services.jobs.submit(self.job_type, job_input, loc=("body",))
         except ApiError as error:
             raise ImportFailed(error.message) from None
         taken = self.services.jobs.take(job["job_id"])
