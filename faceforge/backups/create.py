@@ -240,6 +240,7 @@ def copy_asset_files(storage: Storage, context: JobContext, partial: Path, asset
     the previous backup when it holds the same file), and the S3-stored ones listed."""
     previous_folder, previous_hashes = previous
     files, s3_objects, written, linked = [], [], [], 0
+    folders_made: set[Path] = set()
     total = len(asset_rows)
     for done, row in enumerate(asset_rows, start=1):
         context.checkpoint()
@@ -250,7 +251,9 @@ def copy_asset_files(storage: Storage, context: JobContext, partial: Path, asset
             continue
         path = f"assets/{row['storage_key']}"
         target = partial / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in folders_made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders_made.add(target.parent)
         if previous_hashes.get(path) == row["sha256"] and link(previous_folder / path, target):
             linked += 1
         else:
