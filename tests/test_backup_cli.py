@@ -99,18 +99,24 @@ def test_backup_without_a_server_runs_in_process(start_server, tmp_path):
     folder = backup_path(completed)
     assert folder.parent == tmp_path / "elsewhere"
     assert manifest(folder)["counts"]["entities"] == 2
-    assert f"assets/files/{ids['asset_id'][:2]}/{ids['asset_id']}" in {
-        entry["path"] for entry in manifest(folder)["files"]
-    }
+    assert stored_path(ids["asset_id"]) in {entry["path"] for entry in manifest(folder)["files"]}
 
 
-def test_verify_names_a_flipped_byte_and_restore_refuses(start_server, tmp_path):
-    home = tmp_path / "home"
+def stored_path(asset_id: str) -> str:
+    return f"assets/files/{asset_id[:2]}/{asset_id}"
+
+
+def filled_backup(start_server, home: Path) -> tuple[Path, str]:
+    """A filled home, stopped, then backed up in-process: the backup folder and the path of
+    its asset file inside it."""
     server = start_server(home)
     ids = fill(server)
     server.close()
-    folder = backup_path(run_cli("backup", home=home))
-    asset_path = f"assets/files/{ids['asset_id'][:2]}/{ids['asset_id']}"
+    return backup_path(run_cli("backup", home=home)), stored_path(ids["asset_id"])
+
+
+def test_verify_names_a_flipped_byte_and_restore_refuses(start_server, home, tmp_path):
+    folder, asset_path = filled_backup(start_server, home)
     damaged = bytearray((folder / asset_path).read_bytes())
     damaged[3] ^= 0x01
     (folder / asset_path).write_bytes(bytes(damaged))
@@ -131,13 +137,8 @@ def test_verify_names_a_flipped_byte_and_restore_refuses(start_server, tmp_path)
     assert not target.exists()
 
 
-def test_verify_names_a_missing_file_and_a_damaged_snapshot(start_server, tmp_path):
-    home = tmp_path / "home"
-    server = start_server(home)
-    ids = fill(server)
-    server.close()
-    folder = backup_path(run_cli("backup", home=home))
-    asset_path = f"assets/files/{ids['asset_id'][:2]}/{ids['asset_id']}"
+def test_verify_names_a_missing_file_and_a_damaged_snapshot(start_server, home):
+    folder, asset_path = filled_backup(start_server, home)
     (folder / asset_path).unlink()
     database = folder / "db" / "core.sqlite3"
     database.write_bytes(b"not a database" + database.read_bytes()[14:])
