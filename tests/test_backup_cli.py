@@ -2,13 +2,14 @@
 through the running server or in-process, a restore that a real server then serves with the
 same ids, links, metadata and token, and verify naming a flipped byte."""
 
+import json
 from pathlib import Path
 
 from faceforge import runtime
 from tests.assets_support import settled, upload_raw
 from tests.backup_support import manifest
 from tests.entity_support import create, link_asset
-from tests.support import install_token, run_cli
+from tests.support import install_token, run_cli, write_core_json
 
 
 def backup_path(completed) -> Path:
@@ -148,3 +149,26 @@ def test_verify_names_a_missing_file_and_a_damaged_snapshot(start_server, home):
     assert "db/core.sqlite3: content does not match its SHA-256 in the manifest" in lines
     assert f"{asset_path}: missing" in lines
     assert "db/core.sqlite3: file is not a database" in lines
+
+
+def test_verify_names_a_manifest_path_that_no_backup_writes(start_server, home):
+    folder, _ = filled_backup(start_server, home)
+    document = manifest(folder)
+    document["files"].append({"sha256": "0" * 64, "byte_size": 1, "path": "../outside.txt"})
+    (folder / "MANIFEST.json").write_text(json.dumps(document), encoding="utf-8")
+    checked = run_cli("verify", str(folder), home=home)
+    assert checked.returncode == 1
+    assert "../outside.txt: not a file a backup holds" in checked.stdout.splitlines()
+
+
+def test_restore_refuses_to_replace_a_database_its_settings_place_outside_the_home(
+    start_server, home, tmp_path
+):
+    write_core_json(home, {"paths": {"db_dir": str(tmp_path / "shared-db")}})
+    start_server(home).close()
+    folder = backup_path(run_cli("backup", home=home))
+    refused = run_cli("restore", str(folder), "--home", str(tmp_path / "new"), home=home)
+    assert refused.returncode == 1
+    database = tmp_path / "shared-db" / "core.sqlite3"
+    assert refused.stderr == f"faceforge: {database} already exists: move it away or add --force\n"
+    assert not (tmp_path / "new").exists()

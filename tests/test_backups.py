@@ -100,6 +100,14 @@ def test_an_unwritable_destination_fails_the_job_and_the_server_keeps_serving(se
     assert server.client.get("/v1/admin/backups").data == {"items": []}
 
 
+def test_a_backup_whose_manifest_cannot_be_read_is_not_listed(server):
+    broken = back_up(server.client)["result"]
+    kept = back_up(server.client)["result"]
+    (server.config.home.backups_dir / broken["name"] / "MANIFEST.json").write_text("{")
+    listed = server.client.get("/v1/admin/backups").data["items"]
+    assert [item["name"] for item in listed] == [kept["name"]]
+
+
 def test_a_relative_destination_is_refused_naming_the_field(server):
     reply = server.client.post("/v1/admin/backups", {"destination": "backups/here"})
     assert reply.status == 422

@@ -40,6 +40,7 @@ SNAPSHOT_STEP_PAGES = 1024
 SNAPSHOT_RETRY_SECONDS = 0.05
 DATABASE_PATH = "db/core.sqlite3"
 CONFIG_PATH = "config/core.json"
+ASSETS_PREFIX = "assets/"
 # The tables whose rows MANIFEST.json counts.
 COUNTED_TABLES = (
     "entities",
@@ -249,7 +250,7 @@ def copy_asset_files(storage: Storage, context: JobContext, partial: Path, asset
         if row["storage_provider"] != "fs":
             s3_objects.append({**entry, "key": row["storage_key"]})
             continue
-        path = f"assets/{row['storage_key']}"
+        path = ASSETS_PREFIX + row["storage_key"]
         target = partial / path
         if target.parent not in folders_made:
             target.parent.mkdir(parents=True, exist_ok=True)

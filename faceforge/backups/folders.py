@@ -8,10 +8,13 @@ the source of hard links.
 """
 
 import json
+import logging
 import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+
+log = logging.getLogger("faceforge.backups")
 
 MANIFEST_NAME = "MANIFEST.json"
 PARTIAL_SUFFIX = ".partial"
@@ -89,8 +92,15 @@ def describe(folder: Path) -> dict:
 
 
 def list_backups(root: Path) -> dict:
-    """`GET /v1/admin/backups`: the complete backups, newest first."""
-    return {"items": [describe(folder) for folder in reversed(complete_backups(root))]}
+    """`GET /v1/admin/backups`: the complete backups, newest first. One whose manifest cannot
+    be read is left out, with a warning in the log (`verify` says more about it)."""
+    items = []
+    for folder in reversed(complete_backups(root)):
+        try:
+            items.append(describe(folder))
+        except (BackupError, KeyError, TypeError) as error:
+            log.warning("backup %s is not listed: %s", folder, error)
+    return {"items": items}
 
 
 def prune(root: Path, keep: int, finished: str) -> list[Path]:

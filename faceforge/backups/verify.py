@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 
 from faceforge.backups import folders
-from faceforge.backups.create import DATABASE_PATH
+from faceforge.backups.create import ASSETS_PREFIX, CONFIG_PATH, DATABASE_PATH
+from faceforge.storage.local import KEY_PATTERN
 
 
 def problems(backup: Path) -> list[str]:
@@ -29,10 +30,20 @@ def problems(backup: Path) -> list[str]:
     return found + database_problems(backup / DATABASE_PATH)
 
 
+def is_backup_path(path: str) -> bool:
+    """Whether a manifest path is one a backup writes: the snapshot, core.json or a stored
+    file's key under assets/ (never anything a restore could be steered elsewhere with)."""
+    if path in (DATABASE_PATH, CONFIG_PATH):
+        return True
+    return path.startswith(ASSETS_PREFIX) and bool(
+        KEY_PATTERN.fullmatch(path.removeprefix(ASSETS_PREFIX))
+    )
+
+
 def file_problem(backup: Path, path: str, byte_size: int, sha256: str) -> str | None:
-    target = (backup / path).resolve()
-    if not target.is_relative_to(backup.resolve()):
-        return f"{path}: outside the backup folder"
+    if not is_backup_path(path):
+        return f"{path}: not a file a backup holds"
+    target = backup / path
     try:
         size = target.stat().st_size
         if size != byte_size:
