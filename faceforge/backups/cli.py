@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faceforge import client
 from faceforge.backups import create, restore, verify
-from faceforge.import_cli import POLL_SECONDS, LocalJobs, ServerJobs
+from faceforge.import_cli import POLL_SECONDS, REPLY_TIMEOUT_SECONDS, LocalJobs, ServerJobs
 
 SUBMIT_PATH = "/v1/admin/backups"
 FINISHED = ("succeeded", "failed", "canceled")
@@ -20,7 +20,10 @@ FINISHED = ("succeeded", "failed", "canceled")
 def backup(args, config) -> int:
     destination = str(Path(args.to).expanduser().resolve()) if args.to else None
     core = client.find_running(
-        config.home.root, config["network.bind_host"], config["auth.install_token"]
+        config.home.root,
+        config["network.bind_host"],
+        config["auth.install_token"],
+        REPLY_TIMEOUT_SECONDS,
     )
     jobs = ServerJobs(core, SUBMIT_PATH) if core else LocalJobs(config, create.JOB_TYPE)
     where = "the running server" if core else "this process"
