@@ -4,6 +4,7 @@ import { admin, assets, entities, events, jobs, plugins, system } from "../api/v
 import { dangerButton } from "../ui/dialog.js";
 import { badge, button, card, facts, field, formatBytes, h, replace, shortId, table, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
+import { showError } from "../ui/notices.js";
 import { numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
@@ -70,7 +71,13 @@ export class SystemScene extends Scene {
 				);
 			});
 		const backUp = async () => {
-			const job = await admin.backUp();
+			let job;
+			try {
+				job = await admin.backUp();
+			} catch (error) {
+				showError(error, "Starting a backup");
+				return;
+			}
 			const jobLink = () => h("a", { href: `#/jobs/${job.job_id}` }, "job ", shortId(job.job_id));
 			replace(report, "Backup queued as ", jobLink(), ".");
 			this.poll(async () => {
