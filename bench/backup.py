@@ -149,6 +149,7 @@ def run(args, temp: Path) -> list[tuple[str, str, str, str]]:
         second_files_disk, _ = disk_bytes(second_folder / "assets", first_inodes)
         first_files_disk, _ = disk_bytes(first_folder / "assets", set())
         idle = latencies(api, LATENCY_ROUNDS_IDLE, None)
+        (temp / "full").mkdir()
         busy, busy_seconds = latency_during_backup(api, temp / "full")
     finally:
         process.terminate()

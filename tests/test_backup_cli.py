@@ -95,6 +95,7 @@ def test_backup_without_a_server_runs_in_process(start_server, tmp_path):
     server = start_server(home)
     ids = fill(server)
     server.close()
+    (tmp_path / "elsewhere").mkdir()
     completed = run_cli("backup", "--to", str(tmp_path / "elsewhere"), home=home)
     assert "in this process" in completed.stderr
     folder = backup_path(completed)

@@ -72,14 +72,17 @@ def kind(db: Database, storage: Storage, config: Config) -> JobKind:
 
 
 def prepare_input(job_input: dict, loc: tuple) -> dict:
-    """`destination`: an absolute folder, or null for the configured backups folder."""
+    """`destination`: an existing folder given by its absolute path, or null for the
+    configured backups folder. It must exist already, so that a typo is a 422 rather than a
+    backup in a folder nobody looks at (whether it is writable, the job finds out)."""
     destination = job_input.get("destination")
-    if destination is not None:
-        destination = validate.name(destination, (*loc, "destination"))
-        if not Path(destination).expanduser().is_absolute():
-            validate.fail((*loc, "destination"), f"{destination} is not an absolute path")
-        destination = str(Path(destination).expanduser())
-    return {"destination": destination}
+    if destination is None:
+        return {"destination": None}
+    destination_loc = (*loc, "destination")
+    folder = validate.existing_folder(validate.name(destination, destination_loc), destination_loc)
+    if folder == Path(folder.anchor):
+        validate.fail(destination_loc, "backing up into the filesystem root is not supported")
+    return {"destination": str(folder)}
 
 
 def run(source: Source, context: JobContext, job_input: dict) -> dict:
