@@ -13,6 +13,7 @@ import pytest
 from faceforge.backups import verify
 from tests.assets_support import upload_raw
 from tests.backup_support import back_up, manifest, snapshot_query
+from tests.conftest import require_tool
 from tests.entity_support import create, seed
 from tests.support import (
     Client,
@@ -110,10 +111,35 @@ def test_an_unwritable_destination_fails_the_job_and_the_server_keeps_serving(se
     job = back_up(server.client, {"destination": str(folder)})
     assert job["status"] == "failed"
     assert job["error"]["code"] == "destination_unusable"
-    assert job["error"]["message"].startswith(f"cannot write to {folder}: {folder}/")
+    assert job["error"]["message"] in (
+        f"cannot write to {folder}: Permission denied",
+        f"cannot write to {folder}: Operation not permitted",
+    )
     assert list(folder.glob("*.partial")) == []
     assert server.client.get("/v1/ping").data == {"pong": True}
     assert server.client.get("/v1/admin/backups").data == {"items": []}
+
+
+def test_a_backup_that_runs_out_of_room_fails_the_job_and_leaves_nothing(start_server, home):
+    """prlimit caps the size of any file the server writes below one asset's size: the copy
+    of that file fails as on a full disk, while the small database keeps working."""
+    prlimit = require_tool("prlimit")
+    server = start_server(home)
+    upload_raw(server.client, os.urandom(3 * 2**20), "big.bin")
+    server.close()
+    capped = [prlimit, f"--fsize={2 * 2**20}", *faceforge_command("--port", "0")]
+    process = ServerProcess(capped, home)
+    try:
+        client = Client("127.0.0.1", process.port, install_token(home))
+        job = back_up(client)
+        assert (job["status"], job["error"]["code"]) == ("failed", "backup_failed")
+        backups = home / "backups"
+        assert job["error"]["message"] == f"backup to {backups} failed: File too large"
+        assert list(backups.iterdir()) == []
+        assert client.get("/v1/admin/backups").data == {"items": []}
+        assert client.get("/v1/assets").data["total"] == 1
+    finally:
+        process.terminate()
 
 
 @pytest.mark.parametrize(

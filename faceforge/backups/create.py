@@ -122,11 +122,9 @@ def write_backup(source: Source, context: JobContext, root: Path) -> tuple[Path,
 
 
 def reason(error: Exception) -> str:
-    strerror = getattr(error, "strerror", None)
-    filename = getattr(error, "filename", None)
-    if strerror and filename:
-        return f"{filename}: {strerror}"
-    return strerror or str(error)
+    """What went wrong, as the system says it ("No space left on device"); the file named by
+    the error is left out, since it may be the source of the copy rather than the target."""
+    return getattr(error, "strerror", None) or str(error)
 
 
 def claim_name(root: Path, context: JobContext) -> tuple[str, Path]:
