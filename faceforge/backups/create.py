@@ -282,11 +282,12 @@ def link(existing: Path, target: Path) -> bool:
 
 def make_durable(folder: Path, paths: list[Path]) -> None:
     """Flush the files written below `folder` to disk: one syncfs of its file system where
-    there is one, else an fsync per file."""
+    there is one, else an fsync per file (opened for writing: Windows flushes no other)."""
     if syncfs(folder):
         return
     for path in paths:
-        fsync_path(path)
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
 
 
 def file_entry(partial: Path, path: str) -> dict:
