@@ -240,7 +240,6 @@ def previous_files(previous: Path | None) -> tuple[Path | None, dict[str, str]]:
 def copy_asset_files(storage: Storage, context: JobContext, partial: Path, asset_rows, previous):
     """Every filesystem-stored file of the snapshot's rows under `assets/` (hard-linked from
     the previous backup when it holds the same file), and the S3-stored ones listed."""
-    previous_folder, previous_hashes = previous
     files, s3_objects, written, linked = [], [], [], 0
     folders_made: set[Path] = set()
     total = len(asset_rows)
@@ -252,22 +251,35 @@ def copy_asset_files(storage: Storage, context: JobContext, partial: Path, asset
             s3_objects.append({**entry, "key": row["storage_key"]})
             continue
         path = ASSETS_PREFIX + row["storage_key"]
-        target = partial / path
-        if target.parent not in folders_made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders_made.add(target.parent)
-        if previous_hashes.get(path) == row["sha256"] and link(previous_folder / path, target):
+        folder = (partial / path).parent
+        if folder not in folders_made:
+            folder.mkdir(parents=True, exist_ok=True)
+            folders_made.add(folder)
+        placed = place_file(storage, partial, path, row, previous)
+        if placed is None:
+            # Purged after the snapshot was taken: its row was already a deleted one.
+            context.log("warning", "File gone before it was copied", {"path": path})
+            continue
+        if placed == "linked":
             linked += 1
         else:
-            try:
-                shutil.copyfile(storage.provider("fs").path_of(row["storage_key"]), target)
-            except FileNotFoundError:
-                # Purged after the snapshot was taken: its row was already a deleted one.
-                context.log("warning", "File gone before it was copied", {"path": path})
-                continue
             written.append(path)
         files.append({**entry, "path": path})
     return files, s3_objects, {"written": written, "linked": linked}
+
+
+def place_file(storage: Storage, partial: Path, path: str, row, previous) -> str | None:
+    """Put one stored file at `path` in the backup: "linked" to the previous backup's copy
+    of the same file, else "copied" from the store; None when the store no longer has it."""
+    previous_folder, previous_hashes = previous
+    target = partial / path
+    if previous_hashes.get(path) == row["sha256"] and link(previous_folder / path, target):
+        return "linked"
+    try:
+        shutil.copyfile(storage.provider("fs").path_of(row["storage_key"]), target)
+    except FileNotFoundError:
+        return None
+    return "copied"
 
 
 def link(existing: Path, target: Path) -> bool:
