@@ -13,6 +13,9 @@ from pathlib import Path
 
 from faceforge import __version__, client, export_cli, import_cli, logs, resources, runtime
 from faceforge.assets import maintenance
+from faceforge.backups import cli as backup_cli
+from faceforge.backups.folders import BackupError
+from faceforge.backups.restore import RestoreRefused
 from faceforge.build import ReleaseError
 from faceforge.config import ConfigError
 from faceforge.db import DatabaseError
@@ -35,6 +38,8 @@ KNOWN_FAILURES = (
     import_cli.ImportFailed,
     ImportRefused,
     client.ClientError,
+    BackupError,
+    RestoreRefused,
 )
 
 # The signals that stop the server gracefully. Windows has no SIGTERM from other processes
@@ -95,6 +100,17 @@ def over_home_settings(run):
 import_folder = over_home_settings(import_cli.run)
 export = over_home_settings(export_cli.export)
 import_export = over_home_settings(export_cli.import_export)
+
+
+def backup(args) -> int:
+    try:
+        return backup_cli.backup(args, home_settings(args))
+    finally:
+        logs.shutdown()
+
+
+def restore(args) -> int:
+    return backup_cli.restore_backup(args, resolve_root(args.home, os.environ))
 
 
 def add_import_arguments(command: argparse.ArgumentParser) -> None:
@@ -208,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("check", check, "report asset rows without bytes and stored files without rows"),
         ("export", export, "export entities and their files as a readable folder tree"),
         ("import-export", import_export, "import such a folder tree into an empty home"),
+        ("backup", backup, "back up this home while it serves (progress line; Ctrl-C cancels)"),
+        ("verify", backup_cli.verify_backup, "check a backup's snapshot and every file's hash"),
+        ("restore", restore, "restore a verified backup into an empty home (--home DIR)"),
         ("version", version, "print the version"),
         ("zipapp", zipapp, "build the one-file faceforge.pyz"),
         ("release", release, "build dist/faceforge-<version>.pyz and dist/SHA256SUMS"),
@@ -235,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
                 dest="print_url",
                 action="store_true",
                 help="print the one-time link instead of opening a browser",
+            )
+        if name == "backup":
+            command.add_argument("--to", help="folder to write the backup under")
+        if name in ("verify", "restore"):
+            command.add_argument("backup", help="the backup folder")
+        if name == "restore":
+            command.add_argument(
+                "--force", action="store_true", help="restore into a home that is not empty"
             )
         if name == "check":
             command.add_argument(

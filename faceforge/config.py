@@ -246,6 +246,25 @@ SETTINGS: tuple[Setting, ...] = (
         integer(1, 100),
         "Times a runner job is handed out again after its lease lapses before it fails.",
     ),
+    Setting(
+        "backup.every_hours",
+        0,
+        integer(0, 24 * 365),
+        "Hours between scheduled backups (a system.backup job); 0 turns them off.",
+    ),
+    Setting(
+        "backup.keep",
+        7,
+        integer(0, 100_000),
+        "Complete backups kept in backup.dir: older ones are removed after each backup;"
+        " 0 keeps all.",
+    ),
+    Setting(
+        "backup.dir",
+        "",
+        text,
+        "Where backups go (relative to the home); empty means paths.backups_dir.",
+    ),
 )
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

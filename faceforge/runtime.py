@@ -15,6 +15,9 @@ from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch, thumbnail_rebuild
 from faceforge.assets.extraction import MetadataWorkers
 from faceforge.assets.thumbnails import ThumbnailWorkers, clear_unfinished
+from faceforge.backups import create as backup
+from faceforge.backups import folders as backup_folders
+from faceforge.backups.schedule import BackupSchedule
 from faceforge.db import Database
 from faceforge.exports import writer as export_writer
 from faceforge.jobs.queue import Jobs
@@ -88,8 +91,9 @@ def build_app(config):
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
     SeaweedFS and storage, the clean-up after a crash, the ExifTool and ffmpeg workers, the job
-    queue with its built-in job types, and the job worker pool. `Services.close()` stops them in the
-    reverse order (so the database closes last); a start that fails stops what it started.
+    queue with its built-in job types, the job worker pool and the backup schedule.
+    `Services.close()` stops them in the reverse order (so the database closes last); a start
+    that fails stops what it started.
 
     `serving=False` is for commands that borrow the services while no server runs (the
     in-process `import`): they leave tmp/, SeaweedFS and the worker pool to the server."""
@@ -127,8 +131,10 @@ def build_services(config, serving: bool = True) -> Services:
         jobs.register(bulk_import.kind(intake, config.home.root))
         jobs.register(export_writer.kind(db, storage, config.home.root))
         jobs.register(thumbnail_rebuild.kind(thumbnails))
+        jobs.register(backup.kind(db, storage, config))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
+            started.callback(start_backup_schedule(jobs, config).stop)
         return Services(
             config,
             db,
@@ -156,6 +162,11 @@ def start_workers(jobs: Jobs, count: int) -> WorkerPool:
     """Fail the built-in jobs a dead process left running, then start the worker pool."""
     jobs.recover_interrupted()
     return WorkerPool(jobs, count).start()
+
+
+def start_backup_schedule(jobs: Jobs, config) -> BackupSchedule:
+    root = backup_folders.backups_root(config)
+    return BackupSchedule(jobs, root, config["backup.every_hours"]).start()
 
 
 def write_ports(home, **ports: int) -> None:

@@ -7,6 +7,7 @@ naming the field (`loc`) and the problem, in the shape of API.md §1.
 import json
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 from faceforge import clock, ids, json_text
@@ -57,6 +58,21 @@ def name(value: Any, loc: tuple) -> str:
     if not trimmed:
         fail(loc, "must not be blank", "value_error")
     return trimmed
+
+
+def existing_folder(raw_path: str, loc: tuple) -> Path:
+    """The folder `raw_path` names, absolute, with `~`, `..` and symlinks resolved; 422 unless
+    it is an existing directory. Relative paths are refused: they would be relative to
+    wherever the server happens to run (the CLI resolves them for you)."""
+    if not Path(raw_path).expanduser().is_absolute():
+        fail(loc, f"{raw_path} is not an absolute path")
+    try:
+        path = Path(raw_path).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        fail(loc, f"{raw_path} does not exist")
+    if not path.is_dir():
+        fail(loc, f"{path} is not a directory")
+    return path
 
 
 def required(body: Mapping[str, Any], key: str, loc: tuple = ("body",)) -> Any:

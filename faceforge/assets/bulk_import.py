@@ -59,17 +59,9 @@ def prepare_input(db, home_root: Path, job_input: dict, loc: tuple) -> dict:
 
 
 def resolved_folder(raw_path: str, loc: tuple, home_root: Path) -> Path:
-    """The folder `raw_path` names, absolute and with symlinks resolved; 422 unless it is a
-    readable directory outside FACEFORGE_HOME. Relative paths are refused: they would be
-    relative to wherever the server happens to run (the CLI resolves them for you)."""
-    if not Path(raw_path).expanduser().is_absolute():
-        validate.fail(loc, f"{raw_path} is not an absolute path")
-    try:
-        path = Path(raw_path).expanduser().resolve(strict=True)
-    except (OSError, RuntimeError):
-        validate.fail(loc, f"{raw_path} does not exist")
-    if not path.is_dir():
-        validate.fail(loc, f"{path} is not a directory")
+    """The existing folder `raw_path` names (`validate.existing_folder`); 422 unless it is
+    readable and outside FACEFORGE_HOME."""
+    path = validate.existing_folder(raw_path, loc)
     if not os.access(path, os.R_OK | os.X_OK):
         validate.fail(loc, f"{path} is not readable by the server")
     if path == Path(path.anchor):

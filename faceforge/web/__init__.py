@@ -14,6 +14,7 @@ import bottle
 from faceforge.errors import ApiError
 from faceforge.services import Services
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
+from faceforge.web import backups as backups_web
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web
 from faceforge.web import plugins as plugins_web
@@ -84,6 +85,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
     Route("POST", "/v1/admin/purge", assets.purge),
+    Route("GET", "/v1/admin/backups", backups_web.list_backups),
+    Route("POST", "/v1/admin/backups", backups_web.create_backup),
     Route("OPTIONS", "/v1/uploads", uploads_web.options),
     Route("GET", "/v1/uploads", uploads_web.list_uploads),
     Route("POST", "/v1/uploads", uploads_web.create),

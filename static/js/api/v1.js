@@ -109,6 +109,9 @@ export const jobs = {
 
 export const admin = {
 	purge: (olderThanDays) => request("POST", "/v1/admin/purge", { body: { older_than_days: olderThanDays } }),
+	/** @returns {Promise<{items: {name: string, path: string, created_at: string, byte_size: number, counts: Record<string, number>}[]}>} */
+	backups: () => request("GET", "/v1/admin/backups"),
+	backUp: () => request("POST", "/v1/admin/backups", { body: {} }),
 };
 
 export const events = {

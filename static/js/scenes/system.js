@@ -1,13 +1,15 @@
-/** What this server is: version, folders, storage, ExifTool, counts and the latest events; purging deleted assets. */
+/** What this server is: version, folders, storage, ExifTool, counts and the latest events; purging deleted assets; backups. */
 
 import { admin, assets, entities, events, jobs, plugins, system } from "../api/v1.js";
 import { dangerButton } from "../ui/dialog.js";
-import { badge, card, facts, field, formatBytes, h, shortId, table, timeElement } from "../ui/dom.js";
+import { badge, button, card, facts, field, formatBytes, h, replace, shortId, table, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
+import { showError } from "../ui/notices.js";
 import { numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
+const BACKUP_POLL_MS = 1000;
 
 const code = (text) => h("code", { text });
 
@@ -37,6 +39,7 @@ export class SystemScene extends Scene {
 				),
 				card("Contents", counts),
 				card("Deleted assets", this.purge()),
+				card("Backups", this.backups()),
 				card("Recent events", recent),
 			];
 		});
@@ -52,6 +55,41 @@ export class SystemScene extends Scene {
 		};
 		const hint = "Their files are removed for good, unless something still refers to them. 0: all.";
 		return h("div.stack", field("Deleted more than this many days ago", days.control, { hint }), h("div", dangerButton("Purge…", "deleted assets", "Remove these files for good?", run)), report);
+	}
+
+	/** The complete backups (`GET /v1/admin/backups`) and "Back up now", which queues a backup job, links to it and lists the backup once it is done. */
+	backups() {
+		const list = h("div");
+		const report = h("p", { role: "status" });
+		const load = () =>
+			this.fill(list, "Loading the backups", async () => {
+				const { items } = await admin.backups();
+				if (!items.length) return h("p.muted", { text: "No backups yet." });
+				return table(
+					["Backup", "Taken", "Size", "Entities", "Files"],
+					items.map((item) => h("tr", h("td", code(item.name)), h("td", timeElement(item.created_at)), h("td", formatBytes(item.byte_size)), h("td", String(item.counts.entities)), h("td", String(item.counts.files)))),
+				);
+			});
+		const backUp = async () => {
+			let job;
+			try {
+				job = await admin.backUp();
+			} catch (error) {
+				showError(error, "Starting a backup");
+				return;
+			}
+			const jobLink = () => h("a", { href: `#/jobs/${job.job_id}` }, "job ", shortId(job.job_id));
+			replace(report, "Backup queued as ", jobLink(), ".");
+			this.poll(async () => {
+				const { status } = await jobs.get(job.job_id);
+				if (status === "queued" || status === "running") return true;
+				replace(report, `Backup ${status}: see `, jobLink(), ".");
+				load();
+				return false;
+			}, BACKUP_POLL_MS);
+		};
+		load();
+		return h("div.stack", list, h("div", button("Back up now", backUp)), report);
 	}
 
 	async counts() {

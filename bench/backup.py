@@ -1,0 +1,223 @@
+"""Online backup against references measured on the same home in the same run.
+
+    python bench/backup.py                                # 1,000,000 entities, 20,000 files
+    python bench/backup.py --entities 20000 --files 500   # a quick look
+
+A temporary home is filled through a real server (`python faceforge.py --port 0`, ExifTool
+off): N entities through bulk-upsert (as bench/entities.py seeds them) and M files of 4-64
+KiB of random bytes through a bulk import (bench/import.py's tree). Then:
+
+1. `sqlite3 core.sqlite3 ".backup ..."` plus `cp -r assets/` vs the first backup (job
+   `system.backup`, timed by the server: started_at to finished_at). Target: >= 0.8x.
+2. 1% new files, then a second backup: its time and the disk it adds (files whose inode the
+   first backup does not hold) as a share of the first's. Target: <= 5% of both.
+3. p99 latency of `GET /v1/entities?limit=50` and of a small write (`POST /v1/entities`)
+   while a full backup runs (to a fresh destination, nothing to link) vs idle, taking turns
+   request by request, and the longest write seen during the backup (writer stall).
+   Target: <= 3x; reported.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from entities import Api, Words, payloads, seed, start_server
+
+import_bench = importlib.import_module("import")  # bench/import.py: `import` is a keyword
+LATENCY_ROUNDS_IDLE = 300
+
+
+def wait_for_job(api: Api, job_id: str) -> dict:
+    while True:
+        job = api.request("GET", f"/v1/jobs/{job_id}")
+        if job["status"] in ("succeeded", "failed", "canceled"):
+            if job["status"] != "succeeded":
+                raise SystemExit(f"job {job['job_type']} {job['status']}: {job['error']}")
+            return job
+        time.sleep(0.05)
+
+
+def server_seconds(job: dict) -> float:
+    return import_bench.seconds_between(job["started_at"], job["finished_at"])
+
+
+def back_up(api: Api, destination: Path | None = None) -> dict:
+    body = json.dumps({"destination": str(destination) if destination else None}).encode()
+    return wait_for_job(api, api.request("POST", "/v1/admin/backups", body)["job_id"])
+
+
+def import_files(api: Api, tree: Path) -> None:
+    body = json.dumps({"path": str(tree)}).encode()
+    wait_for_job(api, api.request("POST", "/v1/assets/bulk-import", body)["job_id"])
+
+
+def disk_bytes(folder: Path, known_inodes: set[int]) -> tuple[int, set[int]]:
+    """Bytes allocated to the files under `folder` whose inodes are not in `known_inodes`,
+    and all the inodes under it."""
+    added, inodes = 0, set()
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            status = os.stat(Path(parent, name))
+            inodes.add(status.st_ino)
+            if status.st_ino not in known_inodes:
+                added += status.st_blocks * 512
+    return added, inodes
+
+
+def reference_seconds(home: Path, target: Path) -> float:
+    """`sqlite3 .backup` of the database plus `cp -r` of the stored files."""
+    target.mkdir()
+    database = home / "db" / "core.sqlite3"
+    if shutil.which("sqlite3"):
+        seconds = import_bench.timed(["sqlite3", str(database), f".backup {target / 'core.db'}"])
+    else:
+        import sqlite3
+
+        started = time.perf_counter()
+        with sqlite3.connect(database) as source, sqlite3.connect(target / "core.db") as copy:
+            source.backup(copy)
+        seconds = time.perf_counter() - started
+    return seconds + import_bench.timed(["cp", "-r", str(home / "assets"), str(target)])
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def latencies(api: Api, rounds: int | None, running: threading.Event | None) -> dict:
+    """Turns of one listing and one small write: `rounds` of them, or as long as `running`."""
+    timings = {"list": [], "write": []}
+    requests = {
+        "list": ("GET", "/v1/entities?limit=50", None),
+        "write": ("POST", "/v1/entities", json.dumps({"display_name": "Latency"}).encode()),
+    }
+    done = 0
+    while (rounds is None and running.is_set()) or (rounds is not None and done < rounds):
+        for name, (method, path, body) in requests.items():
+            started = time.perf_counter()
+            api.request(method, path, body)
+            timings[name].append((time.perf_counter() - started) * 1000)
+        done += 1
+    return timings
+
+
+def latency_during_backup(api: Api, destination: Path) -> tuple[dict, float]:
+    running = threading.Event()
+    running.set()
+    result = {}
+
+    def measure():
+        result.update(latencies(Api(api.port, api.token), None, running))
+
+    thread = threading.Thread(target=measure)
+    thread.start()
+    job = back_up(api, destination)
+    running.clear()
+    thread.join()
+    return result, server_seconds(job)
+
+
+def run(args, temp: Path) -> list[tuple[str, str, str, str]]:
+    home = temp / "home"
+    home.mkdir()
+    (home / "config").mkdir()
+    (home / "config" / "core.json").write_text(json.dumps({"tools": {"exiftool_enabled": False}}))
+    process, port, token = start_server(home)
+    try:
+        api = Api(port, token)
+        print(f"seeding {args.entities:,} entities", file=sys.stderr)
+        seed(api, payloads(Words(7), args.entities), 2)
+        import_bench.make_tree(temp / "tree", args.files, seed=7)
+        import_files(api, temp / "tree")
+        reference = reference_seconds(home, temp / "reference")
+        first = back_up(api)
+        first_folder = Path(first["result"]["path"])
+        first_disk, first_inodes = disk_bytes(first_folder, set())
+        import_bench.make_tree(temp / "changed", max(1, args.files // 100), seed=8)
+        import_files(api, temp / "changed")
+        second = back_up(api)
+        second_folder = Path(second["result"]["path"])
+        second_disk, _ = disk_bytes(second_folder, first_inodes)
+        second_files_disk, _ = disk_bytes(second_folder / "assets", first_inodes)
+        first_files_disk, _ = disk_bytes(first_folder / "assets", set())
+        idle = latencies(api, LATENCY_ROUNDS_IDLE, None)
+        (temp / "full").mkdir()
+        busy, busy_seconds = latency_during_backup(api, temp / "full")
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    first_seconds, second_seconds = server_seconds(first), server_seconds(second)
+    rows = [
+        ("sqlite3 .backup + cp -r", f"{reference:.2f} s", "", ""),
+        ("first backup", f"{first_seconds:.2f} s", f"{reference / first_seconds:.2f}x", ">= 0.8x"),
+        (
+            "second backup, 1% new files: time",
+            f"{second_seconds:.2f} s",
+            f"{second_seconds / first_seconds:.1%} of the first",
+            "<= 5%",
+        ),
+        (
+            "second backup: disk added",
+            f"{second_disk / 2**20:,.1f} MiB",
+            f"{second_disk / first_disk:.1%} of {first_disk / 2**20:,.1f} MiB",
+            "<= 5%",
+        ),
+        (
+            "second backup: asset files added",
+            f"{second_files_disk / 2**20:,.1f} MiB",
+            f"{second_files_disk / first_files_disk:.1%} of {first_files_disk / 2**20:,.1f} MiB",
+            "",
+        ),
+    ]
+    for name, label in (("list", "GET /v1/entities?limit=50"), ("write", "POST /v1/entities")):
+        ratio = p99(busy[name]) / p99(idle[name])
+        rows.append(
+            (
+                f"p99 {label}",
+                f"{p99(busy[name]):.1f} ms busy, {p99(idle[name]):.1f} ms idle",
+                f"{ratio:.2f}x",
+                "<= 3x",
+            )
+        )
+    rows.append(
+        (
+            "longest write during a full backup",
+            f"{max(busy['write']):.1f} ms",
+            f"over {len(busy['write'])} writes in {busy_seconds:.1f} s",
+            "",
+        )
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=1_000_000, help="entities to seed")
+    parser.add_argument("--files", type=int, default=20_000, help="files to import")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    temp = Path(tempfile.mkdtemp(prefix="faceforge-bench-backup-"))
+    try:
+        rows = run(args, temp)
+    finally:
+        if args.keep:
+            print(f"kept {temp}", file=sys.stderr)
+        else:
+            shutil.rmtree(temp, ignore_errors=True)
+    print(f"\n{args.entities:,} entities, {args.files:,} files")
+    print("| measurement | value | ratio | target |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
