@@ -369,6 +369,7 @@ def tus_part(start_core, work: Path, source: Path, args, copy_seconds: float):
     seconds = best_of(args.runs, upload_once)
     label = f"tus upload (tuspy, {chunk_size // MIB} MiB)"
     row = (label, size / seconds, "cp + sync", size / copy_seconds)
+    single_rss = peak_rss_mib(core.process.pid)
     big_source = work / "big.bin"
     write_random_file(big_source, args.resume_size_mib * MIB)
     asset_id, sent = interrupted_tus_upload(core, big_source, chunk_size)
@@ -382,6 +383,7 @@ def tus_part(start_core, work: Path, source: Path, args, copy_seconds: float):
     parallel_core.stop()
     kills = "/".join(f"{fraction:.0%}" for fraction in KILL_AT)
     notes = [
+        f"server peak RSS during one tus upload at a time: {single_rss:.1f} MiB",
         f"server peak RSS during {PARALLEL_TUS_CLIENTS} parallel {args.size_mib} MiB tus"
         f" uploads: {rss:.1f} MiB (target <= 96), together"
         f" {PARALLEL_TUS_CLIENTS * size / parallel_seconds / MIB:.0f} MiB/s",
