@@ -327,6 +327,13 @@ def settled_offset(core: Core, upload_url: str) -> int:
             return offset
 
 
+def tus_child(core: Core, source: Path, chunk_size: int, upload_url: str | None):
+    """bench/_tus_upload.py as a child process; it prints the upload's URL, then the asset id."""
+    command = [sys.executable, str(TUS_CLIENT), core.tus_endpoint, core.token, str(source)]
+    command += [str(chunk_size), *([upload_url] if upload_url else [])]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
 def interrupted_tus_upload(core: Core, source: Path, chunk_size: int) -> tuple[str, int]:
     """Upload `source` by a tuspy child process that is killed when the server's offset
     passes each of KILL_AT, each time resumed by a new child from the server's offset;
@@ -336,24 +343,20 @@ def interrupted_tus_upload(core: Core, source: Path, chunk_size: int) -> tuple[s
     upload_url = None
     offset = 0
     sent = 0
-    for fraction in (*KILL_AT, None):
-        command = [sys.executable, str(TUS_CLIENT), core.tus_endpoint, core.token, str(source)]
-        command += [str(chunk_size), *([upload_url] if upload_url else [])]
-        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+    for fraction in KILL_AT:
+        with tus_child(core, source, chunk_size, upload_url) as child:
             upload_url = child.stdout.readline().strip()
-            if fraction is None:
-                asset_id = child.stdout.readline().strip()
-            else:
-                wait_for_offset(core, upload_url, fraction * size, child)
-                child.kill()
-        if fraction is None:
-            if child.returncode != 0:
-                raise RuntimeError(f"the last tus client failed (exit {child.returncode})")
-            return asset_id, sent + size - offset
+            wait_for_offset(core, upload_url, fraction * size, child)
+            child.kill()
         offset_after = settled_offset(core, upload_url)
         sent += offset_after - offset + min(chunk_size, size - offset_after)
         offset = offset_after
-    raise AssertionError("unreachable: the loop returns after its last client")
+    with tus_child(core, source, chunk_size, upload_url) as child:
+        child.stdout.readline()  # the upload's URL, known already
+        asset_id = child.stdout.readline().strip()
+    if child.returncode != 0:
+        raise RuntimeError(f"the last tus client failed (exit {child.returncode})")
+    return asset_id, sent + size - offset
 
 
 def tus_part(start_core, work: Path, source: Path, args, copy_seconds: float):
