@@ -40,7 +40,7 @@ def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
         "user_metadata": json.loads(row["user_metadata_json"]),
         "metadata_status": row["metadata_status"],
         "thumbnail_status": row["thumbnail_status"],
-        "media": None if row["media_json"] is None else json.loads(row["media_json"]),
+        "media": json_text.parse_nullable(row["media_json"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

@@ -7,12 +7,13 @@ database copies the migration runner keeps beside them) is not listed and never 
 the source of hard links.
 """
 
-import json
 import logging
 import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+
+from faceforge import json_text
 
 log = logging.getLogger("faceforge.backups")
 
@@ -47,7 +48,7 @@ def read_manifest(folder: Path) -> dict:
     """The folder's MANIFEST.json; BackupError when it is missing or unreadable."""
     path = folder / MANIFEST_NAME
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json_text.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BackupError(f"{folder} is not a complete backup: it has no {MANIFEST_NAME}") from None
     except (OSError, ValueError) as error:
