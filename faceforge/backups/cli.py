@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from faceforge import client
 from faceforge.backups import create, restore, verify
-from faceforge.import_cli import POLL_SECONDS, REPLY_TIMEOUT_SECONDS, LocalJobs, ServerJobs
+from faceforge.import_cli import POLL_SECONDS, LocalJobs, find_server
 
 SUBMIT_PATH = "/v1/admin/backups"
 FINISHED = ("succeeded", "failed", "canceled")
@@ -19,14 +18,9 @@ FINISHED = ("succeeded", "failed", "canceled")
 
 def backup(args, config) -> int:
     destination = str(Path(args.to).expanduser().resolve()) if args.to else None
-    core = client.find_running(
-        config.home.root,
-        config["network.bind_host"],
-        config["auth.install_token"],
-        REPLY_TIMEOUT_SECONDS,
-    )
-    jobs = ServerJobs(core, SUBMIT_PATH) if core else LocalJobs(config, create.JOB_TYPE)
-    where = "the running server" if core else "this process"
+    server = find_server(config, SUBMIT_PATH, "nothing backed up")
+    jobs = server or LocalJobs(config, create.JOB_TYPE)
+    where = "the running server" if server else "this process"
     try:
         job = jobs.submit({"destination": destination})
         print(f"Backing up {config.home.root} in {where} (job {job['job_id']})", file=sys.stderr)
