@@ -150,6 +150,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest ExifTool may take over one file before it is stopped (status failed).",
     ),
     Setting(
+        "tools.thumbnails_enabled",
+        True,
+        boolean,
+        "Make thumbnails of images and videos with ffmpeg (off: thumbnail_status unavailable).",
+    ),
+    Setting(
+        "tools.ffmpeg_path",
+        "",
+        text,
+        "ffmpeg executable; empty searches <home>/tools/ffmpeg, then PATH, then the"
+        " imageio-ffmpeg package.",
+    ),
+    Setting(
+        "tools.ffmpeg_timeout_seconds",
+        120,
+        integer(1, 86_400),
+        "Longest ffmpeg may take over one file before it is stopped (thumbnail_status failed).",
+    ),
+    Setting(
         "storage.routing.default_provider",
         "fs",
         one_of("fs", "s3"),

@@ -1,7 +1,7 @@
 """Health, ping and the system description."""
 
 from faceforge import __version__, events
-from faceforge.assets import exiftool
+from faceforge.assets import exiftool, ffmpeg
 from faceforge.web.envelope import json_response
 
 
@@ -16,12 +16,14 @@ def ping(services):
 
 def info(services):
     home = services.config.home
-    tool = exiftool.describe(services.config)
     return {
         "version": __version__,
         "faceforge_home": str(home.root),
         "paths": {name: str(path) for name, path in home.folders().items()},
         "storage": services.storage.describe(),
-        "tools": {"exiftool": tool},
+        "tools": {
+            "exiftool": exiftool.describe(services.config),
+            "ffmpeg": ffmpeg.describe(services.config),
+        },
         "events": {"last_event_id": events.last_id(services.db)},
     }
