@@ -62,6 +62,11 @@ class Home:
     def log_path(self) -> Path:
         return self.logs_dir / "core.log"
 
+    @property
+    def thumbs_dir(self) -> Path:
+        """The thumbnail cache (made again on demand, so not among the folders backed up)."""
+        return self.root / "thumbs"
+
     def folders(self) -> dict[str, Path]:
         return {name: getattr(self, name) for name in PATH_NAMES}
 

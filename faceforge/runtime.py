@@ -12,8 +12,9 @@ from typing import Any
 from faceforge import client, logs
 from faceforge import config as settings
 from faceforge import home as home_layout
-from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch
+from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch, thumbnail_rebuild
 from faceforge.assets.extraction import MetadataWorkers
+from faceforge.assets.thumbnails import ThumbnailWorkers, clear_unfinished
 from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
@@ -81,8 +82,8 @@ def build_app(config):
 
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
-    SeaweedFS and storage, the clean-up after a crash, the ExifTool workers, the job queue with
-    its built-in job types, and the job worker pool. `Services.close()` stops them in the
+    SeaweedFS and storage, the clean-up after a crash, the ExifTool and ffmpeg workers, the job
+    queue with its built-in job types, and the job worker pool. `Services.close()` stops them in the
     reverse order (so the database closes last); a start that fails stops what it started.
 
     `serving=False` is for commands that borrow the services while no server runs (the
@@ -100,8 +101,16 @@ def build_services(config, serving: bool = True) -> Services:
         metadata = MetadataWorkers(config, db, storage)
         started.callback(metadata.close)
         metadata.resume_pending()
+        thumbnails = ThumbnailWorkers(config, db, storage)
+        started.callback(thumbnails.close)
+        thumbnails.resume_pending()
         intake = ingest.Intake(
-            db, storage, metadata, config.home.tmp_dir, config["limits.max_upload_bytes"]
+            db,
+            storage,
+            metadata,
+            thumbnails,
+            config.home.tmp_dir,
+            config["limits.max_upload_bytes"],
         )
         uploads = UploadStore(
             config.home.uploads_dir, config.home.tmp_dir, config["uploads.expire_hours"]
@@ -111,19 +120,30 @@ def build_services(config, serving: bool = True) -> Services:
             uploads.expire()
         jobs = Jobs(db, config["jobs.max_attempts"], config.home.plugins_dir)
         jobs.register(bulk_import.kind(intake, config.home.root))
+        jobs.register(thumbnail_rebuild.kind(thumbnails))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
         return Services(
-            config, db, storage, seaweed, metadata, jobs, intake, uploads, started.pop_all()
+            config,
+            db,
+            storage,
+            seaweed,
+            metadata,
+            thumbnails,
+            jobs,
+            intake,
+            uploads,
+            started.pop_all(),
         )
 
 
 def clean_up_after_crash(config, db, storage) -> None:
     """What a process that died left behind: stored bytes no row owns, stray ExifTool
-    processes, and the temp files of interrupted uploads."""
+    processes, the temp files of interrupted uploads and of unfinished thumbnails."""
     ingest_batch.recover(db, storage, config.home.tmp_dir)
     exiftool.reap_strays(config.home.root)
     clear_tmp(config)
+    clear_unfinished(config.home.thumbs_dir)
 
 
 def start_workers(jobs: Jobs, count: int) -> WorkerPool:

@@ -1,5 +1,6 @@
 """What a running Core holds: settings, database, byte storage, the managed SeaweedFS, the
-ExifTool workers, the job queue, the parts ingesting works with, and the resumable uploads.
+ExifTool and ffmpeg workers, the job queue, the parts ingesting works with, and the resumable
+uploads.
 
 Built completely, in one go, by `runtime.build_services`, which starts every thread and child
 process in order and leaves `closing` to stop them in the reverse order. Handlers receive the
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from faceforge.assets.extraction import MetadataWorkers
 from faceforge.assets.ingest import Intake
+from faceforge.assets.thumbnails import ThumbnailWorkers
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
@@ -26,6 +28,7 @@ class Services:
     storage: Storage
     seaweed: ManagedSeaweed | None
     metadata: MetadataWorkers
+    thumbnails: ThumbnailWorkers
     jobs: Jobs
     intake: Intake
     uploads: UploadStore

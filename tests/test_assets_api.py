@@ -19,6 +19,8 @@ ASSET_KEYS = {
     "derived_from_asset_id",
     "user_metadata",
     "metadata_status",
+    "thumbnail_status",
+    "media",
     "created_at",
     "updated_at",
 }

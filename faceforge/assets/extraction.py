@@ -14,13 +14,13 @@ bad file only fails itself.
 """
 
 import contextlib
+import functools
 import logging
-import math
 import threading
-from collections import deque
 
 from faceforge.assets import exiftool
 from faceforge.assets import rows as assets
+from faceforge.assets.work_queue import WorkQueue
 from faceforge.errors import ApiError
 
 log = logging.getLogger("faceforge.metadata")
@@ -35,17 +35,17 @@ class MetadataWorkers:
         self.storage = storage
         self.tool = exiftool.locate(config)
         self.timeout = config["tools.exiftool_timeout_seconds"]
-        self._queue: deque[str] = deque()
-        self._queued: set[str] = set()  # in the queue or being extracted
-        self._wake = threading.Condition()
-        self._closing = False
+        self._queue = WorkQueue(WORKERS, BATCH_FILES, log)
         self._processes: list[exiftool.ExifToolProcess] = []
         self._threads: list[threading.Thread] = []
         if self.tool is not None:
             for number in range(WORKERS):
                 process = exiftool.ExifToolProcess(self.tool, config.home.root)
                 thread = threading.Thread(
-                    target=self._work, args=(process,), name=f"exiftool-{number}", daemon=True
+                    target=self._queue.serve,
+                    args=(functools.partial(self.extract, process), "metadata extraction"),
+                    name=f"exiftool-{number}",
+                    daemon=True,
                 )
                 self._processes.append(process)
                 self._threads.append(thread)
@@ -56,44 +56,15 @@ class MetadataWorkers:
         return "skipped" if self.tool is None or exiftool.is_skipped(filename) else "pending"
 
     def submit_many(self, asset_ids: list[str]) -> None:
-        """Queue extractions (nothing happens when ExifTool is not in use). An asset already
-        queued or under way is not queued again (the same bytes met twice in one import):
-        both workers would see it `pending` and both run ExifTool on it."""
-        if self.tool is None or not asset_ids:
-            return
-        with self._wake:
-            new = [
-                asset_id for asset_id in dict.fromkeys(asset_ids) if asset_id not in self._queued
-            ]
-            self._queued.update(new)
-            self._queue.extend(new)
-            self._wake.notify_all()
+        """Queue extractions (nothing happens when ExifTool is not in use)."""
+        if self.tool is not None:
+            self._queue.submit_many(asset_ids)
 
     def submit(self, asset_id: str) -> None:
         self.submit_many([asset_id])
 
     def resume_pending(self) -> None:
-        self.submit_many(assets.pending_extractions(self.db))
-
-    def _take(self) -> list[str] | None:
-        """The next share of the queue, waiting for one; None once closing."""
-        with self._wake:
-            while not self._queue and not self._closing:
-                self._wake.wait()
-            if self._closing:
-                return None
-            share = min(BATCH_FILES, math.ceil(len(self._queue) / WORKERS))
-            return [self._queue.popleft() for _ in range(share)]
-
-    def _work(self, process: exiftool.ExifToolProcess) -> None:
-        while (asset_ids := self._take()) is not None:
-            try:
-                self.extract(process, asset_ids)
-            except Exception:
-                log.exception("metadata extraction of %d assets failed", len(asset_ids))
-            finally:
-                with self._wake:
-                    self._queued.difference_update(asset_ids)
+        self.submit_many(assets.pending(self.db, "metadata_status"))
 
     def extract(self, process: exiftool.ExifToolProcess, asset_ids: list[str]) -> None:
         """Run ExifTool on the assets still pending among `asset_ids`; record the outcomes."""
@@ -160,11 +131,7 @@ class MetadataWorkers:
 
     def close(self) -> None:
         """Finish the extractions under way, drop the queue, stop every ExifTool process."""
-        with self._wake:
-            self._closing = True
-            self._queue.clear()
-            self._queued.clear()
-            self._wake.notify_all()
+        self._queue.close()
         for thread in self._threads:
             thread.join()
         self._threads.clear()

@@ -21,6 +21,7 @@ from faceforge import json_text, validate
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
 from faceforge.assets.extraction import MetadataWorkers
+from faceforge.assets.thumbnails import ThumbnailWorkers
 from faceforge.db import Database
 from faceforge.errors import PayloadTooLarge, ValidationError, problem
 from faceforge.storage import Storage
@@ -37,11 +38,13 @@ TEMP_NUMBERS = itertools.count()
 @dataclass(frozen=True)
 class Intake:
     """What taking bytes in works with, built once by the runtime: the database, byte storage,
-    the ExifTool workers (new assets are handed to them), tmp/ and the upload size limit."""
+    the ExifTool and ffmpeg workers (new assets are handed to them), tmp/ and the upload size
+    limit."""
 
     db: Database
     storage: Storage
     metadata: MetadataWorkers
+    thumbnails: ThumbnailWorkers
     tmp_dir: Path
     max_upload_bytes: int
 
@@ -194,7 +197,7 @@ def check_request(db, request: Request) -> None:
         assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
 
 
-def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) -> dict[str, Any]:
+def describe(intake: Intake, staged: StagedFile, request: Request) -> dict[str, Any]:
     """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
     metadata = []
     if request.sidecar is not None:
@@ -202,15 +205,17 @@ def describe(extraction: MetadataWorkers, staged: StagedFile, request: Request) 
     filename = assets.plain_filename(request.filename, (*request.loc, "filename"))
     if staged.byte_size == 0:
         raise sidecar_problem("Uploaded file was empty", ("body", "file"))
+    mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
     return {
         "asset_id": staged.sha256,
         "kind": request.kind,
         "filename": filename,
         "byte_size": staged.byte_size,
-        "mime_type": request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE,
+        "mime_type": mime_type,
         "metadata": metadata,
         "derived_from": request.derived_from,
-        "metadata_status": extraction.status_for(filename),
+        "metadata_status": intake.metadata.status_for(filename),
+        "thumbnail_status": intake.thumbnails.status_for(mime_type),
     }
 
 

@@ -136,7 +136,7 @@ class Batch:
     def add_staged(self, staged: StagedFile, request: Request) -> Item:
         """Add staged bytes; the batch owns the temp file from here on, even on error."""
         try:
-            fields = ingest.describe(self.intake.metadata, staged, request)
+            fields = ingest.describe(self.intake, staged, request)
             primary = self._primaries.get(staged.sha256)
             if primary is None:
                 self._lock(staged.sha256)
@@ -220,6 +220,7 @@ class Batch:
         if failure is not None:
             self._fail_all(items, failure)
         self.intake.metadata.submit_many([item.asset_id for item in items if item.extract])
+        self.intake.thumbnails.submit_many(sorted(recorded))
 
     def _fail_all(self, items: list[Item], failure: Exception) -> None:
         """The sync or the transaction failed: nothing of the batch was recorded."""

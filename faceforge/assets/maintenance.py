@@ -12,10 +12,12 @@ The rows are written by their tables' owners (`rows.py`, `links.py`, `entities/s
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from faceforge import clock, events
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as asset_rows
+from faceforge.assets.thumbnails import remove_thumbnails
 from faceforge.entities import store as entity_store
 from faceforge.errors import ApiError
 
@@ -53,8 +55,8 @@ def delete(db, asset_id: str) -> dict[str, bool]:
     return {"deleted": True}
 
 
-def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
-    """Remove one asset's row, dead links and bytes, if it is still purgeable."""
+def purge_one(db, storage, thumbs_dir: Path, asset_id: str, cutoff: str) -> dict | None:
+    """Remove one asset's row, dead links, bytes and thumbnails, if it is still purgeable."""
     with storage.locks.hold(asset_id), db.write() as connection:
         row = connection.execute(
             PURGEABLE + " AND a.asset_id = :asset_id", {"cutoff": cutoff, "asset_id": asset_id}
@@ -64,6 +66,7 @@ def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
         asset_links.forget_links(connection, asset_id)
         asset_rows.remove(connection, asset_id)
         storage.provider(row["storage_provider"]).delete(row["storage_key"])
+        remove_thumbnails(thumbs_dir, asset_id)
     return {
         "asset_id": asset_id,
         "filename": row["filename"],
@@ -72,7 +75,7 @@ def purge_one(db, storage, asset_id: str, cutoff: str) -> dict | None:
     }
 
 
-def purge(db, storage, older_than_days: int) -> dict:
+def purge(db, storage, thumbs_dir: Path, older_than_days: int) -> dict:
     """Purge in rounds: removing a derived asset can make its source purgeable in turn."""
     cutoff = clock.format_time(datetime.now(UTC) - timedelta(days=older_than_days))
     purged, failed = [], set()
@@ -87,7 +90,7 @@ def purge(db, storage, older_than_days: int) -> dict:
             break
         for asset_id in candidates:
             try:
-                removed = purge_one(db, storage, asset_id, cutoff)
+                removed = purge_one(db, storage, thumbs_dir, asset_id, cutoff)
             except (ApiError, OSError) as error:
                 log.warning("purge of %s failed: %s", asset_id, getattr(error, "message", error))
                 failed.add(asset_id)

@@ -39,6 +39,8 @@ def asset_from_row(row: sqlite3.Row) -> dict[str, Any]:
         "derived_from_asset_id": row["derived_from_asset_id"],
         "user_metadata": json.loads(row["user_metadata_json"]),
         "metadata_status": row["metadata_status"],
+        "thumbnail_status": row["thumbnail_status"],
+        "media": None if row["media_json"] is None else json.loads(row["media_json"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -130,8 +132,8 @@ def insert(connection: sqlite3.Connection, fields: dict[str, Any]) -> None:
     connection.execute(
         """INSERT INTO assets (asset_id, kind, filename, content_hash, byte_size, mime_type,
                meta_json, storage_provider, storage_key, derived_from_asset_id,
-               metadata_status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               metadata_status, thumbnail_status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             fields["asset_id"],
             fields["kind"],
@@ -144,6 +146,7 @@ def insert(connection: sqlite3.Connection, fields: dict[str, Any]) -> None:
             fields["storage_key"],
             fields["derived_from"],
             fields["metadata_status"],
+            fields["thumbnail_status"],
             now,
             now,
         ),
@@ -338,10 +341,40 @@ def set_metadata_results(db, results: list[tuple[str, str, dict | None]]) -> Non
             record_changes(connection, row, changes)
 
 
-def pending_extractions(db) -> list[str]:
-    """Assets still waiting for ExifTool (e.g. the server stopped before it ran)."""
+def pending(db, status_column: str) -> list[str]:
+    """Live assets still waiting for ExifTool (`metadata_status`) or ffmpeg
+    (`thumbnail_status`), e.g. because the server stopped before it ran."""
     with db.read() as connection:
         rows = connection.execute(
-            "SELECT asset_id FROM assets WHERE metadata_status = 'pending' AND deleted_at IS NULL"
+            f"SELECT asset_id FROM assets WHERE {status_column} = 'pending' AND deleted_at IS NULL"
         ).fetchall()
     return [row["asset_id"] for row in rows]
+
+
+def set_thumbnail_results(db, results: list[tuple[str, str, dict | None]]) -> None:
+    """Record thumbnail outcomes `(asset_id, status, media facts or None)` in one
+    transaction; a row left unchanged writes no event."""
+    with db.write() as connection:
+        for asset_id, status, media in results:
+            row = any_row(connection, asset_id)
+            if row is None:
+                continue
+            media_json = None if media is None else json_text.dumps(media)
+            changes = {
+                column: value
+                for column, value in (("thumbnail_status", status), ("media_json", media_json))
+                if row[column] != value
+            }
+            if changes:
+                record_changes(connection, row, changes)
+
+
+def pictures_and_videos(db) -> list[tuple[str, str]]:
+    """(asset_id, thumbnail_status) of every live image and video, oldest first."""
+    with db.read() as connection:
+        rows = connection.execute(
+            """SELECT asset_id, thumbnail_status FROM assets
+               WHERE deleted_at IS NULL AND (mime_type LIKE 'image/%' OR mime_type LIKE 'video/%')
+               ORDER BY created_at, asset_id"""
+        ).fetchall()
+    return [(row["asset_id"], row["thumbnail_status"]) for row in rows]

@@ -1,5 +1,6 @@
-"""Asset routes: upload, list, read, edit, delete, provenance, download, signed URLs, links,
-and the purge of deleted bytes. Parse the request, make the domain call, return a dict."""
+"""Asset routes: upload, list, read, edit, delete, provenance, download, thumbnails, signed
+URLs, links, and the purge of deleted bytes. Parse the request, make the domain call, return
+a dict."""
 
 import functools
 
@@ -7,7 +8,7 @@ import bottle
 
 from faceforge import paging, validate
 from faceforge.assets import links as asset_links
-from faceforge.assets import maintenance, signing
+from faceforge.assets import maintenance, signing, thumbnails
 from faceforge.assets import rows as assets
 from faceforge.assets import upload as asset_upload
 from faceforge.web import files, params
@@ -69,6 +70,12 @@ def download(services, asset_id):
     return files.download_response(request.method, request.environ, asset, provider)
 
 
+def thumbnail(services, asset_id):
+    size = params.optional(params.query(), "size")
+    path = thumbnails.thumbnail_of(services.db, services.config.home.thumbs_dir, asset_id, size)
+    return files.cached_file_response(bottle.request.environ, path)
+
+
 def download_url(services, asset_id):
     body = params.optional_json_body(services)
     expires_in = signing.DEFAULT_EXPIRES_IN
@@ -100,6 +107,7 @@ def purge(services):
     days = maintenance.DEFAULT_PURGE_DAYS
     if body.get("older_than_days") is not None:
         days = validate.integer(body["older_than_days"], ("body", "older_than_days"), 0, 36500)
-    result = maintenance.purge(services.db, services.storage, days)
+    thumbs_dir = services.config.home.thumbs_dir
+    result = maintenance.purge(services.db, services.storage, thumbs_dir, days)
     result["uploads_expired"] = services.uploads.expire()
     return result

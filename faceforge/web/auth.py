@@ -4,8 +4,9 @@ It runs before routing, so an unknown path without a token is 401 like any other
 need no token is declared on them (`public` in the route table, `web/__init__.py`). The token
 may come from three places with one fixed precedence (X-FaceForge-Token header, then
 `Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
-with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` that carries a
-`sig` is a signed URL: the signature is checked instead of a token (see `signing.py`).
+with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` (or of that
+asset's `/thumbnail`) that carries a `sig` is a signed URL: the signature is checked instead
+of a token (see `signing.py`).
 """
 
 import functools
@@ -21,11 +22,12 @@ from faceforge.errors import Forbidden, Unauthorized
 COOKIE_NAME = "ff_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost"})
-SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/download")
+SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/(?:download|thumbnail)")
 
 
 def signed_download(method: str, path: str, query_string: str, key: str) -> bool:
-    """True for a GET/HEAD of one asset's download carrying a valid signature; 401 when the
+    """True for a GET/HEAD of one asset's download or thumbnail carrying a valid signature
+    (a signed URL's `<img>` may show the thumbnail instead of the original); 401 when the
     signature is there but wrong or expired; False (check the token) when there is none."""
     match = SIGNED_DOWNLOAD_PATH.fullmatch(path)
     if method not in ("GET", "HEAD") or match is None:

@@ -7,13 +7,16 @@ file's bytes go straight to a temp file under tmp/ (see `ingest.stage_chunks`).
 Downloads follow the plan of `ranges.plan()`. A whole file or a single range comes back as
 the provider's `body()`: for the filesystem a file object seeked to the start with an exact
 Content-Length, which Waitress sends through `wsgi.file_wrapper`; for S3 a bounded generator
-of ranged reads. Several ranges become `multipart/byteranges`.
+of ranged reads. Several ranges become `multipart/byteranges`. A thumbnail is a small file
+that never changes under its URL, answered whole or with 304 (`cached_file_response`).
 """
 
 import mimetypes
+import os
 import secrets
 from collections.abc import Iterator
 from email.utils import format_datetime
+from pathlib import Path
 from urllib.parse import quote
 
 import bottle
@@ -21,11 +24,15 @@ import bottle
 from faceforge import clock, validate
 from faceforge.assets import ingest
 from faceforge.assets import rows as assets
+from faceforge.assets.thumbnails import CONTENT_TYPES
 from faceforge.assets.upload import Received
 from faceforge.errors import PayloadTooLarge, RangeNotSatisfiable
 from faceforge.web import multipart, params, ranges
 from faceforge.web.envelope import api_error_response
 
+# A thumbnail's URL always means the same bytes (they are made from the asset's content):
+# browsers may keep it for a year without asking again.
+IMMUTABLE = "private, max-age=31536000, immutable"
 # Bytes a multipart upload may carry beyond the file itself (boundaries, headers, sidecar).
 MULTIPART_OVERHEAD_BYTES = 64 * 2**20
 # Content-Types a raw upload may carry that say nothing about the file (curl's default is
@@ -171,3 +178,24 @@ def download_response(method: str, environ: dict, asset: dict, provider) -> bott
         provider.require(key)
         return bottle.HTTPResponse(b"", plan.status, headers)
     return bottle.HTTPResponse(provider.body(key, first, last - first + 1), plan.status, headers)
+
+
+def cached_file_response(environ: dict, path: Path) -> bottle.HTTPResponse:
+    """A thumbnail: strong ETag (its size and modification time: made again, it changes),
+    cached for a year, 304 when If-None-Match names it."""
+    handle = open(path, "rb")  # noqa: SIM115 (Waitress sends and closes it)
+    status = os.fstat(handle.fileno())
+    etag = f'"{status.st_size:x}-{status.st_mtime_ns:x}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None and ranges.none_match(if_none_match, etag):
+        handle.close()
+        return bottle.HTTPResponse(status=304, headers=headers)
+    headers.update(
+        {
+            "Content-Type": CONTENT_TYPES[path.suffix.removeprefix(".")],
+            "Content-Length": str(status.st_size),
+            "X-Content-Type-Options": "nosniff",
+        }
+    )
+    return bottle.HTTPResponse(handle, 200, headers)

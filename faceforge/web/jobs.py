@@ -1,8 +1,9 @@
-"""Jobs over HTTP: the queue (`/v1/jobs...`), bulk import's submit route, and the runner
-protocol. Each handler reads the request, makes one domain call and returns a dict."""
+"""Jobs over HTTP: the queue (`/v1/jobs...`), the submit routes of bulk import and of the
+thumbnail rebuild, and the runner protocol. Each handler reads the request, makes one domain
+call and returns a dict."""
 
 from faceforge import paging, validate
-from faceforge.assets import bulk_import
+from faceforge.assets import bulk_import, thumbnail_rebuild
 from faceforge.jobs import queue as jobs
 from faceforge.jobs import runner_protocol
 from faceforge.jobs.log import LEVELS
@@ -26,9 +27,18 @@ def create_job(services):
     return services.jobs.submit(job_type, {} if job_input is None else job_input)
 
 
-def submit_bulk_import(services):
-    job = services.jobs.submit(bulk_import.JOB_TYPE, params.json_body(services), loc=("body",))
+def submitted(services, job_type: str, body: dict) -> dict:
+    """Queue a built-in job whose input is the request body; what the submit routes answer."""
+    job = services.jobs.submit(job_type, body, loc=("body",))
     return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
+
+
+def submit_bulk_import(services):
+    return submitted(services, bulk_import.JOB_TYPE, params.json_body(services))
+
+
+def rebuild_thumbnails(services):
+    return submitted(services, thumbnail_rebuild.JOB_TYPE, params.optional_json_body(services))
 
 
 def get_job(services, job_id):
