@@ -108,6 +108,12 @@ def nested_deeper_than(document, limit: int) -> bool:
     return bool(level)
 
 
+def refuse_constant(name: str):
+    """A `parse_constant` for `loads`: Python's json accepts NaN and Infinity; JSON (and
+    SQLite's JSON functions) do not."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def loads(text: str, parse_constant=None):
     """JSON text from outside, parsed; TooDeep (a ValueError) when it nests deeper than
     MAX_DEPTH levels, also when it is so deep that json.loads itself runs out of stack."""

@@ -128,3 +128,34 @@ def test_deleted_asset_disappears_from_entity_list(pair):
     server.client.post(f"/v1/entities/{entity_id}/assets/{asset_id}")
     server.client.delete(f"/v1/assets/{asset_id}")
     assert linked(server, entity_id) == []
+
+
+def test_asset_lists_its_live_entities_with_role_and_link_time(pair):
+    server, ann, asset_id = pair
+    bob, cy, dee = (insert_entity(server, name) for name in ("Bob", "Cy", "Dee"))
+    for entity_id, role in ((ann, "portrait"), (cy, "reference"), (bob, None), (dee, None)):
+        server.client.post(f"/v1/entities/{entity_id}/assets/{asset_id}", {"role": role})
+    delete_entity(server, cy)
+    server.client.delete(f"/v1/entities/{dee}/assets/{asset_id}")
+    items = server.client.get(f"/v1/assets/{asset_id}/entities").data["items"]
+    assert [(i["entity_id"], i["display_name"], i["role"]) for i in items] == [
+        (bob, "Bob", None),
+        (ann, "Ann", "portrait"),
+    ], "most recently linked first; deleted entities and removed links left out"
+    [from_entity] = server.client.get(f"/v1/entities/{ann}/assets").data["items"]
+    assert items[1] == {
+        "entity_id": ann,
+        "display_name": "Ann",
+        "role": "portrait",
+        "linked_at": from_entity["linked_at"],
+    }
+
+
+def test_entities_of_unknown_malformed_or_deleted_asset_are_404(pair):
+    server, entity_id, asset_id = pair
+    server.client.post(f"/v1/entities/{entity_id}/assets/{asset_id}")
+    for missing in ("0" * 64, "bad"):
+        reply = server.client.get(f"/v1/assets/{missing}/entities")
+        assert (reply.status, reply.error["code"]) == (404, "not_found")
+    server.client.delete(f"/v1/assets/{asset_id}")
+    assert server.client.get(f"/v1/assets/{asset_id}/entities").status == 404

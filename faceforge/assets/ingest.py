@@ -8,6 +8,7 @@ no row.
 """
 
 import hashlib
+import io
 import itertools
 import mimetypes
 import os
@@ -20,6 +21,7 @@ from typing import Any, BinaryIO
 from faceforge import json_text, validate
 from faceforge.assets import links as asset_links
 from faceforge.assets import rows as assets
+from faceforge.assets import safetensors
 from faceforge.assets.extraction import MetadataWorkers
 from faceforge.assets.thumbnails import ThumbnailWorkers
 from faceforge.db import Database
@@ -71,6 +73,10 @@ class StagedFile:
     def discard(self) -> None:
         if self.temp_path is not None:
             self.temp_path.unlink(missing_ok=True)
+
+    def reader(self) -> BinaryIO:
+        """The staged bytes to read, wherever they are held."""
+        return open(self.temp_path, "rb") if self.data is None else io.BytesIO(self.data)
 
 
 def new_temp_path(tmp_dir: Path) -> Path:
@@ -140,10 +146,6 @@ def sidecar_problem(message: str, loc: tuple) -> ValidationError:
     return ValidationError.many([problem(loc, message)], message)
 
 
-def refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_sidecar(raw: bytes, loc: tuple) -> Any:
     """The companion `_meta.json`: UTF-8, valid JSON no deeper than json_text.MAX_DEPTH, and not
     null or ""."""
@@ -154,7 +156,7 @@ def parse_sidecar(raw: bytes, loc: tuple) -> Any:
     if not text.strip():
         raise sidecar_problem("_meta.json must be non-empty", loc)
     try:
-        document = json_text.loads(text, parse_constant=refuse_constant)
+        document = json_text.loads(text, parse_constant=json_text.refuse_constant)
     except json_text.TooDeep:
         message = f"_meta.json must not nest deeper than {json_text.MAX_DEPTH} levels"
         raise sidecar_problem(message, loc) from None
@@ -197,6 +199,17 @@ def check_request(db, request: Request) -> None:
         assets.check_references(connection, request.entity_id, request.derived_from, request.loc)
 
 
+def model_metadata(staged: StagedFile, filename: str) -> list[dict[str, Any]]:
+    """The `Safetensors` entry of a model file, read from the staged bytes before they are
+    stored (one small read at their start); none for other files or an invalid header."""
+    if not safetensors.is_model_file(filename):
+        return []
+    label = f"{staged.sha256} ({filename})"
+    with staged.reader() as stream:
+        entry = safetensors.metadata_entry(stream, staged.byte_size, label)
+    return [] if entry is None else [entry]
+
+
 def describe(intake: Intake, staged: StagedFile, request: Request) -> dict[str, Any]:
     """The new row's fields, storage aside; 422 for a bad sidecar, name or an empty file."""
     metadata = []
@@ -206,6 +219,7 @@ def describe(intake: Intake, staged: StagedFile, request: Request) -> dict[str, 
     if staged.byte_size == 0:
         raise sidecar_problem("Uploaded file was empty", ("body", "file"))
     mime_type = request.mime_type or mimetypes.guess_type(filename)[0] or DEFAULT_MIME_TYPE
+    metadata.extend(model_metadata(staged, filename))
     return {
         "asset_id": staged.sha256,
         "kind": request.kind,

@@ -159,3 +159,18 @@ def entity_assets(db, entity_id: str, kind: str | None, paging: Paging) -> dict[
                 "linked_at": row["linked_at"],
             },
         )
+
+
+def asset_entities(db, asset_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The live entities a live asset is linked to, most recently linked first, each with the
+    link's `role` and `linked_at`; 404 for an asset that is not live."""
+    with db.read() as connection:
+        live_row(connection, asset_id)
+        rows = connection.execute(
+            """SELECT e.entity_id, e.display_name, l.role, l.created_at AS linked_at
+               FROM entity_assets l JOIN entities e ON e.entity_id = l.entity_id
+               WHERE l.asset_id = ? AND l.deleted_at IS NULL AND e.deleted_at IS NULL
+               ORDER BY l.created_at DESC, l.rowid DESC""",
+            (asset_id,),
+        ).fetchall()
+    return {"items": [dict(row) for row in rows]}

@@ -77,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/assets/<asset_id>/download-url", assets.download_url),
     Route("GET", "/v1/assets/<asset_id>/thumbnail", assets.thumbnail),
     Route("GET", "/v1/assets/<asset_id>/derived", assets.derived_assets),
+    Route("GET", "/v1/assets/<asset_id>/entities", assets.asset_entities),
     Route("GET", "/v1/entities/<entity_id>/assets", assets.entity_assets),
     Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>", assets.link),
     Route("DELETE", "/v1/entities/<entity_id>/assets/<asset_id>", assets.unlink),

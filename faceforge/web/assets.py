@@ -93,6 +93,10 @@ def entity_assets(services, entity_id):
     return asset_links.entity_assets(services.db, entity_id, kind, paging.read_paging(query))
 
 
+def asset_entities(services, asset_id):
+    return asset_links.asset_entities(services.db, asset_id)
+
+
 def link(services, entity_id, asset_id):
     body = params.optional_json_body(services)
     return asset_links.link_asset(services.db, entity_id, asset_id, body)
