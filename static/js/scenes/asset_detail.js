@@ -26,22 +26,19 @@ function mediaFacts(media) {
 }
 
 /**
- * A model file's header, readably: architecture, base model, tensor count, trigger words as chips; the whole header
- * stays one click away.
- * @param {{metadata?: any, summary?: {architecture?: string | null, base_model?: string | null, trigger_words?: string[], tensor_count?: number}}} data
+ * A model file's `Safetensors` summary, readably: architecture, base model, tensor count, trigger words as chips (the
+ * whole header is under Metadata).
+ * @param {{summary?: {architecture?: string | null, base_model?: string | null, trigger_words?: string[], tensor_count?: number}}} data
  */
 function modelSummary(data) {
 	const summary = data.summary || {};
 	const words = summary.trigger_words || [];
-	return [
-		facts([
-			["Architecture", summary.architecture || "unknown"],
-			["Base model", summary.base_model || "unknown"],
-			["Tensors", String(summary.tensor_count ?? "unknown")],
-			["Trigger words", words.length ? h("span.chips", words.map((word) => h("span.chip", { text: word }))) : "none recorded"],
-		]),
-		h("details.json-node", h("summary", { text: "Header metadata" }), h("div.json-children", jsonView(data.metadata ?? {}))),
-	];
+	return facts([
+		["Architecture", summary.architecture || "unknown"],
+		["Base model", summary.base_model || "unknown"],
+		["Tensors", String(summary.tensor_count ?? "unknown")],
+		["Trigger words", words.length ? h("span.chips", words.map((word) => h("span.chip", { text: word }))) : "none recorded"],
+	]);
 }
 
 /**
@@ -72,6 +69,7 @@ export class AssetDetailScene extends Scene {
 		this.fill(this.body, "Loading the asset", async () => {
 			const asset = await assets.get(this.match.id);
 			this.setTitle(asset.filename);
+			const model = asset.meta?.metadata?.find((entry) => entry.Source === MODEL_SOURCE);
 			const derived = h("div");
 			this.fill(derived, "Loading the derived assets", async () => {
 				const { items } = await assets.derived(asset.asset_id);
@@ -85,7 +83,7 @@ export class AssetDetailScene extends Scene {
 			});
 			return [
 				h("div.page-head", h("h1", { text: asset.filename }), h("div.actions", downloadLink(asset, true), remove)),
-				h("div.two-columns", card("Details", this.facts(asset)), largePreview(asset)),
+				h("div.two-columns", card("Details", this.facts(asset)), model ? card("Model", modelSummary(model.Data)) : largePreview(asset)),
 				card("Entities", this.linkedEntities(asset)),
 				this.editForm(asset),
 				this.signedUrl(asset),
@@ -168,16 +166,12 @@ export class AssetDetailScene extends Scene {
 		return list;
 	}
 
+	/** The metadata entries as JSON, the first one open (unless it is the model header, summarised above). */
 	metadata(asset) {
 		const entries = asset.meta?.metadata || [];
 		if (!entries.length) return h("p.muted", { text: asset.metadata_status === "pending" ? "Metadata is still being extracted." : "No metadata entries." });
 		return entries.map((entry, index) =>
-			h(
-				"details.json-node",
-				{ open: index === 0 || entry.Source === MODEL_SOURCE },
-				h("summary", h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""),
-				entry.Source === MODEL_SOURCE ? modelSummary(entry.Data) : h("div.json-children", jsonView(entry.Data)),
-			),
+			h("details.json-node", { open: index === 0 && entry.Source !== MODEL_SOURCE }, h("summary", h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""), h("div.json-children", jsonView(entry.Data))),
 		);
 	}
 }
