@@ -19,7 +19,7 @@ from tests.ui_support import (
     upload,
 )
 
-SHELL_BUDGET_BYTES = 165_000  # raised from 160 000 for the resumable (tus) upload client
+SHELL_BUDGET_BYTES = 175_000  # raised from 165 000 for thumbnails everywhere (docs/ui.md)
 MAIN_SCREENS = ["#/entities", "#/assets", "#/jobs", "#/plugins", "#/field-defs", "#/system"]
 
 
@@ -135,6 +135,11 @@ PEOPLE = [
 ]
 
 
+def no_thumbnail_pending(client) -> bool:
+    items = client.get("/v1/assets", query={"limit": 200}).data["items"]
+    return all(asset["thumbnail_status"] != "pending" for asset in items)
+
+
 def populate(server, tmp_path) -> dict:
     """Something on every screen: people with pictures, files, definitions, descriptors, a
     relationship, a configured plugin and a finished import. Returns ids and every address."""
@@ -187,6 +192,7 @@ def populate(server, tmp_path) -> dict:
     body = {"path": str(folder), "kind": "document", "entity_id": people["Grace Hopper"]}
     job = client.post("/v1/assets/bulk-import", body).data
     wait_until(lambda: client.get(f"/v1/jobs/{job['job_id']}").data["status"] == "succeeded")
+    wait_until(lambda: no_thumbnail_pending(client), timeout=60)  # the screens show them
     tabs = ["overview", "descriptors", "attachments", "relationships", "plugins"]
     return {
         "ada": ada,
