@@ -19,7 +19,7 @@ from tests.ui_support import (
     upload,
 )
 
-SHELL_BUDGET_BYTES = 165_000  # raised from 160 000 for the resumable (tus) upload client
+SHELL_BUDGET_BYTES = 168_000  # raised from 160 000 (tus upload client), 165 000 (plugin pages)
 MAIN_SCREENS = ["#/entities", "#/assets", "#/jobs", "#/plugins", "#/field-defs", "#/system"]
 
 
@@ -542,7 +542,7 @@ def write_plugin(home: Path) -> None:
         "version": "1.0.0",
         "capabilities": ["jobs"],
         "job_types": ["greeter.greet"],
-        "entrypoints": {"runner": "python runner.py", "ui": "/v1/plugins/greeter/page"},
+        "entrypoints": {"runner": "python runner.py", "ui": "page.html"},
         "config_schema": {
             "type": "object",
             "required": ["greeting"],
@@ -554,6 +554,7 @@ def write_plugin(home: Path) -> None:
         },
     }
     (folder / "plugin.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "page.html").write_text("<!doctype html><title>Greeter</title>", encoding="utf-8")
 
 
 def test_queue_a_plugin_job_from_the_jobs_page(ui):
@@ -601,7 +602,7 @@ def test_enable_a_plugin_and_save_an_invalid_then_a_valid_config(ui):
     card.get_by_role("button", name="Enable Greeter").click()
     expect(card.get_by_role("button", name="Disable Greeter")).to_be_visible()
     expect(page.get_by_role("navigation").get_by_role("link", name="Greeter")).to_have_attribute(
-        "href", "/v1/plugins/greeter/page"
+        "href", "#/plugin-pages/greeter"
     )
     card.locator("summary", has_text="Settings").click()
     card.get_by_label("greeting").fill("x")
