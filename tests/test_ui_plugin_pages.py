@@ -2,7 +2,9 @@
 the navigation inside the app, its `entrypoints.entity_panel` loads in each entity's Plugins tab
 with `?entity_id=`, and both read the API with the signed-in session (the cookie)."""
 
-from tests.plugin_support import minimal_manifest, write_plugin
+import shutil
+
+from tests.plugin_support import EXAMPLE, minimal_manifest, write_plugin
 from tests.ui_support import create_entity, expect
 
 # The page and the panel read the API with the session cookie alone (fetch sends it to the
@@ -72,3 +74,18 @@ def test_without_an_enabled_plugin_the_tab_and_the_page_say_so(ui):
     expect(page.get_by_role("tabpanel")).to_contain_text("No enabled plugin has an entity panel.")
     ui.open("#/plugin-pages/viewer")
     ui.heading("No such plugin page")
+
+
+def test_the_example_plugin_panel_queues_a_greeting_its_page_lists(ui):
+    shutil.copytree(EXAMPLE, ui.server.home / "plugins" / "example")
+    assert ui.server.client.post("/v1/plugins/example/enable").status == 200
+    entity = create_entity(ui.server, "Ada Lovelace")
+    page = ui.visit(f"#/entities/{entity['entity_id']}?tab=plugins", "Ada Lovelace")
+    panel = page.frame_locator("iframe[data-plugin=example]")
+    panel.get_by_role("button", name="Greet Ada Lovelace").click()
+    expect(panel.locator("#status")).to_contain_text("the runner will greet Ada Lovelace")
+    [job] = ui.server.client.get("/v1/jobs", query={"job_type": "example.greet"}).data["items"]
+    assert (job["status"], job["input"]) == ("queued", {"name": "Ada Lovelace"})
+    page.get_by_role("navigation").get_by_role("link", name="Example greeter").click()
+    greetings = page.frame_locator("iframe[data-plugin=example]").locator("#greetings")
+    expect(greetings).to_have_text("Ada Lovelace: queued")
