@@ -197,6 +197,7 @@ def populate(server, tmp_path) -> dict:
             *(f"#/entities/{ada}?tab={tab}" for tab in tabs),
             f"#/assets/{picture['asset_id']}",
             f"#/jobs/{job['job_id']}",
+            "#/plugin-pages/greeter",
         ],
     }
 
