@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faceforge import __version__, clock, events, json_schema, json_text
+from faceforge import __version__, clock, events, json_schema, json_text, safe_paths
 from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
 MANIFEST_NAME = "plugin.json"
@@ -24,6 +24,8 @@ JOB_TYPE_SUFFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 REQUIRED_KEYS = ("id", "name", "version")
 LIST_FIELDS = ("capabilities", "permissions", "job_types")
 VERSION_CLAUSE = re.compile(r"(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)")
+# Entry points that name a page in the plugin's folder, served at /ui/plugins/<id>/<path>.
+PAGE_ENTRYPOINTS = ("ui", "entity_panel")
 
 
 @dataclass
@@ -105,6 +107,23 @@ def manifest_problem(document: Any) -> str | None:
     return config_schema_problem(document.get("config_schema"))
 
 
+def pages_problem(folder: Path, document: dict) -> str | None:
+    """Why an entry point naming a page is not a file inside the plugin's folder, or None."""
+    entrypoints = document.get("entrypoints", {})
+    for key in PAGE_ENTRYPOINTS:
+        path = entrypoints.get(key)
+        if path is None:
+            continue
+        try:
+            safe_paths.find_inside(folder, path if isinstance(path, str) else "")
+        except NotFound:
+            return (
+                f"entrypoints.{key} must be the relative path of a file inside the plugin's"
+                f" folder, such as 'ui/index.html' (got {path!r})"
+            )
+    return None
+
+
 def config_schema_problem(schema: Any) -> str | None:
     if schema is None:
         return None
@@ -147,7 +166,7 @@ def read_manifest(folder: Path) -> Manifest:
     if isinstance(document, dict):
         manifest.document = document
     manifest.plugin_id = declared_id(document) or folder.name
-    manifest.error = manifest_problem(document)
+    manifest.error = manifest_problem(document) or pages_problem(folder, document)
     return manifest
 
 
@@ -318,6 +337,16 @@ def config_error(problems: list[dict]) -> ValidationError:
         for schema_problem in problems
     ]
     return ValidationError.many(details, "Config does not match the plugin's config_schema")
+
+
+def page_file(db, plugins_dir: Path, plugin_id: str, path: str) -> Path:
+    """A file of an enabled plugin's folder, for /ui/plugins/<id>/<path>. A disabled, broken
+    or missing plugin has no pages (404), and no path leaves its folder (`safe_paths`)."""
+    with db.read() as connection:
+        manifest, row = find(plugins_dir, connection, plugin_id)
+    if manifest is None or manifest.error or row is None or not row["enabled"]:
+        raise NotFound(f"Plugin {plugin_id} is not enabled")
+    return safe_paths.find_inside(plugins_dir / manifest.folder, path)
 
 
 def enabled_job_types(db, plugins_dir: Path) -> set[str]:

@@ -3,6 +3,11 @@
 import json
 from pathlib import Path
 
+from tests.support import REPO_ROOT
+
+# The example plugin of docs/plugins.md, as a user copies it into plugins/.
+EXAMPLE = REPO_ROOT / "docs" / "examples" / "example_plugin"
+
 
 def write_plugin(home: Path, folder: str, manifest) -> Path:
     """`manifest` as a dict (written as JSON) or as raw text/bytes (written as is)."""

@@ -6,9 +6,8 @@ import shutil
 import subprocess
 import sys
 
-from tests.support import REPO_ROOT, wait_until
-
-EXAMPLE = REPO_ROOT / "docs" / "examples" / "example_plugin"
+from tests.plugin_support import EXAMPLE
+from tests.support import wait_until
 
 
 def install_example(server, config: dict) -> None:

@@ -19,7 +19,7 @@ from tests.ui_support import (
     upload,
 )
 
-SHELL_BUDGET_BYTES = 175_000  # raised from 165 000 for thumbnails everywhere (docs/ui.md)
+SHELL_BUDGET_BYTES = 178_000  # raised from 160 000: tus client, thumbnails everywhere, plugin pages (docs/ui.md)
 MAIN_SCREENS = ["#/entities", "#/assets", "#/jobs", "#/plugins", "#/field-defs", "#/system"]
 
 
@@ -203,6 +203,7 @@ def populate(server, tmp_path) -> dict:
             *(f"#/entities/{ada}?tab={tab}" for tab in tabs),
             f"#/assets/{picture['asset_id']}",
             f"#/jobs/{job['job_id']}",
+            "#/plugin-pages/greeter",
         ],
     }
 
@@ -548,7 +549,7 @@ def write_plugin(home: Path) -> None:
         "version": "1.0.0",
         "capabilities": ["jobs"],
         "job_types": ["greeter.greet"],
-        "entrypoints": {"runner": "python runner.py", "ui": "/v1/plugins/greeter/page"},
+        "entrypoints": {"runner": "python runner.py", "ui": "page.html"},
         "config_schema": {
             "type": "object",
             "required": ["greeting"],
@@ -560,6 +561,7 @@ def write_plugin(home: Path) -> None:
         },
     }
     (folder / "plugin.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "page.html").write_text("<!doctype html><title>Greeter</title>", encoding="utf-8")
 
 
 def test_queue_a_plugin_job_from_the_jobs_page(ui):
@@ -607,7 +609,7 @@ def test_enable_a_plugin_and_save_an_invalid_then_a_valid_config(ui):
     card.get_by_role("button", name="Enable Greeter").click()
     expect(card.get_by_role("button", name="Disable Greeter")).to_be_visible()
     expect(page.get_by_role("navigation").get_by_role("link", name="Greeter")).to_have_attribute(
-        "href", "/v1/plugins/greeter/page"
+        "href", "#/plugin-pages/greeter"
     )
     card.locator("summary", has_text="Settings").click()
     card.get_by_label("greeting").fill("x")

@@ -43,6 +43,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/ui/", ui.shell, public=True),
     # A one-time login link; the handler refuses it unless it is unused and unexpired.
     Route("GET", "/ui/login-link", ui.use_login_link, public=True),
+    # Before the shell's files, which would take the same paths; not public: plugin data.
+    Route("GET", "/ui/plugins/<plugin_id>/<path:path>", plugins_web.page),
     Route("GET", "/ui/<path:path>", ui.static_file, public=True),
     Route("POST", "/ui/login", ui.login, public=True),
     Route("POST", "/ui/logout", ui.logout),

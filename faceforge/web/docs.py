@@ -1,6 +1,6 @@
 """The API document and its offline viewer at /docs and /redoc (no CDN)."""
 
-from faceforge import resources
+from faceforge import resources, safe_paths
 from faceforge.web import static
 
 VIEWER_FOLDER = "docs_page"
@@ -11,7 +11,8 @@ def openapi_document(services):
 
 
 def viewer(mode: str):
-    page = static.find(resources.PACKAGE / VIEWER_FOLDER, "index.html").read_text(encoding="utf-8")
+    index = safe_paths.find(resources.PACKAGE / VIEWER_FOLDER, "index.html")
+    page = index.read_text(encoding="utf-8")
     return static.bytes_response(
         page.replace("{{mode}}", mode).encode("utf-8"), "text/html; charset=utf-8"
     )

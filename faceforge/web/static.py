@@ -1,7 +1,7 @@
 """Serving files that ship with the code (UI shell, API docs page), zip-safe.
 
-The request path is walked one component at a time through `importlib.resources`, so it works
-inside the zipapp and cannot climb out of its folder with `..`.
+The request path is walked one component at a time (`safe_paths.find`, through
+`importlib.resources`), so it works inside the zipapp and cannot climb out of its folder.
 """
 
 import mimetypes
@@ -9,7 +9,7 @@ from importlib.resources.abc import Traversable
 
 import bottle
 
-from faceforge.errors import NotFound
+from faceforge.safe_paths import find
 
 TEXT_TYPES = {
     ".js": "text/javascript",
@@ -21,17 +21,6 @@ TEXT_TYPES = {
 }
 
 
-def find(folder: Traversable, relative_path: str) -> Traversable:
-    node = folder
-    for part in relative_path.split("/"):
-        if part in ("", ".", "..") or "\\" in part or part.startswith("."):
-            raise NotFound("Not found")
-        node = node / part
-    if not node.is_file():
-        raise NotFound("Not found")
-    return node
-
-
 def content_type(name: str) -> str:
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if suffix in TEXT_TYPES:
@@ -40,7 +29,11 @@ def content_type(name: str) -> str:
 
 
 def file_response(folder: Traversable, relative_path: str) -> bottle.HTTPResponse:
-    node = find(folder, relative_path)
+    return node_response(find(folder, relative_path))
+
+
+def node_response(node: Traversable) -> bottle.HTTPResponse:
+    """One file found by `safe_paths`, whole, typed by its name."""
     return bytes_response(node.read_bytes(), content_type(node.name))
 
 

@@ -12,11 +12,12 @@ import { JobDetailScene } from "./scenes/job_detail.js";
 import { JobsScene } from "./scenes/jobs.js";
 import { LoginScene } from "./scenes/login.js";
 import { NotFoundScene } from "./scenes/not_found.js";
+import { PluginPageScene } from "./scenes/plugin_page.js";
 import { PluginsScene } from "./scenes/plugins.js";
 import { SystemScene } from "./scenes/system.js";
 import { h, replace } from "./ui/dom.js";
 import { clearNotices, errorBlock, showError } from "./ui/notices.js";
-import { pluginNavLinks } from "./ui/plugin_nav.js";
+import { pluginNavLinks } from "./ui/plugin_pages.js";
 
 /** @type {import("./router.js").RouteEntry[]} */
 const ROUTES = [
@@ -27,6 +28,7 @@ const ROUTES = [
 	{ pattern: "/jobs", nav: "jobs", scene: JobsScene },
 	{ pattern: "/jobs/:id", nav: "jobs", scene: JobDetailScene },
 	{ pattern: "/plugins", nav: "plugins", scene: PluginsScene },
+	{ pattern: "/plugin-pages/:id", nav: "plugin-pages/:id", scene: PluginPageScene },
 	{ pattern: "/field-defs", nav: "field-defs", scene: FieldDefsScene },
 	{ pattern: "/system", nav: "system", scene: SystemScene },
 ];
@@ -62,7 +64,7 @@ function route() {
 	const moveFocus = current !== null;
 	leave();
 	view.replaceChildren();
-	highlightNav(found ? found.entry.nav : "");
+	highlightNav(found ? found.entry.nav.replace(/:(\w+)/g, (_, name) => found.match[name]) : "");
 	current = found ? new found.entry.scene(target, found.match) : new NotFoundScene(target, {});
 	currentKey = key;
 	current.show(view);

@@ -5,7 +5,7 @@
 /**
  * @typedef {object} RouteEntry
  * @property {string} pattern  e.g. `/entities/:id`
- * @property {string} nav  the main navigation entry it belongs to
+ * @property {string} nav  the main navigation entry it belongs to (`:name` parts filled from the path)
  * @property {new (route: Route, match: Record<string, string>) => import("./scenes/scene.js").Scene} scene
  */
 
