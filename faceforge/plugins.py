@@ -330,3 +330,11 @@ def enabled_job_types(db, plugins_dir: Path) -> set[str]:
         if not manifest.error and manifest.plugin_id in rows and rows[manifest.plugin_id]["enabled"]
         for job_type in manifest.document.get("job_types", [])
     }
+
+
+def job_type_owner(plugins_dir: Path, job_type: str) -> str | None:
+    """The id of the usable plugin that declares `job_type`, or None."""
+    for manifest in discover(plugins_dir):
+        if not manifest.error and job_type in manifest.document.get("job_types", []):
+            return manifest.plugin_id
+    return None
