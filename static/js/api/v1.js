@@ -112,6 +112,11 @@ export const admin = {
 	/** @returns {Promise<{items: {name: string, path: string, created_at: string, byte_size: number, counts: Record<string, number>}[]}>} */
 	backups: () => request("GET", "/v1/admin/backups"),
 	backUp: () => request("POST", "/v1/admin/backups", { body: {} }),
+	/** @returns {Promise<{items: {token_id: string, name: string, scopes: string[], created_at: string, expires_at: string | null, last_used_at: string | null}[]}>} */
+	tokens: () => request("GET", "/v1/admin/tokens"),
+	/** @param {{name: string, scopes: string[]}} body  the answer's `token` is the secret, shown this once */
+	createToken: (body) => request("POST", "/v1/admin/tokens", { body }),
+	deleteToken: (tokenId) => request("DELETE", `/v1/admin/tokens/${at(tokenId)}`),
 };
 
 export const events = {
