@@ -48,6 +48,13 @@ SEND_BUFFER_BYTES = 2**20
 # How long a stop waits for the requests already received to be answered.
 DRAIN_SECONDS = 10
 
+# Bound to every address, the server is reached from this machine at the loopback one.
+LOOPBACK_OF_ANY = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def http_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
 
 class Connection(HTTPChannel):
     """Waitress's connection, with two changes:
@@ -105,6 +112,7 @@ class Server:
                 raise ServerError(f"port {port} on {host} is already in use") from None
             raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         self._spool_dir = config.home.tmp_dir
+        self._runners = app.services.runners
         self._stopping = threading.Event()
         self.stopped = threading.Event()
 
@@ -118,8 +126,12 @@ class Server:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return http_url(self.host, self.port)
+
+    @property
+    def local_url(self) -> str:
+        """The address a process on this machine reaches the server at (plugin runners)."""
+        return http_url(LOOPBACK_OF_ANY.get(self.host, self.host), self.port)
 
     def serve(self) -> None:
         """Answer requests until `stop()`; then drain and close every connection and thread.
@@ -130,6 +142,7 @@ class Server:
         which takes no folder, and `tempfile.tempdir` is the documented way to choose it.
         """
         previous_tempdir, tempfile.tempdir = tempfile.tempdir, str(self._spool_dir)
+        self._runners.serve_at(self.local_url)
         try:
             while not self._stopping.is_set():
                 self._poll()

@@ -128,6 +128,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/plugins/<plugin_id>/disable", plugins_web.disable, ADMIN),
     Route("GET", "/v1/plugins/<plugin_id>/config", plugins_web.get_config, READ),
     Route("PUT", "/v1/plugins/<plugin_id>/config", plugins_web.put_config, ADMIN),
+    Route("POST", "/v1/plugins/<plugin_id>/restart", plugins_web.restart, ADMIN),
+    Route("GET", "/v1/plugins/<plugin_id>/runner/log", plugins_web.runner_log, READ),
     Route("GET", "/v1/admin/tokens", tokens_web.list_tokens, ADMIN),
     Route("POST", "/v1/admin/tokens", tokens_web.create_token, ADMIN),
     Route("DELETE", "/v1/admin/tokens/<token_id>", tokens_web.delete_token, ADMIN),
