@@ -129,4 +129,7 @@ export const plugins = {
 	enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
 	disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
 	saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
+	restart: (id) => request("POST", `/v1/plugins/${at(id)}/restart`),
+	/** @returns {Promise<{plugin_id: string, lines: string[]}>} */
+	runnerLog: (id, lines = 200) => request("GET", `/v1/plugins/${at(id)}/runner/log`, { query: { lines } }),
 };
