@@ -18,14 +18,13 @@ import contextlib
 import logging
 import logging.handlers
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from faceforge import api_keys, clock, plugins
+from faceforge import api_keys, clock, plugins, processes
 
 log = logging.getLogger("faceforge.runners")
 
@@ -102,19 +101,6 @@ def copy_output(pipe, handler: logging.Handler) -> None:
         pipe.close()
 
 
-def stop_process(process: subprocess.Popen) -> None:
-    """Terminate, then kill after STOP_GRACE_SECONDS."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(OSError):
-        process.terminate()
-    try:
-        process.wait(STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 class Supervisor:
     """Keeps one plugin's runner running until `stop()`."""
 
@@ -152,7 +138,7 @@ class Supervisor:
         self._stopping.set()
         process = self.process
         if process is not None:
-            stop_process(process)
+            processes.stop(process, STOP_GRACE_SECONDS)
         self._thread.join()
         self.state = "stopped"
 
@@ -297,20 +283,8 @@ class Runners:
 
 def reap_strays(home_root: Path) -> int:
     """Kill the runners a server of this home left behind when it died without stopping them
-    (kill -9), known by HOME_VARIABLE in their environment. Needs /proc (Linux); elsewhere
-    nothing is killed. Returns how many were."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return 0
-    marker = f"{HOME_VARIABLE}={home_root}".encode()
-    killed = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
+    (kill -9), known by HOME_VARIABLE in their environment. Returns how many were."""
+    killed = processes.kill_strays(HOME_VARIABLE, home_root)
     if killed:
         log.warning("stopped %d plugin runners left running by an earlier server", killed)
     return killed

@@ -17,6 +17,7 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
+from faceforge import client
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
 from faceforge.web.uploads import CHUNK_SIZE
 
@@ -47,13 +48,6 @@ OUT_OVERFLOW_BYTES = 8 * 2**20
 SEND_BUFFER_BYTES = 2**20
 # How long a stop waits for the requests already received to be answered.
 DRAIN_SECONDS = 10
-
-# Bound to every address, the server is reached from this machine at the loopback one.
-LOOPBACK_OF_ANY = {"0.0.0.0": "127.0.0.1", "::": "::1"}
-
-
-def http_url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class Connection(HTTPChannel):
@@ -126,12 +120,13 @@ class Server:
 
     @property
     def url(self) -> str:
-        return http_url(self.host, self.port)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def local_url(self) -> str:
         """The address a process on this machine reaches the server at (plugin runners)."""
-        return http_url(LOOPBACK_OF_ANY.get(self.host, self.host), self.port)
+        return client.http_url(client.connect_host(self.host), self.port)
 
     def serve(self) -> None:
         """Answer requests until `stop()`; then drain and close every connection and thread.
