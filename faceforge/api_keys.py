@@ -96,6 +96,23 @@ def create_key(db, name: str, scopes: list[str], expires_at: str | None) -> dict
         return create(connection, name, scopes, expires_at)
 
 
+def replace_named_key(db, name: str, scopes: list[str]) -> dict:
+    """A new key named `name`, every older key of that name deleted in the same transaction
+    (a supervised runner's key, made again at each start)."""
+    with db.write() as connection:
+        delete_named(connection, name)
+        return create(connection, name, scopes, None)
+
+
+def delete_named(connection, name: str) -> None:
+    connection.execute("DELETE FROM api_keys WHERE name = ?", (name,))
+
+
+def delete_named_keys(db, name: str) -> None:
+    with db.write() as connection:
+        delete_named(connection, name)
+
+
 def list_keys(db) -> dict:
     with db.read() as connection:
         rows = connection.execute(f"SELECT {COLUMNS} FROM api_keys ORDER BY created_at, token_id")

@@ -115,7 +115,7 @@ class Supervisor:
         self.restarts = 0
         self.last_exit_code: int | None = None
         self.started_at: str | None = None
-        self.key_id: str | None = None
+        self.key_name = f"runner {self.plugin_id}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"runner-{self.plugin_id}", daemon=True
@@ -198,6 +198,8 @@ class Supervisor:
             self.last_exit_code = None
             return None
         self.process = process
+        if self._stopping.is_set():  # stop() came while the process was being started
+            processes.stop(process, STOP_GRACE_SECONDS)
         self.started_at = clock.now()
         self.state = "running"
         copy_output(process.stdout, handler)
@@ -206,25 +208,16 @@ class Supervisor:
         return self.last_exit_code
 
     def _new_key(self, handler: logging.Handler) -> str:
-        """A fresh key for this start; the previous start's key is deleted."""
+        """A fresh key for this start, replacing the one of the previous start (also one a
+        killed Core left behind: they share the key's name)."""
         ignored = [p for p in self.permissions if p not in PERMISSION_SCOPES]
         if ignored:
             write_log(handler, f"[faceforge] permissions without a scope, ignored: {ignored}\n")
-        self._delete_key()
-        key = api_keys.create_key(
-            self.runners.db,
-            f"runner {self.plugin_id}",
-            key_scopes(self.plugin_id, self.permissions),
-            None,
-        )
-        self.key_id = key["token_id"]
-        return key["token"]
+        scopes = key_scopes(self.plugin_id, self.permissions)
+        return api_keys.replace_named_key(self.runners.db, self.key_name, scopes)["token"]
 
     def _delete_key(self) -> None:
-        if self.key_id is not None:
-            with contextlib.suppress(Exception):
-                api_keys.delete_key(self.runners.db, self.key_id)
-            self.key_id = None
+        api_keys.delete_named_keys(self.runners.db, self.key_name)
 
 
 class Runners:

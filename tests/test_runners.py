@@ -214,6 +214,8 @@ def test_a_runner_left_by_a_killed_core_is_stopped_at_the_next_start(start_serve
     server = start_server(home)
     wait_until(lambda: not alive(stray), 10)
     assert runner_state(server, "idle", "running")["pid"] != stray
+    [key] = server.client.get("/v1/admin/tokens").data["items"]
+    assert key["name"] == "runner idle", "the dead Core's key was replaced"
 
 
 def test_runner_output_goes_to_a_rotating_log(server):
