@@ -146,6 +146,9 @@ class Supervisor:
         handler = open_log(self.runners.logs_dir, self.plugin_id)
         try:
             self._supervise(handler)
+        except Exception:  # a supervisor that breaks shows it, rather than "starting" forever
+            log.exception("the supervisor of plugin %s's runner stopped", self.plugin_id)
+            self.state = "failed"
         finally:
             self._delete_key()
             handler.close()
