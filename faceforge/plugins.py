@@ -23,6 +23,7 @@ PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 JOB_TYPE_SUFFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 REQUIRED_KEYS = ("id", "name", "version")
 LIST_FIELDS = ("capabilities", "permissions", "job_types")
+RUNNER_RESTART = ("on-failure", "always")
 VERSION_CLAUSE = re.compile(r"(>=|<=|==|!=|>|<)?\s*(\d+(?:\.\d+)*)")
 # Entry points that name a page in the plugin's folder, served at /ui/plugins/<id>/<path>.
 PAGE_ENTRYPOINTS = ("ui", "entity_panel")
@@ -100,6 +101,10 @@ def manifest_problem(document: Any) -> str | None:
         return f"routes_prefix must be /v1/plugins/{plugin_id}"
     if not isinstance(document.get("entrypoints", {}), dict):
         return "entrypoints must be an object"
+    if "runner" in document:
+        problem = runner_problem(document["runner"])
+        if problem:
+            return problem
     if document.get("core_compat"):
         problem = compat_problem(document["core_compat"])
         if problem:
@@ -121,6 +126,25 @@ def pages_problem(folder: Path, document: dict) -> str | None:
                 f"entrypoints.{key} must be the relative path of a file inside the plugin's"
                 f" folder, such as 'ui/index.html' (got {path!r})"
             )
+    return None
+
+
+def runner_problem(runner: Any) -> str | None:
+    """`runner`: {"command": [non-empty strings], "restart": "on-failure" | "always"}."""
+    if not isinstance(runner, dict):
+        return "runner must be an object"
+    unknown = sorted(set(runner) - {"command", "restart"})
+    if unknown:
+        return f"runner has unknown keys: {', '.join(unknown)}"
+    command = runner.get("command")
+    if (
+        not isinstance(command, list)
+        or not command
+        or not all(isinstance(part, str) and part for part in command)
+    ):
+        return "runner.command must be a non-empty list of non-empty strings"
+    if runner.get("restart", "on-failure") not in RUNNER_RESTART:
+        return "runner.restart must be on-failure or always"
     return None
 
 
@@ -349,13 +373,36 @@ def page_file(db, plugins_dir: Path, plugin_id: str, path: str) -> Path:
     return safe_paths.find_inside(plugins_dir / manifest.folder, path)
 
 
-def enabled_job_types(db, plugins_dir: Path) -> set[str]:
-    """Job types `POST /v1/jobs` accepts from plugins: those of enabled, usable plugins."""
+def enabled_manifests(db, plugins_dir: Path) -> list[Manifest]:
+    """The manifests of the enabled, usable plugins."""
     with db.read() as connection:
         rows = registry_rows(connection)
-    return {
-        job_type
+    return [
+        manifest
         for manifest in discover(plugins_dir)
         if not manifest.error and manifest.plugin_id in rows and rows[manifest.plugin_id]["enabled"]
+    ]
+
+
+def enabled_job_types(db, plugins_dir: Path) -> set[str]:
+    """Job types `POST /v1/jobs` accepts from plugins: those of enabled, usable plugins."""
+    return {
+        job_type
+        for manifest in enabled_manifests(db, plugins_dir)
         for job_type in manifest.document.get("job_types", [])
     }
+
+
+def job_type_owner(plugins_dir: Path, job_type: str) -> str | None:
+    """The id of the usable plugin that declares `job_type`, or None."""
+    for manifest in discover(plugins_dir):
+        if not manifest.error and job_type in manifest.document.get("job_types", []):
+            return manifest.plugin_id
+    return None
+
+
+def get_plugin(db, plugins_dir: Path, plugin_id: str) -> dict:
+    """The Plugin of one id; 404 when neither a folder nor the registry knows it."""
+    with db.read() as connection:
+        manifest, row = find(plugins_dir, connection, plugin_id)
+    return describe(manifest, row, plugin_id)

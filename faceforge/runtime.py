@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from faceforge import adopt, client, logs
+from faceforge import adopt, client, logs, runners
 from faceforge import config as settings
 from faceforge import home as home_layout
 from faceforge.assets import bulk_import, exiftool, ingest, ingest_batch, thumbnail_rebuild
@@ -91,7 +91,8 @@ def build_app(config):
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
     SeaweedFS and storage, the clean-up after a crash, the ExifTool and ffmpeg workers, the job
-    queue with its built-in job types, the job worker pool and the backup schedule.
+    queue with its built-in job types, the job worker pool, the backup schedule and the plugin
+    runners (which start once the server listens: `Runners.serve_at`).
     `Services.close()` stops them in the reverse order (so the database closes last); a start
     that fails stops what it started.
 
@@ -135,6 +136,9 @@ def build_services(config, serving: bool = True) -> Services:
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)
+        home = config.home
+        plugin_runners = runners.Runners(db, home.plugins_dir, home.logs_dir, home.root)
+        started.callback(plugin_runners.close)
         return Services(
             config,
             db,
@@ -145,15 +149,18 @@ def build_services(config, serving: bool = True) -> Services:
             jobs,
             intake,
             uploads,
+            plugin_runners,
             started.pop_all(),
         )
 
 
 def clean_up_after_crash(config, db, storage) -> None:
     """What a process that died left behind: stored bytes no row owns, stray ExifTool
-    processes, the temp files of interrupted uploads and of unfinished thumbnails."""
+    processes and plugin runners, the temp files of interrupted uploads and of unfinished
+    thumbnails."""
     ingest_batch.recover(db, storage, config.home.tmp_dir)
     exiftool.reap_strays(config.home.root)
+    runners.reap_strays(config.home.root)
     clear_tmp(config)
     clear_unfinished(config.home.thumbs_dir)
 

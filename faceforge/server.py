@@ -17,6 +17,7 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
+from faceforge import client
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
 from faceforge.web.uploads import CHUNK_SIZE
 
@@ -105,6 +106,7 @@ class Server:
                 raise ServerError(f"port {port} on {host} is already in use") from None
             raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         self._spool_dir = config.home.tmp_dir
+        self._runners = app.services.runners
         self._stopping = threading.Event()
         self.stopped = threading.Event()
 
@@ -121,6 +123,11 @@ class Server:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def local_url(self) -> str:
+        """The address a process on this machine reaches the server at (plugin runners)."""
+        return client.http_url(client.connect_host(self.host), self.port)
+
     def serve(self) -> None:
         """Answer requests until `stop()`; then drain and close every connection and thread.
 
@@ -130,6 +137,7 @@ class Server:
         which takes no folder, and `tempfile.tempdir` is the documented way to choose it.
         """
         previous_tempdir, tempfile.tempdir = tempfile.tempdir, str(self._spool_dir)
+        self._runners.serve_at(self.local_url)
         try:
             while not self._stopping.is_set():
                 self._poll()

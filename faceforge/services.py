@@ -1,6 +1,6 @@
 """What a running Core holds: settings, database, byte storage, the managed SeaweedFS, the
-ExifTool and ffmpeg workers, the job queue, the parts ingesting works with, and the resumable
-uploads.
+ExifTool and ffmpeg workers, the job queue, the parts ingesting works with, the resumable
+uploads and the supervised plugin runners.
 
 Built completely, in one go, by `runtime.build_services`, which starts every thread and child
 process in order and leaves `closing` to stop them in the reverse order. Handlers receive the
@@ -16,6 +16,7 @@ from faceforge.assets.thumbnails import ThumbnailWorkers
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.jobs.queue import Jobs
+from faceforge.runners import Runners
 from faceforge.storage import Storage
 from faceforge.storage.seaweed import ManagedSeaweed
 from faceforge.uploads.store import UploadStore
@@ -32,6 +33,7 @@ class Services:
     jobs: Jobs
     intake: Intake
     uploads: UploadStore
+    runners: Runners
     closing: contextlib.ExitStack
 
     def close(self) -> None:

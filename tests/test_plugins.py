@@ -55,6 +55,7 @@ def test_a_discovered_plugin_is_listed_with_its_manifest(server):
                 "routes_prefix": "/v1/plugins/recognizer",
                 "entrypoints": {"runner": "python runner.py"},
                 "error": None,
+                "runner": None,
             }
         ]
     }
@@ -313,6 +314,7 @@ def test_a_plugin_whose_folder_went_away_stays_listed_and_comes_back_as_it_was(s
         "routes_prefix": None,
         "entrypoints": None,
         "error": "no folder in plugins/ declares this id any more",
+        "runner": None,
     }
     config_path = "/v1/plugins/recognizer/config"
     assert second.client.get(config_path).data == {

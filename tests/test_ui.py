@@ -19,7 +19,9 @@ from tests.ui_support import (
     upload,
 )
 
-SHELL_BUDGET_BYTES = 178_000  # raised from 160 000: tus client, thumbnails everywhere, plugin pages (docs/ui.md)
+# Raised from 160 000 for the tus client, thumbnails everywhere, plugin pages, API keys and
+# runners (docs/ui.md says what each took).
+SHELL_BUDGET_BYTES = 185_000
 MAIN_SCREENS = ["#/entities", "#/assets", "#/jobs", "#/plugins", "#/field-defs", "#/system"]
 
 

@@ -12,13 +12,12 @@ import logging
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from faceforge import json_text
+from faceforge import json_text, processes
 from faceforge.home import executable_name
 from faceforge.pipes import PipeReader, PipeWriter
 
@@ -286,27 +285,19 @@ class ExifToolProcess:
             process.wait()
 
 
+def stay_open(process_folder: Path) -> bool:
+    """Whether the process of this /proc folder runs with our `-stay_open` arguments."""
+    arguments = [argument.encode() for argument in STAY_OPEN_ARGUMENTS]
+    return (process_folder / "cmdline").read_bytes().split(b"\0")[-5:-1] == arguments
+
+
 def reap_strays(home_root: Path) -> int:
     """Kill the `-stay_open` processes that a server of this home left behind when it died
     without closing them (kill -9): an idle ExifTool does not end when its stdin closes, it
     polls the closed pipe every 10 ms for ever. Ours are known by their arguments and by
     HOME_VARIABLE in their environment, so another program's ExifTool, or another home's, is
     left alone. Needs /proc (Linux); elsewhere nothing is killed. Returns how many were."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return 0
-    arguments = [argument.encode() for argument in STAY_OPEN_ARGUMENTS]
-    marker = f"{HOME_VARIABLE}={home_root}".encode()
-    killed = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            if (entry / "cmdline").read_bytes().split(b"\0")[-5:-1] != arguments:
-                continue
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
+    killed = processes.kill_strays(HOME_VARIABLE, home_root, stay_open)
     if killed:
         log.warning("stopped %d ExifTool processes left running by an earlier server", killed)
     return killed

@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from faceforge import processes
 from faceforge.client import ClientError, exchange, http_url
 from faceforge.home import executable_name
 
@@ -207,15 +208,8 @@ class ManagedSeaweed:
                 log.warning("SeaweedFS did not come back: %s", error)
 
     def _terminate(self) -> None:
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if self._process is not None:
+            processes.stop(self._process, STOP_TIMEOUT_SECONDS)
 
     def stop(self) -> None:
         self._stopping.set()

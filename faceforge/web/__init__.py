@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import bottle
 
+from faceforge import api_keys
+from faceforge.api_keys import ADMIN, ANY_RUNNER, READ, WRITE
 from faceforge.errors import ApiError
 from faceforge.services import Services
 from faceforge.web import assets, auth, descriptors, docs, entities, relationships, system, ui
@@ -18,6 +20,7 @@ from faceforge.web import backups as backups_web
 from faceforge.web import events as events_web
 from faceforge.web import jobs as jobs_web
 from faceforge.web import plugins as plugins_web
+from faceforge.web import tokens as tokens_web
 from faceforge.web import uploads as uploads_web
 from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope_plugin
 
@@ -25,11 +28,15 @@ from faceforge.web.envelope import FaceForgeBottle, api_error_response, envelope
 @dataclass(frozen=True)
 class Route:
     """One operation. A `public` one is answered without a token (API.md §2): it holds no
-    data (health, the API document and its viewer, the UI shell) or guards itself."""
+    data (health, the API document and its viewer, the UI shell) or guards itself. Every other
+    one names the `scope` an API key needs for it (API.md §12; the install token has them all):
+    this table is the only place that says so, and tests/test_auth.py fails on a route that
+    has neither."""
 
     method: str
     path: str
     handler: Callable
+    scope: str | None = None
     public: bool = False
 
 
@@ -44,95 +51,109 @@ ROUTES: tuple[Route, ...] = (
     # A one-time login link; the handler refuses it unless it is unused and unexpired.
     Route("GET", "/ui/login-link", ui.use_login_link, public=True),
     # Before the shell's files, which would take the same paths; not public: plugin data.
-    Route("GET", "/ui/plugins/<plugin_id>/<path:path>", plugins_web.page),
+    Route("GET", "/ui/plugins/<plugin_id>/<path:path>", plugins_web.page, READ),
     Route("GET", "/ui/<path:path>", ui.static_file, public=True),
     Route("POST", "/ui/login", ui.login, public=True),
-    Route("POST", "/ui/logout", ui.logout),
-    Route("GET", "/v1/ping", system.ping),
-    Route("GET", "/v1/system/info", system.info),
-    Route("POST", "/v1/ui/login-link", ui.create_login_link),
-    Route("GET", "/v1/entities", entities.list_entities),
-    Route("POST", "/v1/entities", entities.create_entity),
-    Route("POST", "/v1/entities/bulk-upsert", entities.bulk_upsert_entities),
-    Route("GET", "/v1/entities/<entity_id>", entities.get_entity),
-    Route("PATCH", "/v1/entities/<entity_id>", entities.update_entity),
-    Route("DELETE", "/v1/entities/<entity_id>", entities.delete_entity),
-    Route("GET", "/v1/entities/<entity_id>/descriptors", descriptors.list_descriptors),
-    Route("POST", "/v1/entities/<entity_id>/descriptors", descriptors.create_descriptor),
-    Route("PATCH", "/v1/descriptors/<descriptor_id>", descriptors.update_descriptor),
-    Route("DELETE", "/v1/descriptors/<descriptor_id>", descriptors.delete_descriptor),
-    Route("GET", "/v1/admin/field-defs", descriptors.list_field_defs),
-    Route("POST", "/v1/admin/field-defs", descriptors.create_field_def),
-    Route("GET", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.get_field_def),
-    Route("PATCH", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.update_field_def),
-    Route("DELETE", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.delete_field_def),
-    Route("GET", "/v1/relationships", relationships.list_relationships),
-    Route("POST", "/v1/relationships", relationships.create_relationship),
-    Route("DELETE", "/v1/relationships/<relationship_id>", relationships.delete_relationship),
-    Route("GET", "/v1/relation-types", relationships.relation_types),
-    Route("GET", "/v1/assets", assets.list_assets),
-    Route("POST", "/v1/assets/upload", assets.upload),
-    Route("GET", "/v1/assets/<asset_id>", assets.get_asset),
-    Route("PATCH", "/v1/assets/<asset_id>", assets.patch_asset),
-    Route("DELETE", "/v1/assets/<asset_id>", assets.delete_asset),
-    Route("GET", "/v1/assets/<asset_id>/download", assets.download),
-    Route("HEAD", "/v1/assets/<asset_id>/download", assets.download),
-    Route("POST", "/v1/assets/<asset_id>/download-url", assets.download_url),
-    Route("GET", "/v1/assets/<asset_id>/thumbnail", assets.thumbnail),
-    Route("GET", "/v1/assets/<asset_id>/derived", assets.derived_assets),
-    Route("GET", "/v1/assets/<asset_id>/entities", assets.asset_entities),
-    Route("GET", "/v1/entities/<entity_id>/assets", assets.entity_assets),
-    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>", assets.link),
-    Route("DELETE", "/v1/entities/<entity_id>/assets/<asset_id>", assets.unlink),
-    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link),
-    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink),
-    Route("POST", "/v1/admin/purge", assets.purge),
-    Route("GET", "/v1/admin/backups", backups_web.list_backups),
-    Route("POST", "/v1/admin/backups", backups_web.create_backup),
-    Route("OPTIONS", "/v1/uploads", uploads_web.options),
-    Route("GET", "/v1/uploads", uploads_web.list_uploads),
-    Route("POST", "/v1/uploads", uploads_web.create),
-    Route("GET", "/v1/uploads/<upload_id>", uploads_web.get_upload),
-    Route("HEAD", "/v1/uploads/<upload_id>", uploads_web.head),
-    Route("PATCH", "/v1/uploads/<upload_id>", uploads_web.patch),
-    Route("DELETE", "/v1/uploads/<upload_id>", uploads_web.terminate),
-    Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import),
-    Route("POST", "/v1/admin/exports", jobs_web.submit_export),
-    Route("POST", "/v1/admin/thumbnails/rebuild", jobs_web.rebuild_thumbnails),
-    Route("GET", "/v1/jobs", jobs_web.list_jobs),
-    Route("POST", "/v1/jobs", jobs_web.create_job),
-    Route("POST", "/v1/jobs/claim", jobs_web.claim),
-    Route("GET", "/v1/jobs/<job_id>", jobs_web.get_job),
-    Route("GET", "/v1/jobs/<job_id>/log", jobs_web.read_log),
-    Route("POST", "/v1/jobs/<job_id>/cancel", jobs_web.cancel_job),
-    Route("POST", "/v1/jobs/<job_id>/retry", jobs_web.retry_job),
-    Route("POST", "/v1/jobs/<job_id>/heartbeat", jobs_web.heartbeat),
-    Route("POST", "/v1/jobs/<job_id>/log", jobs_web.runner_log),
-    Route("POST", "/v1/jobs/<job_id>/progress", jobs_web.runner_progress),
-    Route("POST", "/v1/jobs/<job_id>/complete", jobs_web.runner_complete),
-    Route("POST", "/v1/jobs/<job_id>/fail", jobs_web.runner_fail),
-    Route("GET", "/v1/events", events_web.list_events),
-    Route("GET", "/v1/plugins", plugins_web.list_plugins),
-    Route("POST", "/v1/plugins/<plugin_id>/enable", plugins_web.enable),
-    Route("POST", "/v1/plugins/<plugin_id>/disable", plugins_web.disable),
-    Route("GET", "/v1/plugins/<plugin_id>/config", plugins_web.get_config),
-    Route("PUT", "/v1/plugins/<plugin_id>/config", plugins_web.put_config),
+    Route("POST", "/ui/logout", ui.logout, READ),
+    Route("GET", "/v1/ping", system.ping, READ),
+    Route("GET", "/v1/system/info", system.info, READ),
+    Route("POST", "/v1/ui/login-link", ui.create_login_link, ADMIN),
+    Route("GET", "/v1/entities", entities.list_entities, READ),
+    Route("POST", "/v1/entities", entities.create_entity, WRITE),
+    Route("POST", "/v1/entities/bulk-upsert", entities.bulk_upsert_entities, WRITE),
+    Route("GET", "/v1/entities/<entity_id>", entities.get_entity, READ),
+    Route("PATCH", "/v1/entities/<entity_id>", entities.update_entity, WRITE),
+    Route("DELETE", "/v1/entities/<entity_id>", entities.delete_entity, WRITE),
+    Route("GET", "/v1/entities/<entity_id>/descriptors", descriptors.list_descriptors, READ),
+    Route("POST", "/v1/entities/<entity_id>/descriptors", descriptors.create_descriptor, WRITE),
+    Route("PATCH", "/v1/descriptors/<descriptor_id>", descriptors.update_descriptor, WRITE),
+    Route("DELETE", "/v1/descriptors/<descriptor_id>", descriptors.delete_descriptor, WRITE),
+    Route("GET", "/v1/admin/field-defs", descriptors.list_field_defs, ADMIN),
+    Route("POST", "/v1/admin/field-defs", descriptors.create_field_def, ADMIN),
+    Route("GET", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.get_field_def, ADMIN),
+    Route(
+        "PATCH", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.update_field_def, ADMIN
+    ),
+    Route(
+        "DELETE", "/v1/admin/field-defs/<field_def_id_or_key>", descriptors.delete_field_def, ADMIN
+    ),
+    Route("GET", "/v1/relationships", relationships.list_relationships, READ),
+    Route("POST", "/v1/relationships", relationships.create_relationship, WRITE),
+    Route(
+        "DELETE", "/v1/relationships/<relationship_id>", relationships.delete_relationship, WRITE
+    ),
+    Route("GET", "/v1/relation-types", relationships.relation_types, READ),
+    Route("GET", "/v1/assets", assets.list_assets, READ),
+    Route("POST", "/v1/assets/upload", assets.upload, WRITE),
+    Route("GET", "/v1/assets/<asset_id>", assets.get_asset, READ),
+    Route("PATCH", "/v1/assets/<asset_id>", assets.patch_asset, WRITE),
+    Route("DELETE", "/v1/assets/<asset_id>", assets.delete_asset, WRITE),
+    Route("GET", "/v1/assets/<asset_id>/download", assets.download, READ),
+    Route("HEAD", "/v1/assets/<asset_id>/download", assets.download, READ),
+    Route("POST", "/v1/assets/<asset_id>/download-url", assets.download_url, READ),
+    Route("GET", "/v1/assets/<asset_id>/thumbnail", assets.thumbnail, READ),
+    Route("GET", "/v1/assets/<asset_id>/derived", assets.derived_assets, READ),
+    Route("GET", "/v1/assets/<asset_id>/entities", assets.asset_entities, READ),
+    Route("GET", "/v1/entities/<entity_id>/assets", assets.entity_assets, READ),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>", assets.link, WRITE),
+    Route("DELETE", "/v1/entities/<entity_id>/assets/<asset_id>", assets.unlink, WRITE),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/link", assets.link, WRITE),
+    Route("POST", "/v1/entities/<entity_id>/assets/<asset_id>/unlink", assets.unlink, WRITE),
+    Route("POST", "/v1/admin/purge", assets.purge, ADMIN),
+    Route("GET", "/v1/admin/backups", backups_web.list_backups, ADMIN),
+    Route("POST", "/v1/admin/backups", backups_web.create_backup, ADMIN),
+    Route("OPTIONS", "/v1/uploads", uploads_web.options, READ),
+    Route("GET", "/v1/uploads", uploads_web.list_uploads, READ),
+    Route("POST", "/v1/uploads", uploads_web.create, WRITE),
+    Route("GET", "/v1/uploads/<upload_id>", uploads_web.get_upload, READ),
+    Route("HEAD", "/v1/uploads/<upload_id>", uploads_web.head, READ),
+    Route("PATCH", "/v1/uploads/<upload_id>", uploads_web.patch, WRITE),
+    Route("DELETE", "/v1/uploads/<upload_id>", uploads_web.terminate, WRITE),
+    Route("POST", "/v1/assets/bulk-import", jobs_web.submit_bulk_import, WRITE),
+    Route("POST", "/v1/admin/exports", jobs_web.submit_export, ADMIN),
+    Route("POST", "/v1/admin/thumbnails/rebuild", jobs_web.rebuild_thumbnails, ADMIN),
+    Route("GET", "/v1/jobs", jobs_web.list_jobs, READ),
+    Route("POST", "/v1/jobs", jobs_web.create_job, WRITE),
+    Route("POST", "/v1/jobs/claim", jobs_web.claim, ANY_RUNNER),
+    Route("GET", "/v1/jobs/<job_id>", jobs_web.get_job, READ),
+    Route("GET", "/v1/jobs/<job_id>/log", jobs_web.read_log, READ),
+    Route("POST", "/v1/jobs/<job_id>/cancel", jobs_web.cancel_job, WRITE),
+    Route("POST", "/v1/jobs/<job_id>/retry", jobs_web.retry_job, WRITE),
+    Route("POST", "/v1/jobs/<job_id>/heartbeat", jobs_web.heartbeat, ANY_RUNNER),
+    Route("POST", "/v1/jobs/<job_id>/log", jobs_web.runner_log, ANY_RUNNER),
+    Route("POST", "/v1/jobs/<job_id>/progress", jobs_web.runner_progress, ANY_RUNNER),
+    Route("POST", "/v1/jobs/<job_id>/complete", jobs_web.runner_complete, ANY_RUNNER),
+    Route("POST", "/v1/jobs/<job_id>/fail", jobs_web.runner_fail, ANY_RUNNER),
+    Route("GET", "/v1/events", events_web.list_events, READ),
+    Route("GET", "/v1/plugins", plugins_web.list_plugins, READ),
+    Route("POST", "/v1/plugins/<plugin_id>/enable", plugins_web.enable, ADMIN),
+    Route("POST", "/v1/plugins/<plugin_id>/disable", plugins_web.disable, ADMIN),
+    Route("GET", "/v1/plugins/<plugin_id>/config", plugins_web.get_config, READ),
+    Route("PUT", "/v1/plugins/<plugin_id>/config", plugins_web.put_config, ADMIN),
+    Route("POST", "/v1/plugins/<plugin_id>/restart", plugins_web.restart, ADMIN),
+    Route("GET", "/v1/plugins/<plugin_id>/runner/log", plugins_web.runner_log, READ),
+    Route("GET", "/v1/admin/tokens", tokens_web.list_tokens, ADMIN),
+    Route("POST", "/v1/admin/tokens", tokens_web.create_token, ADMIN),
+    Route("DELETE", "/v1/admin/tokens/<token_id>", tokens_web.delete_token, ADMIN),
 )
 
 
-def reaches_public_route(app: bottle.Bottle, environ: dict) -> bool:
-    """Whether the request is for a route declared `public`. The gate runs before routing, so
-    it asks the router itself; a path or method no route takes is not public (401, not 404)."""
+def matched_route_config(app: bottle.Bottle, environ: dict) -> dict | None:
+    """The config (`public`, `scope`) of the route the request is for. The gate runs before
+    routing, so it asks the router itself; None for a path or method no route takes (which is
+    not public: 401 without a token, 404 with one)."""
     try:
         route, _ = app.match(environ)
     except bottle.HTTPError:
-        return False
-    return route.config.get("public", False)
+        return None
+    return route.config
 
 
 def guard(services: Services, app: bottle.Bottle) -> None:
     """Before routing: Host check, then the token (unless the route is public, or the request
-    is a download carrying a signed URL's signature, which is checked instead)."""
+    is a download carrying a signed URL's signature, which is checked instead) and the scope
+    the route needs. The credential is left in the environ for the runner routes, which check
+    that a job is the key's plugin's."""
     request = bottle.request
     environ = request.environ
     try:
@@ -141,15 +162,24 @@ def guard(services: Services, app: bottle.Bottle) -> None:
             services.config["network.bind_host"],
             services.config["network.allowed_hosts"],
         )
-        if reaches_public_route(app, environ):
+        route_config = matched_route_config(app, environ)
+        if route_config is not None and route_config.get("public", False):
             return
-        if not auth.signed_download(
+        if auth.signed_download(
             request.method,
             request.path,
             environ.get("QUERY_STRING", ""),
             services.config["auth.url_signing_key"],
         ):
-            auth.check_token(environ, services.config["auth.install_token"])
+            return
+        credential = auth.check_token(
+            environ,
+            services.config["auth.install_token"],
+            functools.partial(api_keys.credential, services.db),
+        )
+        environ[auth.CREDENTIAL_KEY] = credential
+        if route_config is not None:
+            auth.check_scope(credential, route_config.get("scope"))
     except ApiError as error:
         raise api_error_response(error) from None
 
@@ -164,5 +194,5 @@ def create_app(services: Services) -> FaceForgeBottle:
     for route in ROUTES:
         handler = functools.partial(route.handler, services)
         # Bottle keeps extra keywords in its route's `config`, where the gate reads them.
-        app.route(route.path, route.method, handler, public=route.public)
+        app.route(route.path, route.method, handler, public=route.public, scope=route.scope)
     return app

@@ -4,22 +4,27 @@ It runs before routing, so an unknown path without a token is 401 like any other
 need no token is declared on them (`public` in the route table, `web/__init__.py`). The token
 may come from three places with one fixed precedence (X-FaceForge-Token header, then
 `Authorization: Bearer`, then the `ff_token` cookie): the first one present is the one checked,
-with a constant-time comparison. A GET or HEAD of `/v1/assets/{id}/download` (or of that
-asset's `/thumbnail`) that carries a `sig` is a signed URL: the signature is checked instead
-of a token (see `signing.py`).
+with a constant-time comparison. It is the install token, which has every scope, or an API key
+(api_keys.py), which must hold the scope the route table names for the route. A GET or HEAD
+of `/v1/assets/{id}/download` (or of that asset's `/thumbnail`) that carries a `sig` is a
+signed URL: the signature is checked instead of a token (see `signing.py`).
 """
 
 import functools
 import hmac
 import ipaddress
 import re
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
+from faceforge.api_keys import INSTALL_TOKEN, Credential
 from faceforge.assets import signing
 from faceforge.errors import Forbidden, Unauthorized
 
 COOKIE_NAME = "ff_token"
+# Where the gate leaves the request's api_keys.Credential for the handlers that need it.
+CREDENTIAL_KEY = "faceforge.credential"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost"})
 SIGNED_DOWNLOAD_PATH = re.compile(r"/v1/assets/([0-9a-f]{64})/(?:download|thumbnail)")
@@ -112,13 +117,31 @@ def same_origin(environ: dict) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
-def check_token(environ: dict, expected: str) -> None:
+def check_token(
+    environ: dict, expected: str, find_key: Callable[[str], Credential | None]
+) -> Credential:
+    """The credential the request carries: the install token (every scope) or a live API key
+    (`find_key`, api_keys.credential); 401 for none, a wrong, expired or deleted one."""
     method = environ["REQUEST_METHOD"]
     credential = presented_token(environ)
     if credential is None:
         raise Unauthorized("Missing token")
     source, token = credential
-    if not token_matches(token, expected):
+    if token_matches(token, expected):
+        found = INSTALL_TOKEN
+    else:
+        found = find_key(token) if token.strip() else None
+    if found is None:
         raise Unauthorized("Invalid token")
     if source == "cookie" and method not in SAFE_METHODS and not same_origin(environ):
         raise Forbidden("Cross-site request refused: the Origin header must name this server")
+    return found
+
+
+def check_scope(credential: Credential, scope: str | None) -> None:
+    """403 naming the scope the route needs when the key lacks it. A route without a scope
+    (tests/test_auth.py forbids one) admits only the install token."""
+    if credential.all_scopes or (scope is not None and credential.allows(scope)):
+        return
+    needed = scope or "the install token"
+    raise Forbidden(f"This key lacks the scope {needed}", {"missing_scope": needed})

@@ -2,13 +2,17 @@
 import, export, thumbnail rebuild), and the runner protocol. Each handler reads the request,
 makes one domain call and returns a dict."""
 
-from faceforge import paging, validate
+import bottle
+
+from faceforge import paging, plugins, validate
+from faceforge.api_keys import RUNNER_PREFIX
 from faceforge.assets import bulk_import, thumbnail_rebuild
+from faceforge.errors import Forbidden
 from faceforge.exports import writer as export_writer
 from faceforge.jobs import queue as jobs
 from faceforge.jobs import runner_protocol
 from faceforge.jobs.log import LEVELS
-from faceforge.web import params
+from faceforge.web import auth, params
 from faceforge.web.envelope import NULL_DATA
 
 
@@ -74,15 +78,32 @@ def claim(services):
         runner_protocol.MIN_LEASE_SECONDS,
         runner_protocol.MAX_LEASE_SECONDS,
     )
+    check_runner_scope(services, job_types)
     claimed = runner_protocol.claim(services.jobs, job_types, lease_seconds)
     if claimed is None:
         return NULL_DATA
     return claimed
 
 
-def leased_body(services) -> tuple[dict, str]:
-    """The body of a runner call and the lease token it must carry."""
+def check_runner_scope(services, job_types: list[str]) -> None:
+    """403 unless the request's key may run every one of `job_types`: it holds
+    `runner:<plugin_id>` of the plugin that declares each."""
+    credential = bottle.request.environ[auth.CREDENTIAL_KEY]
+    if credential.all_scopes:
+        return
+    for job_type in job_types:
+        owner = plugins.job_type_owner(services.config.home.plugins_dir, job_type)
+        if owner is None or owner not in credential.runner_plugins():
+            scope = f"{RUNNER_PREFIX}{owner or '<plugin_id>'}"
+            message = f"This key lacks the scope {scope} that runs {job_type} jobs"
+            raise Forbidden(message, {"missing_scope": scope})
+
+
+def leased_body(services, job_id: str) -> tuple[dict, str]:
+    """The body of a runner call on a job of the key's plugin and the lease token it must
+    carry."""
     request = params.json_body(services)
+    check_runner_scope(services, [services.jobs.get(job_id)["job_type"]])
     lease_token = validate.required(request, "lease_token")
     if not isinstance(lease_token, str):
         validate.fail(("body", "lease_token"), "must be a string", "type_error")
@@ -90,12 +111,12 @@ def leased_body(services) -> tuple[dict, str]:
 
 
 def heartbeat(services, job_id):
-    _, lease_token = leased_body(services)
+    _, lease_token = leased_body(services, job_id)
     return runner_protocol.heartbeat(services.db, job_id, lease_token)
 
 
 def runner_log(services, job_id):
-    request, lease_token = leased_body(services)
+    request, lease_token = leased_body(services, job_id)
     level = validate.choice(request.get("level", "info"), ("body", "level"), LEVELS)
     message = validate.name(validate.required(request, "message"), ("body", "message"))
     data = request.get("data")
@@ -105,14 +126,14 @@ def runner_log(services, job_id):
 
 
 def runner_progress(services, job_id):
-    request, lease_token = leased_body(services)
+    request, lease_token = leased_body(services, job_id)
     percent = validate.number(validate.required(request, "percent"), ("body", "percent"), 0, 100)
     step = validate.optional_text(request.get("step"), ("body", "step"))
     return runner_protocol.progress(services.db, job_id, lease_token, percent, step)
 
 
 def runner_complete(services, job_id):
-    request, lease_token = leased_body(services)
+    request, lease_token = leased_body(services, job_id)
     result = request.get("result")
     if result is not None:
         validate.json_object(result, ("body", "result"))
@@ -120,7 +141,7 @@ def runner_complete(services, job_id):
 
 
 def runner_fail(services, job_id):
-    request, lease_token = leased_body(services)
+    request, lease_token = leased_body(services, job_id)
     error = validate.json_object(validate.required(request, "error"), ("body", "error"))
     code = validate.name(
         validate.required(error, "code", ("body", "error")), ("body", "error", "code")

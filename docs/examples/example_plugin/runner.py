@@ -1,5 +1,8 @@
 """Runner of the example plugin: claims `example.greet` jobs from FaceForge Core and runs them.
 
+Core starts it by itself while the plugin is enabled (the manifest's `runner`), with
+FACEFORGE_URL and a FACEFORGE_TOKEN that may read and run this plugin's jobs. By hand:
+
     FACEFORGE_URL=http://127.0.0.1:8787 FACEFORGE_TOKEN=... python runner.py [--once]
 
 Standard library only. `--once` stops when the queue is empty instead of waiting for work.

@@ -119,6 +119,11 @@ export const admin = {
 	backUp: () => request("POST", "/v1/admin/backups", { body: {} }),
 	/** @returns {Promise<Job>} */
 	rebuildThumbnails: (onlyMissing) => request("POST", "/v1/admin/thumbnails/rebuild", { body: { only_missing: onlyMissing } }),
+	/** @returns {Promise<{items: {token_id: string, name: string, scopes: string[], created_at: string, expires_at: string | null, last_used_at: string | null}[]}>} */
+	tokens: () => request("GET", "/v1/admin/tokens"),
+	/** @param {{name: string, scopes: string[]}} body  the answer's `token` is the secret, shown this once */
+	createToken: (body) => request("POST", "/v1/admin/tokens", { body }),
+	deleteToken: (tokenId) => request("DELETE", `/v1/admin/tokens/${at(tokenId)}`),
 };
 
 export const events = {
@@ -131,4 +136,7 @@ export const plugins = {
 	enable: (id) => request("POST", `/v1/plugins/${at(id)}/enable`),
 	disable: (id) => request("POST", `/v1/plugins/${at(id)}/disable`),
 	saveConfig: (id, config) => request("PUT", `/v1/plugins/${at(id)}/config`, { body: { config } }),
+	restart: (id) => request("POST", `/v1/plugins/${at(id)}/restart`),
+	/** @returns {Promise<{plugin_id: string, lines: string[]}>} */
+	runnerLog: (id, lines = 200) => request("GET", `/v1/plugins/${at(id)}/runner/log`, { query: { lines } }),
 };

@@ -6,7 +6,7 @@ import { dangerButton } from "../ui/dialog.js";
 import { button, card, facts, field, formatBytes, h, link, replace, shortId, submitButton, textInput, timeElement } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { jsonView } from "../ui/json_view.js";
-import { showError, showSuccess } from "../ui/notices.js";
+import { copyInput, showError, showSuccess } from "../ui/notices.js";
 import { downloadLink, largePreview } from "../ui/preview.js";
 import { jsonInput } from "../ui/value_input.js";
 import { stepBadge } from "./assets.js";
@@ -39,20 +39,6 @@ function modelSummary(data) {
 		["Tensors", String(summary.tensor_count ?? "unknown")],
 		["Trigger words", words.length ? h("span.chips", words.map((word) => h("span.chip", { text: word }))) : "none recorded"],
 	]);
-}
-
-/**
- * Copy the input's text; where the clipboard is not available the text stays selected.
- * @param {HTMLInputElement} input
- */
-async function copy(input) {
-	input.select();
-	try {
-		await navigator.clipboard.writeText(input.value);
-		showSuccess("Link copied to the clipboard.");
-	} catch {
-		showSuccess("Link selected: press Ctrl+C (⌘C) to copy it.");
-	}
 }
 
 export class AssetDetailScene extends Scene {
@@ -141,8 +127,8 @@ export class AssetDetailScene extends Scene {
 				const signed = await assets.signedUrl(asset.asset_id, Number(expiry.value));
 				const url = textInput(new URL(signed.url, location.origin).href, { readOnly: true, class: "mono wide-input", "aria-label": "Signed download URL" });
 				const note = h("span.muted", "Valid until ", timeElement(signed.expires_at), ". Anyone with this link can download this one file.");
-				replace(output, url, h("p.row", button("Copy", () => copy(url)), note));
-				copy(url);
+				replace(output, url, h("p.row", button("Copy", () => copyInput(url, "Link")), note));
+				copyInput(url, "Link");
 			} catch (error) {
 				showError(error, "Creating the download link");
 			}

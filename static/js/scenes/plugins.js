@@ -1,7 +1,7 @@
-/** Plugins: state badges, enable/disable, and a settings form built from `config_schema`. */
+/** Plugins: state badges, enable/disable, the supervised runner (state, log tail, Restart), and a settings form built from `config_schema`. */
 
 import { plugins } from "../api/v1.js";
-import { badge, empty, facts, h, submitButton } from "../ui/dom.js";
+import { badge, button, empty, facts, h, submitButton } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { schemaForm } from "../ui/schema_form.js";
@@ -13,6 +13,8 @@ import { Scene } from "./scene.js";
 const codeList = (values) => (values?.length ? h("span.chips", values.map((text) => h("code.chip", { text }))) : "—");
 
 const titleOf = (plugin) => plugin.name || plugin.plugin_id;
+
+const RUNNER_TONES = { running: "good", starting: "info", backoff: "warn", failed: "bad" };
 
 /** The settings form of a plugin. @param {Plugin} plugin */
 function settingsForm(plugin) {
@@ -46,6 +48,31 @@ export class PluginsScene extends Scene {
 			window.dispatchEvent(new CustomEvent("ff:plugins-changed", { detail: items }));
 			return items.length ? items.map((plugin) => this.card(plugin)) : empty("No plugins found. Put a plugin's folder in plugins/ and reload.");
 		});
+	}
+
+	/** The runner Core supervises for an enabled plugin: its state, Restart, and the tail of its log. @param {Plugin} plugin */
+	runner(plugin) {
+		const { runner } = plugin;
+		const log = h("pre.runner-log", { "aria-label": `Log of ${titleOf(plugin)}` });
+		const showLog = () => this.fill(log, "Loading the log", async () => (await plugins.runnerLog(plugin.plugin_id)).lines.join("\n") || "(nothing logged yet)");
+		const restart = async () => {
+			try {
+				await plugins.restart(plugin.plugin_id);
+				showSuccess(`${titleOf(plugin)} restarted.`);
+				this.load();
+			} catch (error) {
+				showError(error, `Restarting ${titleOf(plugin)}`);
+			}
+		};
+		const runnerFacts = facts([
+			["Runner", badge(runner.state, RUNNER_TONES[runner.state])],
+			["Process", runner.pid ? String(runner.pid) : "—"],
+			["Restarts", String(runner.restarts)],
+			["Last exit code", runner.last_exit_code === null ? "—" : String(runner.last_exit_code)],
+		]);
+		const actions = h("div.row", button("Restart", restart, { "aria-label": `Restart ${titleOf(plugin)}` }), button("Refresh log", showLog));
+		showLog();
+		return h("section.stack", { "aria-label": `Runner of ${titleOf(plugin)}` }, runnerFacts, actions, log);
 	}
 
 	card(plugin) {
@@ -82,6 +109,7 @@ export class PluginsScene extends Scene {
 				["Job types", codeList(plugin.job_types)],
 				["Permissions", codeList(plugin.permissions)],
 			]),
+			plugin.runner && this.runner(plugin),
 			h("details", h("summary", { text: "Settings" }), plugin.discovered && !plugin.error ? settingsForm(plugin) : h("p.muted", { text: "Settings need the plugin's folder and a valid manifest." })),
 		);
 	}

@@ -1,15 +1,17 @@
-/** What this server is: version, folders, storage, ExifTool, ffmpeg, counts and the latest events; rebuilding thumbnails, purging deleted assets; backups. */
+/** What this server is: version, folders, storage, ExifTool, ffmpeg, counts and the latest events; rebuilding thumbnails, purging deleted assets; backups; API keys. */
 
 import { admin, assets, entities, events, jobs, plugins, system } from "../api/v1.js";
 import { dangerButton } from "../ui/dialog.js";
-import { badge, button, card, checkboxField, facts, field, formatBytes, h, link, replace, shortId, table, timeElement } from "../ui/dom.js";
+import { badge, button, card, checkboxField, facts, field, formatBytes, h, link, replace, shortId, submitButton, table, textInput, timeElement } from "../ui/dom.js";
+import { actionForm } from "../ui/form.js";
 import { jsonView } from "../ui/json_view.js";
-import { showError } from "../ui/notices.js";
+import { copyInput, showError, showSuccess } from "../ui/notices.js";
 import { numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
 const BACKUP_POLL_MS = 1000;
+const KEY_SCOPES = ["read", "write", "admin"];
 
 const code = (text) => h("code", { text });
 
@@ -52,6 +54,7 @@ export class SystemScene extends Scene {
 				card("Contents", counts),
 				card("Deleted assets", this.purge()),
 				card("Backups", this.backups()),
+				card("API keys", this.apiKeys()),
 				card("Recent events", recent),
 			];
 		});
@@ -123,6 +126,42 @@ export class SystemScene extends Scene {
 		};
 		load();
 		return h("div.stack", list, h("div", button("Back up now", backUp)), report);
+	}
+
+	/** API keys (`/v1/admin/tokens`): create one with a name and scopes, its secret shown once with Copy; list and revoke. */
+	apiKeys() {
+		const list = h("div");
+		const secret = h("div", { role: "status" });
+		const load = () =>
+			this.fill(list, "Loading the API keys", async () => {
+				const { items } = await admin.tokens();
+				if (!items.length) return h("p.muted", { text: "No API keys yet." });
+				const revoke = (key) => dangerButton("Revoke…", `key ${key.name}`, "Requests with this key are refused from now on.", async () => {
+					await admin.deleteToken(key.token_id);
+					showSuccess(`Revoked ${key.name}.`);
+					load();
+				});
+				return table(
+					["Name", "Scopes", "Created", "Last used", "Expires", ""],
+					items.map((key) => h("tr", h("td", key.name), h("td", key.scopes.join(", ")), h("td", timeElement(key.created_at)), h("td", key.last_used_at ? timeElement(key.last_used_at) : "never"), h("td", key.expires_at ? timeElement(key.expires_at) : "never"), h("td", revoke(key)))),
+				);
+			});
+		const name = textInput("", { name: "name" });
+		const boxes = KEY_SCOPES.map((scope) => h("input", { type: "checkbox", value: scope, checked: scope === "read" }));
+		const create = async () => {
+			const key = await admin.createToken({ name: name.value, scopes: boxes.filter((box) => box.checked).map((box) => box.value) });
+			const shown = textInput(key.token, { readOnly: true, "aria-label": "New key" });
+			replace(secret, h("p", { text: `The key ${key.name}: copy it now, it is not shown again.` }), shown, h("p.row", button("Copy", () => copyInput(shown, "Key"))));
+			name.value = "";
+			load();
+		};
+		const form = actionForm({ "aria-label": "New API key" }, create, [
+			field("Name", name, { field: "name", required: true }),
+			h("fieldset.field", { dataset: { field: "scopes" } }, h("legend", { text: "Scopes" }), boxes.map((box) => checkboxField(box.value, box))),
+			h("div", submitButton("Create key")),
+		]);
+		load();
+		return h("div.stack", list, form, secret);
 	}
 
 	async counts() {

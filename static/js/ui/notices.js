@@ -29,6 +29,20 @@ export function showError(error, doing) {
 /** @param {string} text */
 export const showSuccess = (text) => show(text, "success");
 
+/**
+ * Copy the input's text; where the clipboard is not available the text stays selected.
+ * @param {HTMLInputElement} input @param {string} what  e.g. "Link"
+ */
+export async function copyInput(input, what) {
+	input.select();
+	try {
+		await navigator.clipboard.writeText(input.value);
+		showSuccess(`${what} copied to the clipboard.`);
+	} catch {
+		showSuccess(`${what} selected: press Ctrl+C (⌘C) to copy it.`);
+	}
+}
+
 export const clearNotices = () => document.getElementById("notices")?.replaceChildren();
 
 /** An error shown where the data would have been. @param {unknown} error @param {string} doing */
