@@ -8,6 +8,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+# Popen arguments that start a child as the leader of a process group of its own, so that
+# what it starts in turn can be stopped with it (`stop_group`).
+if os.name == "nt":
+    OWN_GROUP: dict = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    OWN_GROUP = {"start_new_session": True}
+
 
 def stop(process: subprocess.Popen, grace_seconds: float) -> None:
     """Terminate, then kill after `grace_seconds` (on Windows terminate is already a kill)."""
@@ -20,6 +27,27 @@ def stop(process: subprocess.Popen, grace_seconds: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def stop_group(process: subprocess.Popen, grace_seconds: float) -> None:
+    """Stop a child started with OWN_GROUP and everything it started: terminate the group,
+    kill it after `grace_seconds`, then kill whatever of the group is left (a grandchild the
+    child left behind would otherwise hold its output pipe open forever). Windows has no
+    process groups to signal: there only the child itself is stopped."""
+    if os.name == "nt":
+        stop(process, grace_seconds)
+        return
+    signal_group(process, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(grace_seconds)
+    signal_group(process, signal.SIGKILL)
+    process.wait()
+
+
+def signal_group(process: subprocess.Popen, number: int) -> None:
+    """Signal the process group the child leads; nothing when none of it is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, number)
 
 
 def kill_strays(variable: str, home_root: Path, also: Callable[[Path], bool] = bool) -> int:

@@ -30,6 +30,10 @@ log = logging.getLogger("faceforge.runners")
 
 HOME_VARIABLE = "FACEFORGE_RUNNER_HOME"
 STOP_GRACE_SECONDS = 5
+# How long the output of a runner that ended is still copied to its log. On Windows a process
+# the runner started outlives it and may hold its output open; the copy goes on in the
+# background then, and the supervisor carries on.
+OUTPUT_DRAIN_SECONDS = 5
 QUICK_EXIT_SECONDS = 10
 MAX_QUICK_EXITS = 5
 MAX_BACKOFF_SECONDS = 60
@@ -138,7 +142,7 @@ class Supervisor:
         self._stopping.set()
         process = self.process
         if process is not None:
-            processes.stop(process, STOP_GRACE_SECONDS)
+            processes.stop_group(process, STOP_GRACE_SECONDS)
         self._thread.join()
         self.state = "stopped"
 
@@ -195,6 +199,7 @@ class Supervisor:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
+                **processes.OWN_GROUP,
             )
         except OSError as error:
             write_log(handler, f"[faceforge] cannot start {command[0]}: {error.strerror}\n")
@@ -202,11 +207,16 @@ class Supervisor:
             return None
         self.process = process
         if self._stopping.is_set():  # stop() came while the process was being started
-            processes.stop(process, STOP_GRACE_SECONDS)
+            processes.stop_group(process, STOP_GRACE_SECONDS)
         self.started_at = clock.now()
         self.state = "running"
-        copy_output(process.stdout, handler)
+        copier = threading.Thread(target=copy_output, args=(process.stdout, handler), daemon=True)
+        copier.start()
         self.last_exit_code = process.wait()
+        # What the runner started and left behind goes with it, and with it the last holder
+        # of the output pipe: the copier then reads to the end.
+        processes.stop_group(process, 0)
+        copier.join(OUTPUT_DRAIN_SECONDS)
         write_log(handler, f"[faceforge] exited with code {self.last_exit_code}\n")
         return self.last_exit_code
 

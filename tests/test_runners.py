@@ -61,6 +61,19 @@ FLOODING_RUNNER = (
     "    sys.stdout.write(line)\nsys.stdout.flush()\nprint('flood over', flush=True)\n"
     "while True:\n    time.sleep(1)\n"
 )
+# Starts a helper process that inherits its output and outlives it unless stopped, writes
+# the helper's pid to helper.pid, then idles (or exits with 1 when given `exit`).
+SPAWNING_RUNNER = """
+import subprocess, sys, time
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open("helper.pid", "w") as handle:
+    handle.write(str(helper.pid))
+print("helper started", flush=True)
+if sys.argv[1:] == ["exit"]:
+    sys.exit(1)
+while True:
+    time.sleep(1)
+"""
 
 
 def install_runner(home: Path, plugin_id: str, source: str | None, **fields) -> Path:
@@ -177,6 +190,29 @@ def test_a_runner_ignoring_sigterm_is_killed_after_five_seconds(server):
     server.client.post("/v1/plugins/stubborn/disable")
     assert 5 <= time.monotonic() - began < 9
     assert not alive(running["pid"])
+
+
+def test_what_a_runner_started_is_stopped_with_it(server):
+    folder = install_runner(server.home, "parent", SPAWNING_RUNNER)
+    enable(server, "parent")
+    running = runner_state(server, "parent", "running")
+    wait_until(lambda: "helper started" in runner_log_text(server, "parent"))
+    helper = int((folder / "helper.pid").read_text())
+    began = time.monotonic()
+    server.client.post("/v1/plugins/parent/disable")
+    assert time.monotonic() - began < 5
+    assert not alive(running["pid"]) and not alive(helper)
+
+
+def test_a_runner_that_exits_leaving_a_process_holding_its_output_is_seen_to_exit(server):
+    runner = {"command": ["python", "runner.py", "exit"]}
+    folder = install_runner(server.home, "leaver", None, runner=runner)
+    (folder / "runner.py").write_text(SPAWNING_RUNNER, encoding="utf-8")
+    enable(server, "leaver")
+    backoff = runner_state(server, "leaver", "backoff", timeout=15)
+    assert backoff["last_exit_code"] == 1
+    wait_until(lambda: not alive(int((folder / "helper.pid").read_text())), timeout=5)
+    assert "helper started" in runner_log_text(server, "leaver")
 
 
 def runner_log_text(server, plugin_id: str) -> str:
