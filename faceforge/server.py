@@ -15,7 +15,10 @@ import time
 
 import waitress
 from waitress import wasyncore
+from waitress.buffers import BytesIOBasedBuffer
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.receiver import FixedStreamReceiver
 
 from faceforge import client
 from faceforge.web.files import MULTIPART_OVERHEAD_BYTES
@@ -31,7 +34,8 @@ RECEIVE_BYTES = 2**20
 # A body up to this size stays in memory; a larger one goes to a temp file (Waitress spools
 # once its buffer *reaches* the limit, hence the + 1). Sized so that a tus PATCH of the
 # advertised chunk size is written to disk once, into its upload. The worst case is
-# CONNECTION_LIMIT bodies of this size at once (docs/assets.md).
+# CONNECTION_LIMIT bodies of this size at once (docs/assets.md); a body with a Content-Length
+# is allocated whole when its headers arrive (`BodyBuffer`), still within that bound.
 INBUF_OVERFLOW_BYTES = CHUNK_SIZE + 1
 # Connections served at once (Waitress's default is 100). A browser opens at most 6 per host
 # and scripts a few more; 32 bounds the request bodies held in memory to 32 x 8 MiB = 256 MiB.
@@ -50,8 +54,42 @@ SEND_BUFFER_BYTES = 2**20
 DRAIN_SECONDS = 10
 
 
+class BodyBuffer(BytesIOBasedBuffer):
+    """A request body of known length held in memory: one BytesIO allocated at that length when
+    the headers arrive, then filled in place. Waitress's own grows as the bytes arrive, and a
+    growth the heap cannot make in place copies the body into a larger block, both held for
+    a moment."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.file.seek(size - 1)
+        self.file.write(b"\0")
+        self.file.seek(0)
+        self._filled = 0
+
+    def append(self, data: bytes) -> None:
+        read_position = self.file.tell()
+        self.file.seek(self._filled)
+        self.file.write(data)
+        self.file.seek(read_position)
+        self._filled += len(data)
+        self.remain += len(data)
+
+
+class RequestParser(HTTPRequestParser):
+    """Waitress's parser, holding a body below `inbuf_overflow` with a Content-Length in a
+    `BodyBuffer`. The worst case stays CONNECTION_LIMIT such bodies at once."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        receiver = self.body_rcv
+        if isinstance(receiver, FixedStreamReceiver) and receiver.remain < self.adj.inbuf_overflow:
+            receiver.buf = BodyBuffer(receiver.remain)
+
+
 class Connection(HTTPChannel):
-    """Waitress's connection, with two changes:
+    """Waitress's connection, with three changes:
+    - its requests are parsed by `RequestParser`, which holds a body in one block;
     - it reads no further request once the server has stopped accepting connections: a
       request arriving while the server stops is never processed, so it cannot be saved
       without its client getting the answer;
@@ -59,6 +97,8 @@ class Connection(HTTPChannel):
       went away, or the server stops). Waitress closes only the requests it has read to the
       end, so a body cut off past `inbuf_overflow` kept its temp file open until the garbage
       collector found it."""
+
+    parser_class = RequestParser
 
     def readable(self) -> bool:
         return self.server.accepting and super().readable()

@@ -134,6 +134,20 @@ def test_a_tus_upload_of_known_bytes_is_the_existing_asset(server):
     assert server.client.get("/v1/assets").data["total"] == 1
 
 
+def test_a_patch_larger_than_the_chunk_size_is_hashed_whole(server):
+    """Past the advertised size Waitress spools the body, and the store reads it in many more
+    pieces than its hashing thread queues: the asset id and the checksum still cover it all."""
+    data = os.urandom(12 * 2**20)
+    path = path_of(create(server.client, len(data), body=data[: 2**20]))
+    rest = data[2**20 :]
+    wrong = patch(server.client, path, 2**20, rest, {"Upload-Checksum": checksum("sha1", b"x")})
+    assert wrong.status == 460
+    assert offset_of(server.client, path) == 2**20
+    done = patch(server.client, path, 2**20, rest, {"Upload-Checksum": checksum("sha1", rest)})
+    assert done.status == 204
+    assert done.headers["FaceForge-Asset-Id"] == hashlib.sha256(data).hexdigest()
+
+
 def age_past_expiry(server, path: str) -> str:
     """Set the upload's last write 25 hours back (expiry is 24 hours after it); its id."""
     upload_id = path.rsplit("/", 1)[1]

@@ -12,7 +12,10 @@
   are kept whole once acknowledged, or not at all.
 
 The SHA-256 of the whole file (the asset id) is carried from PATCH to PATCH in memory
-(hashlib objects cannot be saved); after a restart it is computed once from the file.
+(hashlib objects cannot be saved); after a restart it is computed once from the file. A PATCH
+is hashed by a thread of its own while the request's thread writes and fsyncs the same pieces
+(hashlib releases the GIL on large buffers): one pass over the bytes, and the client, which
+waits for each 204, waits for the slower of the two instead of their sum.
 An upload expires `expire_hours` after its last write (the .bin's modification time, or the
 record's once finished); expired uploads answer 404 and are removed by `expire()`.
 """
@@ -21,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import shutil
 import threading
 from collections.abc import Iterable
@@ -151,26 +155,25 @@ class UploadStore:
             self._digests[upload_id] = (offset + written, digest)
             return self.get(upload_id)
 
-    def _write_once(self, upload: Upload, chunks, digest, checksum) -> int:
+    def _write_once(self, upload: Upload, pieces, digest, checksum) -> int:
         upload_id, offset = upload.record["upload_id"], upload.offset
         room = upload.record["upload_length"] - offset
         cut_path = self._path(upload_id, ".cut")
         cut_path.write_text(str(offset), encoding="ascii")
+        hashes = [digest] if checksum is None else [digest, checksum[0]]
         written = 0
         try:
-            with open(self._path(upload_id, ".bin"), "ab") as handle:
-                for chunk in chunks:
-                    written += len(chunk)
+            with open(self._path(upload_id, ".bin"), "ab") as handle, Hashing(hashes) as hashing:
+                for piece in pieces:
+                    written += len(piece)
                     if written > room:
                         raise beyond_length(room, offset)
-                    digest.update(chunk)
-                    if checksum is not None:
-                        checksum[0].update(chunk)
-                    handle.write(chunk)
+                    hashing.feed(piece)
+                    handle.write(piece)
                 handle.flush()
-                if checksum is not None and checksum[0].digest() != checksum[1]:
-                    raise ChecksumMismatch("Upload-Checksum does not match the bytes received")
                 os.fsync(handle.fileno())
+            if checksum is not None and checksum[0].digest() != checksum[1]:
+                raise ChecksumMismatch("Upload-Checksum does not match the bytes received")
         except BaseException:
             truncate(self._path(upload_id, ".bin"), offset)
             raise
@@ -256,6 +259,36 @@ class UploadStore:
         for upload_id in {path.name.split(".")[0] for path in self.folder.iterdir()}:
             if ids.is_id(upload_id) and self._read(upload_id) is None:
                 self._remove(upload_id)
+
+
+class Hashing:
+    """Hash objects updated in a thread of their own with the pieces fed to it, in order. The
+    pieces are not copied: the feeder must leave them unchanged until the block ends, which
+    waits for the thread. At most QUEUED_PIECES wait, so a large spooled body is not read
+    into memory ahead of the hashing."""
+
+    QUEUED_PIECES = 4
+
+    def __init__(self, hashes: list):
+        self._hashes = hashes
+        self._pieces: queue.Queue = queue.Queue(self.QUEUED_PIECES)
+        self._thread = threading.Thread(target=self._run, name="upload-hashing", daemon=True)
+
+    def __enter__(self) -> "Hashing":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._pieces.put(None)
+        self._thread.join()
+
+    def feed(self, piece) -> None:
+        self._pieces.put(piece)
+
+    def _run(self) -> None:
+        while (piece := self._pieces.get()) is not None:
+            for hash_object in self._hashes:
+                hash_object.update(piece)
 
 
 def beyond_length(room: int, offset: int) -> PayloadTooLarge:

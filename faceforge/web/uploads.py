@@ -8,7 +8,9 @@ tus clients send their configured headers on every request, OPTIONS included.
 (`overridePatchMethod`), for proxies that drop PATCH, which a local server has none of.
 """
 
+import contextlib
 import functools
+import io
 
 import bottle
 
@@ -90,6 +92,22 @@ def expiry_headers(upload: Upload) -> dict[str, object]:
     return {"Upload-Offset": upload.offset, "Upload-Expires": tus.http_date(upload.expires)}
 
 
+@contextlib.contextmanager
+def body_pieces(stream, length: int | None):
+    """The request body as pieces for the store. A body Waitress holds in memory (a BytesIO,
+    up to `inbuf_overflow`) is lent as one view of its buffer instead of being read out in
+    copies: each copy was a fresh allocation whose pages the kernel had to fault in. The view
+    is released on leaving, before Waitress closes the buffer (a BytesIO with a view of its
+    buffer alive cannot be closed). A spooled body is read in pieces."""
+    if not isinstance(stream, io.BytesIO):
+        yield ingest.read_chunks(stream, length)
+        return
+    start = stream.tell()
+    end = None if length is None else start + length
+    with stream.getbuffer() as buffer, buffer[start:end] as body:
+        yield (body,)
+
+
 def receive(services, upload: Upload) -> dict[str, object]:
     """Append this request's body at its `Upload-Offset` (the upload's own for creation with
     upload); the reply's headers. The request that completes the upload makes the asset."""
@@ -104,8 +122,8 @@ def receive(services, upload: Upload) -> dict[str, object]:
     room = upload.record["upload_length"] - offset
     if length is not None and length > room:
         raise beyond_length(room, offset)  # refused before reading, as the store would
-    chunks = ingest.read_chunks(environ["wsgi.input"], length)
-    upload = services.uploads.append(upload_id, offset, chunks, checksum)
+    with body_pieces(environ["wsgi.input"], length) as pieces:
+        upload = services.uploads.append(upload_id, offset, pieces, checksum)
     headers = expiry_headers(upload)
     if upload.offset == upload.record["upload_length"]:
         metadata = upload.record["metadata"]
