@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faceforge import __version__, clock, events, json_schema, json_text
+from faceforge import __version__, clock, events, json_schema, json_text, triggers
 from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
 MANIFEST_NAME = "plugin.json"
@@ -102,7 +102,9 @@ def manifest_problem(document: Any) -> str | None:
         problem = compat_problem(document["core_compat"])
         if problem:
             return problem
-    return config_schema_problem(document.get("config_schema"))
+    return triggers.triggers_problem(document) or config_schema_problem(
+        document.get("config_schema")
+    )
 
 
 def config_schema_problem(schema: Any) -> str | None:
@@ -320,13 +322,30 @@ def config_error(problems: list[dict]) -> ValidationError:
     return ValidationError.many(details, "Config does not match the plugin's config_schema")
 
 
-def enabled_job_types(db, plugins_dir: Path) -> set[str]:
-    """Job types `POST /v1/jobs` accepts from plugins: those of enabled, usable plugins."""
+def enabled_manifests(db, plugins_dir: Path) -> list[Manifest]:
+    """The manifests of enabled, usable plugins."""
     with db.read() as connection:
         rows = registry_rows(connection)
-    return {
-        job_type
+    return [
+        manifest
         for manifest in discover(plugins_dir)
         if not manifest.error and manifest.plugin_id in rows and rows[manifest.plugin_id]["enabled"]
+    ]
+
+
+def enabled_job_types(db, plugins_dir: Path) -> set[str]:
+    """Job types `POST /v1/jobs` accepts from plugins: those of enabled, usable plugins."""
+    return {
+        job_type
+        for manifest in enabled_manifests(db, plugins_dir)
         for job_type in manifest.document.get("job_types", [])
     }
+
+
+def enabled_triggers(db, plugins_dir: Path) -> list[triggers.Trigger]:
+    """The triggers of enabled, usable plugins."""
+    return [
+        trigger
+        for manifest in enabled_manifests(db, plugins_dir)
+        for trigger in triggers.read_triggers(manifest.plugin_id, manifest.document)
+    ]

@@ -20,6 +20,7 @@ from faceforge.backups import folders as backup_folders
 from faceforge.backups.schedule import BackupSchedule
 from faceforge.db import Database
 from faceforge.exports import writer as export_writer
+from faceforge.jobs.dispatch import TriggerDispatcher
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
 from faceforge.migrate import migrate
@@ -91,7 +92,8 @@ def build_app(config):
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
     SeaweedFS and storage, the clean-up after a crash, the ExifTool and ffmpeg workers, the job
-    queue with its built-in job types, the job worker pool and the backup schedule.
+    queue with its built-in job types, the job worker pool, the backup schedule and the trigger
+    dispatcher.
     `Services.close()` stops them in the reverse order (so the database closes last); a start
     that fails stops what it started.
 
@@ -135,6 +137,7 @@ def build_services(config, serving: bool = True) -> Services:
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)
+            started.callback(TriggerDispatcher(db, config.home.plugins_dir).start().stop)
         return Services(
             config,
             db,
