@@ -4,12 +4,14 @@ request path. Each test ends its actions with a config change that a `settled` t
 the same plugin answers: the dispatcher handles events in order, so once that job exists,
 every earlier event has been handled and job counts are final."""
 
+import sqlite3
+
 import pytest
 
 from faceforge import ids
 from tests.assets_support import upload
 from tests.plugin_support import enabled_plugin, minimal_manifest, write_plugin
-from tests.support import wait_until
+from tests.support import log_once_it_holds, wait_until
 
 
 def trigger(event: str, job_type: str, **where) -> dict:
@@ -186,3 +188,36 @@ def test_a_burst_of_500_uploads_queues_500_jobs(server):
     jobs = jobs_of(client, "tagger.tag")
     assert len(jobs) == 500
     assert len({job["input"]["event"]["event_id"] for job in jobs}) == 500
+
+
+def test_events_pruned_before_a_trigger_read_them_are_skipped_with_a_warning(start_server, home):
+    first = start_server(home)
+    triggered_plugin(first, "tagger", trigger("asset.created", "tagger.tag"))
+    settle(first.client, "tagger")
+    first.close()
+    # As a pruning of the feed would: five events written while Core was down, then the
+    # oldest three removed before any trigger read them.
+    connection = sqlite3.connect(first.config.home.db_path)
+    with connection:
+        for number in range(5):
+            connection.execute(
+                "INSERT INTO events (ts, type, subject_type, subject_id)"
+                " VALUES ('2026-01-01T00:00:00.000Z', 'asset.created', 'asset', ?)",
+                (f"asset{number}",),
+            )
+        written = [
+            row[0] for row in connection.execute("SELECT event_id FROM events ORDER BY event_id")
+        ][-5:]
+        connection.execute(
+            "DELETE FROM events WHERE event_id BETWEEN ? AND ?", (written[0], written[2])
+        )
+    connection.close()
+    second = start_server(home)
+    settle(second.client, "tagger")
+    subjects = [job["input"]["event"]["subject_id"] for job in jobs_of(second.client, "tagger.tag")]
+    assert subjects == ["asset3", "asset4"]
+    log_once_it_holds(
+        second,
+        f"trigger 'asset.created tagger.tag' of plugin tagger: events {written[0]} to"
+        f" {written[2]} left the feed before it read them; they queued no job",
+    )

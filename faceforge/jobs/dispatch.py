@@ -149,18 +149,29 @@ def asset_rows(connection, batch: list[dict]) -> dict:
     return {row["asset_id"]: row for row in rows}
 
 
+def missing_ranges(position: int, event_ids: list[int]) -> list[tuple[int, int]]:
+    """The runs of ids after `position` that `event_ids` (ascending) lacks: the feed's ids
+    have no holes (AUTOINCREMENT, one writer), so a hole is an event that was removed."""
+    ranges, previous = [], position
+    for event_id in event_ids:
+        if event_id > previous + 1:
+            ranges.append((previous + 1, event_id - 1))
+        previous = max(previous, event_id)
+    return ranges
+
+
 def warn_of_gaps(active: list[Trigger], positions: dict[Trigger, int], batch: list[dict]) -> None:
     """Log the events a trigger never saw because they left the feed before it read them."""
+    event_ids = [event["event_id"] for event in batch]
     for trigger in active:
-        first = next((e["event_id"] for e in batch if e["event_id"] > positions[trigger]), None)
-        if first is not None and first > positions[trigger] + 1:
+        for first, last in missing_ranges(positions[trigger], event_ids):
             log.warning(
                 "trigger %r of plugin %s: events %d to %d left the feed before it read them;"
                 " they queued no job",
                 trigger.key,
                 trigger.plugin_id,
-                positions[trigger] + 1,
-                first - 1,
+                first,
+                last,
             )
 
 
