@@ -137,7 +137,7 @@ def build_services(config, serving: bool = True) -> Services:
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)
-            started.callback(TriggerDispatcher(db, config.home.plugins_dir).start().stop)
+            started.callback(start_trigger_dispatcher(db, config).stop)
         return Services(
             config,
             db,
@@ -170,6 +170,12 @@ def start_workers(jobs: Jobs, count: int) -> WorkerPool:
 def start_backup_schedule(jobs: Jobs, config) -> BackupSchedule:
     root = backup_folders.backups_root(config)
     return BackupSchedule(jobs, root, config["backup.every_hours"]).start()
+
+
+def start_trigger_dispatcher(db, config) -> TriggerDispatcher:
+    dispatcher = TriggerDispatcher(db, config.home.plugins_dir)
+    dispatcher.start()
+    return dispatcher
 
 
 def write_ports(home, **ports: int) -> None:

@@ -37,26 +37,21 @@ SAVE_POSITIONS = (
 )
 
 
-class TriggerDispatcher:
+class TriggerDispatcher(threading.Thread):
+    """The thread; `stop()` lets a batch under way finish (its jobs and positions commit
+    together), then returns."""
+
     def __init__(self, db: Database, plugins_dir: Path):
+        super().__init__(name="faceforge-triggers", daemon=True)
         self.db = db
         self.plugins_dir = plugins_dir
         self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> "TriggerDispatcher":
-        self.thread = threading.Thread(
-            target=self._dispatch_until_stopped, name="faceforge-triggers", daemon=True
-        )
-        self.thread.start()
-        return self
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.thread is not None:
-            self.thread.join()
+        self.join()
 
-    def _dispatch_until_stopped(self) -> None:
+    def run(self) -> None:
         handled_up_to = None  # the feed's end when the dispatcher last caught up
         while not self.stopping.is_set():
             more_waiting = False
