@@ -266,7 +266,8 @@ def save_row(connection, manifest: Manifest | None, plugin_id: str, **changes) -
 
 def set_enabled(db, plugins_dir: Path, plugin_id: str, enabled: bool) -> dict:
     """Enable or disable; a broken or missing plugin can be disabled but not enabled. The
-    event is written only when the state really changes."""
+    event is written only when the state really changes; enabling starts the plugin's
+    triggers at it."""
     with db.write() as connection:
         manifest, row = find(plugins_dir, connection, plugin_id)
         if enabled:
@@ -274,7 +275,10 @@ def set_enabled(db, plugins_dir: Path, plugin_id: str, enabled: bool) -> dict:
         if row is None or bool(row["enabled"]) != enabled:
             save_row(connection, manifest, plugin_id, enabled=int(enabled))
             kind = "plugin.enabled" if enabled else "plugin.disabled"
-            events.append(connection, kind, "plugin", plugin_id)
+            event_id = events.append(connection, kind, "plugin", plugin_id)
+            if enabled:
+                plugin_triggers = triggers.read_triggers(plugin_id, manifest.document)
+                triggers.save_positions(connection, dict.fromkeys(plugin_triggers, event_id))
         row = connection.execute(
             "SELECT * FROM plugin_registry WHERE plugin_id = ?", (plugin_id,)
         ).fetchone()

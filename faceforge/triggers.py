@@ -7,12 +7,19 @@ or, ending with a dot, a prefix (`asset.` matches every asset event): the rule o
 trigger with a `where`. A trigger is known by its event and job type (its `key`), so
 editing its `where` keeps its place in the feed.
 
-Pure: no database, no threads (`jobs/dispatch.py` runs the triggers).
+Each trigger's place in the feed, the last event it handled, is a row of `trigger_positions`
+(written only here): set to the `plugin.enabled` event when its plugin is enabled, so that
+neither the history nor what happened while it was disabled queues anything, and moved by
+the dispatcher (`jobs/dispatch.py`, which runs the triggers) in the transaction that queues
+the jobs of the events it read.
 """
 
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from faceforge import clock
+from faceforge.db import execute_rows
 
 EVENT_PATTERN = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*\.?")
 TRIGGER_KEYS = ("event", "job_type", "where")
@@ -120,3 +127,36 @@ def matches(trigger: Trigger, event: dict, asset_row) -> bool:
     if not type_matches(trigger.event, event["type"]) or is_own_job_event(trigger, event):
         return False
     return not trigger.where or asset_matches(trigger.where, asset_row)
+
+
+def stored_positions(connection, active: list[Trigger]) -> dict[Trigger, int]:
+    """The position of each of `active` that has one."""
+    plugin_ids = sorted({trigger.plugin_id for trigger in active})
+    rows = execute_rows(
+        connection,
+        "SELECT plugin_id, trigger_key, last_event_id FROM trigger_positions"
+        " WHERE plugin_id IN (VALUES {rows})",
+        "(?)",
+        ((plugin_id,) for plugin_id in plugin_ids),
+    )
+    stored = {(row["plugin_id"], row["trigger_key"]): row["last_event_id"] for row in rows}
+    return {
+        trigger: stored[trigger.plugin_id, trigger.key]
+        for trigger in active
+        if (trigger.plugin_id, trigger.key) in stored
+    }
+
+
+def save_positions(connection, positions: dict[Trigger, int]) -> None:
+    now = clock.now()
+    execute_rows(
+        connection,
+        "INSERT INTO trigger_positions (plugin_id, trigger_key, last_event_id, updated_at)"
+        " VALUES {rows} ON CONFLICT (plugin_id, trigger_key) DO UPDATE SET"
+        " last_event_id = excluded.last_event_id, updated_at = excluded.updated_at",
+        "(?, ?, ?, ?)",
+        (
+            (trigger.plugin_id, trigger.key, position, now)
+            for trigger, position in positions.items()
+        ),
+    )

@@ -221,3 +221,28 @@ def test_events_pruned_before_a_trigger_read_them_are_skipped_with_a_warning(sta
         f"trigger 'asset.created tagger.tag' of plugin tagger: events {written[0]} to"
         f" {written[2]} left the feed before it read them; they queued no job",
     )
+
+
+def test_a_trigger_added_to_an_enabled_plugin_starts_at_the_end_of_the_feed(server):
+    client = server.client
+    manifest = triggered_plugin(server, "tagger", trigger("entity.created", "tagger.entity"))
+    upload_text(client, 1)
+    settle(client, "tagger")
+    added = trigger("asset.created", "tagger.tag")
+    write_plugin(
+        server.home,
+        "tagger",
+        minimal_manifest(
+            "tagger",
+            job_types=[*manifest["job_types"], "tagger.tag"],
+            triggers=[added, trigger("plugin.config_changed", "tagger.settled")],
+        ),
+    )
+    # The second settle's batch read the manifests after the first one's batch committed,
+    # so after the new manifest was written: the dispatcher has seen the new trigger.
+    settle(client, "tagger")
+    settle(client, "tagger")
+    second = upload_text(client, 2)
+    settle(client, "tagger")
+    subjects = [job["input"]["event"]["subject_id"] for job in jobs_of(client, "tagger.tag")]
+    assert subjects == [second["asset_id"]]

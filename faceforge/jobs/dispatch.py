@@ -1,26 +1,21 @@
 """The trigger dispatcher: a thread that reads the events feed and queues the jobs of the
 triggers of enabled plugins (`faceforge/triggers.py`, API.md §12), off the request path.
 
-Each trigger's place in the feed is a row of `trigger_positions` (this module writes it): the
-last event it handled. A batch of events is read outside the write lock, matched, and then
-one transaction queues every job of the batch and moves every position to its end, so a
-restart neither loses nor repeats an event.
-
-Where a trigger starts: never before its plugin was last enabled (the `plugin.enabled`
-event), so events while a plugin is disabled queue nothing and a newly enabled plugin does
-not go through the history. A trigger with no row yet (new in its manifest) starts where its
-plugin's other triggers are, so editing a trigger neither repeats nor skips. Events pruned
-from the feed before a trigger read them are skipped with a warning naming them.
+A batch of events after the triggers' positions is read outside the write lock and matched;
+then one transaction queues every job of the batch and moves every position to its end, so
+a restart neither loses nor repeats an event. A trigger without a position (added to the
+manifest of an enabled plugin) starts at the end of the feed when the dispatcher first sees
+it. Events pruned from the feed before a trigger read them are skipped with a warning naming
+them.
 """
 
 import logging
 import threading
 from pathlib import Path
 
-from faceforge import clock, events, ids, plugins
+from faceforge import events, ids, plugins, triggers
 from faceforge.db import Database, execute_rows
 from faceforge.jobs.queue import queue
-from faceforge.triggers import Trigger, matches
 
 log = logging.getLogger("faceforge.triggers")
 
@@ -29,12 +24,6 @@ POLL_SECONDS = 0.2
 # Events read, and at most as many jobs queued per trigger, in one transaction: large enough
 # that a burst of uploads costs few transactions, small enough to hold the write lock briefly.
 BATCH_EVENTS = 1000
-
-SAVE_POSITIONS = (
-    "INSERT INTO trigger_positions (plugin_id, trigger_key, last_event_id, updated_at)"
-    " VALUES {rows} ON CONFLICT (plugin_id, trigger_key) DO UPDATE SET"
-    " last_event_id = excluded.last_event_id, updated_at = excluded.updated_at"
-)
 
 
 class TriggerDispatcher(threading.Thread):
@@ -71,8 +60,8 @@ class TriggerDispatcher(threading.Thread):
         active = plugins.enabled_triggers(self.db, self.plugins_dir)
         if not active:
             return False
+        positions = self.positions(active)
         with self.db.read() as connection:
-            positions = start_positions(connection, active)
             event_rows = connection.execute(
                 "SELECT * FROM events WHERE event_id > ? ORDER BY event_id LIMIT ?",
                 (min(positions.values()), BATCH_EVENTS),
@@ -81,53 +70,36 @@ class TriggerDispatcher(threading.Thread):
                 return False
             batch = [events.event_dict(row) for row in event_rows]
             assets = asset_rows(connection, batch) if any(t.needs_asset for t in active) else {}
-        warn_of_gaps(active, positions, batch)
+        warn_of_gaps(positions, batch)
         new_jobs = [
             (ids.new_id(), trigger.job_type, {"event": event}, None)
             for event in batch
             for trigger in active
             if event["event_id"] > positions[trigger]
-            and matches(trigger, event, assets.get(event["subject_id"]))
+            and triggers.matches(trigger, event, assets.get(event["subject_id"]))
         ]
         with self.db.write() as connection:
             if new_jobs:
                 queue(connection, new_jobs)
-            save_positions(connection, positions, batch[-1]["event_id"])
+            last_event_id = batch[-1]["event_id"]
+            triggers.save_positions(
+                connection,
+                {trigger: max(position, last_event_id) for trigger, position in positions.items()},
+            )
         return len(batch) == BATCH_EVENTS
 
-
-def start_positions(connection, active: list[Trigger]) -> dict[Trigger, int]:
-    """The last event each trigger has handled, by the rules in the module's docstring; a
-    plugin whose `plugin.enabled` event was pruned, with no position either, starts at the
-    end of the feed."""
-    plugin_ids = sorted({trigger.plugin_id for trigger in active})
-    placeholders = ", ".join("?" * len(plugin_ids))
-    stored = connection.execute(
-        "SELECT plugin_id, trigger_key, last_event_id FROM trigger_positions"
-        f" WHERE plugin_id IN ({placeholders})",
-        plugin_ids,
-    ).fetchall()
-    enabled_at = dict(
-        connection.execute(
-            "SELECT subject_id, max(event_id) FROM events WHERE type = 'plugin.enabled'"
-            f" AND subject_id IN ({placeholders}) GROUP BY subject_id",
-            plugin_ids,
-        ).fetchall()
-    )
-    feed_end = connection.execute("SELECT coalesce(max(event_id), 0) FROM events").fetchone()[0]
-    own = {(row["plugin_id"], row["trigger_key"]): row["last_event_id"] for row in stored}
-    furthest = {}
-    for row in stored:
-        furthest[row["plugin_id"]] = max(furthest.get(row["plugin_id"], 0), row["last_event_id"])
-    positions = {}
-    for trigger in active:
-        handled = own.get((trigger.plugin_id, trigger.key), furthest.get(trigger.plugin_id))
-        enabled = enabled_at.get(trigger.plugin_id)
-        if handled is None and enabled is None:
-            positions[trigger] = feed_end
-        else:
-            positions[trigger] = max(handled or 0, enabled or 0)
-    return positions
+    def positions(self, active: list[triggers.Trigger]) -> dict[triggers.Trigger, int]:
+        """Each trigger's position; one seen for the first time starts at the feed's end,
+        stored at once, so that every later event is its to handle."""
+        with self.db.read() as connection:
+            positions = triggers.stored_positions(connection, active)
+        unseen = [trigger for trigger in active if trigger not in positions]
+        if unseen:
+            started = dict.fromkeys(unseen, events.last_id(self.db))
+            with self.db.write() as connection:
+                triggers.save_positions(connection, started)
+            positions.update(started)
+        return positions
 
 
 def asset_rows(connection, batch: list[dict]) -> dict:
@@ -155,11 +127,11 @@ def missing_ranges(position: int, event_ids: list[int]) -> list[tuple[int, int]]
     return ranges
 
 
-def warn_of_gaps(active: list[Trigger], positions: dict[Trigger, int], batch: list[dict]) -> None:
+def warn_of_gaps(positions: dict[triggers.Trigger, int], batch: list[dict]) -> None:
     """Log the events a trigger never saw because they left the feed before it read them."""
     event_ids = [event["event_id"] for event in batch]
-    for trigger in active:
-        for first, last in missing_ranges(positions[trigger], event_ids):
+    for trigger, position in positions.items():
+        for first, last in missing_ranges(position, event_ids):
             log.warning(
                 "trigger %r of plugin %s: events %d to %d left the feed before it read them;"
                 " they queued no job",
@@ -168,17 +140,3 @@ def warn_of_gaps(active: list[Trigger], positions: dict[Trigger, int], batch: li
                 first,
                 last,
             )
-
-
-def save_positions(connection, positions: dict[Trigger, int], last_event_id: int) -> None:
-    """Every trigger handled the batch up to `last_event_id` (or is further already)."""
-    now = clock.now()
-    execute_rows(
-        connection,
-        SAVE_POSITIONS,
-        "(?, ?, ?, ?)",
-        (
-            (trigger.plugin_id, trigger.key, max(position, last_event_id), now)
-            for trigger, position in positions.items()
-        ),
-    )
