@@ -8,9 +8,10 @@ receiving `--images / --rounds` small distinct PNGs (raw uploads over keep-alive
 connections), so load from elsewhere hits both alike. ExifTool and thumbnails are off in
 both: they would add the same background work to each and only blur the difference.
 
-Reported: the upload throughput of each (images/s over all rounds) and their ratio (target
->= 0.9), and the trigger lag, from each event's `ts` to its job's `created_at`, p50/p95/max
-(target p95 <= 1 s).
+Reported: the upload throughput of each, over all rounds and in its best round (as
+bench/assets.py takes the best of its runs: load from elsewhere only slows a round down),
+and their ratios (target >= 0.9), and the trigger lag, from each event's `ts` to its job's
+`created_at`, p50/p95/max (target p95 <= 1 s).
 """
 
 import argparse
@@ -175,28 +176,33 @@ def measure(homes: dict, per_round: int, options) -> tuple[dict, list[float]]:
         triggered, plain = Api(triggered_url, token_a), Api(plain_url, token_b)
         triggered.once("POST", f"/v1/plugins/{PLUGIN_ID}/enable")
         servers = {"triggered": triggered, "plain": plain}
-        seconds = {"triggered": 0.0, "plain": 0.0}
+        seconds = {"triggered": [], "plain": []}
         for round_number in range(options.rounds):
             numbers = range(round_number * per_round, (round_number + 1) * per_round)
             # Each goes first every other round, so neither always meets a busier machine.
             for name in sorted(servers, reverse=round_number % 2 == 1):
-                seconds[name] += upload_round(servers[name], numbers, options.connections)
+                seconds[name].append(upload_round(servers[name], numbers, options.connections))
         return seconds, lags(triggered_jobs(triggered, per_round * options.rounds))
 
 
 def report(total: int, seconds: dict, lag: list[float], options) -> None:
-    with_rate, without_rate = total / seconds["triggered"], total / seconds["plain"]
+    per_round = total // options.rounds
+    rates = {name: (total / sum(times), per_round / min(times)) for name, times in seconds.items()}
+    (with_all, with_best), (without_all, without_best) = rates["triggered"], rates["plain"]
     p95 = lag[min(len(lag) - 1, int(len(lag) * 0.95))]
     print_table(
         f"{total} uploads of small PNGs per server, {options.rounds} interleaved rounds,"
-        f" {options.connections} connections",
-        ("server", "images/s", "ratio"),
+        f" {options.connections} connections; images/s over all rounds, and in the best round"
+        " (load from elsewhere only slows a round down)",
+        ("server", "all rounds", "ratio", "best round", "ratio"),
         [
-            ("no trigger", f"{without_rate:.0f}", "1.00"),
+            ("no trigger", f"{without_all:.0f}", "1.00", f"{without_best:.0f}", "1.00"),
             (
                 "image trigger enabled",
-                f"{with_rate:.0f}",
-                f"{with_rate / without_rate:.2f} (target >= 0.9)",
+                f"{with_all:.0f}",
+                f"{with_all / without_all:.2f}",
+                f"{with_best:.0f}",
+                f"{with_best / without_best:.2f} (target >= 0.9)",
             ),
         ],
     )
