@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faceforge import __version__, clock, events, json_schema, json_text, safe_paths
+from faceforge import __version__, clock, events, json_schema, json_text, safe_paths, triggers
 from faceforge.errors import Conflict, NotFound, ValidationError, problem
 
 MANIFEST_NAME = "plugin.json"
@@ -109,7 +109,9 @@ def manifest_problem(document: Any) -> str | None:
         problem = compat_problem(document["core_compat"])
         if problem:
             return problem
-    return config_schema_problem(document.get("config_schema"))
+    return triggers.triggers_problem(document) or config_schema_problem(
+        document.get("config_schema")
+    )
 
 
 def pages_problem(folder: Path, document: dict) -> str | None:
@@ -307,7 +309,8 @@ def save_row(connection, manifest: Manifest | None, plugin_id: str, **changes) -
 
 def set_enabled(db, plugins_dir: Path, plugin_id: str, enabled: bool) -> dict:
     """Enable or disable; a broken or missing plugin can be disabled but not enabled. The
-    event is written only when the state really changes."""
+    event is written only when the state really changes; enabling starts the plugin's
+    triggers at it."""
     with db.write() as connection:
         manifest, row = find(plugins_dir, connection, plugin_id)
         if enabled:
@@ -315,7 +318,10 @@ def set_enabled(db, plugins_dir: Path, plugin_id: str, enabled: bool) -> dict:
         if row is None or bool(row["enabled"]) != enabled:
             save_row(connection, manifest, plugin_id, enabled=int(enabled))
             kind = "plugin.enabled" if enabled else "plugin.disabled"
-            events.append(connection, kind, "plugin", plugin_id)
+            event_id = events.append(connection, kind, "plugin", plugin_id)
+            if enabled:
+                plugin_triggers = triggers.read_triggers(plugin_id, manifest.document)
+                triggers.save_positions(connection, dict.fromkeys(plugin_triggers, event_id))
         row = connection.execute(
             "SELECT * FROM plugin_registry WHERE plugin_id = ?", (plugin_id,)
         ).fetchone()
@@ -406,3 +412,12 @@ def get_plugin(db, plugins_dir: Path, plugin_id: str) -> dict:
     with db.read() as connection:
         manifest, row = find(plugins_dir, connection, plugin_id)
     return describe(manifest, row, plugin_id)
+
+
+def enabled_triggers(db, plugins_dir: Path) -> list[triggers.Trigger]:
+    """The triggers of enabled, usable plugins."""
+    return [
+        trigger
+        for manifest in enabled_manifests(db, plugins_dir)
+        for trigger in triggers.read_triggers(manifest.plugin_id, manifest.document)
+    ]

@@ -20,6 +20,7 @@ from faceforge.backups import folders as backup_folders
 from faceforge.backups.schedule import BackupSchedule
 from faceforge.db import Database
 from faceforge.exports import writer as export_writer
+from faceforge.jobs.dispatch import TriggerDispatcher
 from faceforge.jobs.queue import Jobs
 from faceforge.jobs.workers import WorkerPool
 from faceforge.migrate import migrate
@@ -91,8 +92,9 @@ def build_app(config):
 def build_services(config, serving: bool = True) -> Services:
     """Everything a running Core holds, started here and nowhere else, in order: database,
     SeaweedFS and storage, the clean-up after a crash, the ExifTool and ffmpeg workers, the job
-    queue with its built-in job types, the job worker pool, the backup schedule and the plugin
-    runners (which start once the server listens: `Runners.serve_at`).
+    queue with its built-in job types, the job worker pool, the backup schedule, the trigger
+    dispatcher and the plugin runners (which start once the server listens:
+    `Runners.serve_at`).
     `Services.close()` stops them in the reverse order (so the database closes last); a start
     that fails stops what it started.
 
@@ -136,6 +138,7 @@ def build_services(config, serving: bool = True) -> Services:
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)
+            started.callback(start_trigger_dispatcher(db, config).stop)
         home = config.home
         plugin_runners = runners.Runners(db, home.plugins_dir, home.logs_dir, home.root)
         started.callback(plugin_runners.close)
@@ -174,6 +177,12 @@ def start_workers(jobs: Jobs, count: int) -> WorkerPool:
 def start_backup_schedule(jobs: Jobs, config) -> BackupSchedule:
     root = backup_folders.backups_root(config)
     return BackupSchedule(jobs, root, config["backup.every_hours"]).start()
+
+
+def start_trigger_dispatcher(db, config) -> TriggerDispatcher:
+    dispatcher = TriggerDispatcher(db, config.home.plugins_dir)
+    dispatcher.start()
+    return dispatcher
 
 
 def write_ports(home, **ports: int) -> None:

@@ -2,6 +2,7 @@
 clients with `after_id` so they can follow a running job."""
 
 from faceforge import clock
+from faceforge.db import execute_rows
 from faceforge.json_text import Encoded, dumps_nullable
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -11,6 +12,20 @@ def append(connection, job_id: str, level: str, message: str, data=None, ts=None
     connection.execute(
         "INSERT INTO job_logs (job_id, ts, level, message, data_json) VALUES (?, ?, ?, ?, ?)",
         (job_id, ts or clock.now(), level, message, dumps_nullable(data)),
+    )
+
+
+def append_many(connection, lines: list[tuple[str, str, str, dict | None]]) -> None:
+    """Many `(job_id, level, message, data)` at once, with one timestamp."""
+    ts = clock.now()
+    execute_rows(
+        connection,
+        "INSERT INTO job_logs (job_id, ts, level, message, data_json) VALUES {rows}",
+        "(?, ?, ?, ?, ?)",
+        (
+            (job_id, ts, level, message, dumps_nullable(data))
+            for job_id, level, message, data in lines
+        ),
     )
 
 

@@ -6,15 +6,22 @@ The log line and the event of each change are written by the callers, in the sam
 transaction."""
 
 from faceforge import clock
+from faceforge.db import execute_rows
 from faceforge.json_text import dumps, dumps_nullable
 
 
-def insert(connection, job_id: str, job_type: str, job_input: dict, retry_of: str | None) -> None:
+def insert(connection, new_jobs: list[tuple[str, str, dict, str | None]]) -> None:
+    """Queued jobs, each `(job_id, job_type, input, retry_of_job_id)`, in few statements."""
     now = clock.now()
-    connection.execute(
+    execute_rows(
+        connection,
         "INSERT INTO jobs (job_id, job_type, status, input_json, retry_of_job_id,"
-        " created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
-        (job_id, job_type, dumps(job_input), retry_of, now, now),
+        " created_at, updated_at) VALUES {rows}",
+        "(?, ?, 'queued', ?, ?, ?, ?)",
+        (
+            (job_id, job_type, dumps(job_input), retry_of, now, now)
+            for job_id, job_type, job_input, retry_of in new_jobs
+        ),
     )
 
 
