@@ -19,7 +19,7 @@ from tests.ui_support import (
     upload,
 )
 
-SHELL_BUDGET_BYTES = 165_000  # raised from 160 000 for the resumable (tus) upload client
+SHELL_BUDGET_BYTES = 175_000  # raised from 165 000 for thumbnails everywhere (docs/ui.md)
 MAIN_SCREENS = ["#/entities", "#/assets", "#/jobs", "#/plugins", "#/field-defs", "#/system"]
 
 

@@ -8,6 +8,7 @@ FACEFORGE_UPDATE_SCREENSHOTS=1, else to the test's temp folder (so test runs do 
 checkout). tests/conftest.py loads this module as a plugin, so its fixtures reach every test.
 """
 
+import contextlib
 import os
 import re
 import struct
@@ -174,14 +175,23 @@ def screenshot_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def ui(browser, server, tmp_path):
+@contextlib.contextmanager
+def ui_on(browser, server, tmp_path):
+    """A `Ui` on `server` in a fresh browser context; fails on what went wrong, once done."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     tab = Ui(context, server, screenshot_folder(tmp_path))
-    yield tab
-    problems = tab.unexpected()
-    context.close()
+    try:
+        yield tab
+        problems = tab.unexpected()
+    finally:
+        context.close()
     assert problems == []
+
+
+@pytest.fixture
+def ui(browser, server, tmp_path):
+    with ui_on(browser, server, tmp_path) as tab:
+        yield tab
 
 
 def png_bytes(width: int, height: int, blue: int = 160) -> bytes:

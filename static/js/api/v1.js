@@ -11,8 +11,9 @@ import { request } from "./client.js";
  *   created_at: string, updated_at: string}} Entity
  * @typedef {{asset_id: string, kind: string, filename: string, byte_size: number, mime_type: string | null,
  *   storage_provider: string, storage_key: string, meta: {metadata?: any[]}, derived_from_asset_id: string | null,
- *   user_metadata: Record<string, any>, metadata_status: string, created_at: string, updated_at: string,
- *   role?: string | null, linked_at?: string}} Asset  (`role`, `linked_at`: in an entity's asset list)
+ *   user_metadata: Record<string, any>, metadata_status: string, thumbnail_status?: string,
+ *   media?: {width: number | null, height: number | null, duration_seconds: number | null} | null, created_at: string,
+ *   updated_at: string, role?: string | null, linked_at?: string}} Asset  (`role`, `linked_at`: in an entity's asset list)
  * @typedef {{field_def_id: string, scope: string, field_key: string, field_type: string, required: boolean,
  *   options: any, regex: string | null}} FieldDef
  * @typedef {{descriptor_id: string, scope: string, field_key: string, value: any}} Descriptor
@@ -87,6 +88,10 @@ export const assets = {
 	derived: (id) => request("GET", `/v1/assets/${at(id)}/derived`),
 	signedUrl: (id, seconds) => request("POST", `/v1/assets/${at(id)}/download-url`, { body: { expires_in: seconds } }),
 	downloadUrl: (id) => `/v1/assets/${at(id)}/download`,
+	/** @param {string} id @param {256 | 1024} size */
+	thumbnailUrl: (id, size) => `/v1/assets/${at(id)}/thumbnail?size=${size}`,
+	/** @returns {Promise<{items: {entity_id: string, display_name: string, role: string | null, linked_at: string}[]}>} */
+	entities: (id) => request("GET", `/v1/assets/${at(id)}/entities`),
 	bulkImport: (body) => request("POST", "/v1/assets/bulk-import", { body }),
 };
 
@@ -112,6 +117,8 @@ export const admin = {
 	/** @returns {Promise<{items: {name: string, path: string, created_at: string, byte_size: number, counts: Record<string, number>}[]}>} */
 	backups: () => request("GET", "/v1/admin/backups"),
 	backUp: () => request("POST", "/v1/admin/backups", { body: {} }),
+	/** @returns {Promise<Job>} */
+	rebuildThumbnails: (onlyMissing) => request("POST", "/v1/admin/thumbnails/rebuild", { body: { only_missing: onlyMissing } }),
 };
 
 export const events = {

@@ -1,4 +1,4 @@
-/** One asset: preview, details, edit, signed download URL, metadata entries, derived assets. */
+/** One asset: preview, details, its entities, edit, signed download URL, metadata entries (a model file's summary readably), derived assets. */
 
 import { assets } from "../api/v1.js";
 import { go } from "../router.js";
@@ -7,14 +7,39 @@ import { button, card, facts, field, formatBytes, h, link, replace, shortId, sub
 import { actionForm, readInto } from "../ui/form.js";
 import { jsonView } from "../ui/json_view.js";
 import { showError, showSuccess } from "../ui/notices.js";
-import { downloadLink, preview } from "../ui/preview.js";
+import { downloadLink, largePreview } from "../ui/preview.js";
 import { jsonInput } from "../ui/value_input.js";
-import { metadataBadge } from "./assets.js";
+import { stepBadge } from "./assets.js";
 import { Scene } from "./scene.js";
 
 /** @typedef {import("../api/v1.js").Asset} Asset */
 
 const EXPIRY = { 3600: "1 hour", 86400: "1 day", 604800: "7 days" };
+const MODEL_SOURCE = "Safetensors";
+
+/** Width × height and duration, when known. @param {Asset["media"]} media @returns {[string, string][]} */
+function mediaFacts(media) {
+	const rows = /** @type {[string, string][]} */ ([]);
+	if (media?.width && media.height) rows.push(["Dimensions", `${media.width} × ${media.height} px`]);
+	if (media?.duration_seconds) rows.push(["Duration", `${media.duration_seconds.toFixed(1)} s`]);
+	return rows;
+}
+
+/**
+ * A model file's `Safetensors` summary, readably: architecture, base model, tensor count, trigger words as chips (the
+ * whole header is under Metadata).
+ * @param {{summary?: {architecture?: string | null, base_model?: string | null, trigger_words?: string[], tensor_count?: number}}} data
+ */
+function modelSummary(data) {
+	const summary = data.summary || {};
+	const words = summary.trigger_words || [];
+	return facts([
+		["Architecture", summary.architecture || "unknown"],
+		["Base model", summary.base_model || "unknown"],
+		["Tensors", String(summary.tensor_count ?? "unknown")],
+		["Trigger words", words.length ? h("span.chips", words.map((word) => h("span.chip", { text: word }))) : "none recorded"],
+	]);
+}
 
 /**
  * Copy the input's text; where the clipboard is not available the text stays selected.
@@ -44,6 +69,7 @@ export class AssetDetailScene extends Scene {
 		this.fill(this.body, "Loading the asset", async () => {
 			const asset = await assets.get(this.match.id);
 			this.setTitle(asset.filename);
+			const model = asset.meta?.metadata?.find((entry) => entry.Source === MODEL_SOURCE);
 			const derived = h("div");
 			this.fill(derived, "Loading the derived assets", async () => {
 				const { items } = await assets.derived(asset.asset_id);
@@ -57,7 +83,8 @@ export class AssetDetailScene extends Scene {
 			});
 			return [
 				h("div.page-head", h("h1", { text: asset.filename }), h("div.actions", downloadLink(asset, true), remove)),
-				h("div.two-columns", card("Details", this.facts(asset)), preview(asset, true)),
+				h("div.two-columns", card("Details", this.facts(asset)), model ? card("Model", modelSummary(model.Data)) : largePreview(asset)),
+				card("Entities", this.linkedEntities(asset)),
 				this.editForm(asset),
 				this.signedUrl(asset),
 				card("Metadata", this.metadata(asset)),
@@ -74,7 +101,9 @@ export class AssetDetailScene extends Scene {
 			["Type", asset.mime_type || "unknown"],
 			["Size", `${formatBytes(asset.byte_size)} (${asset.byte_size.toLocaleString()} bytes)`],
 			["Stored in", [asset.storage_provider, " ", h("code", { text: asset.storage_key })]],
-			["Metadata", metadataBadge(asset.metadata_status)],
+			["Metadata", stepBadge("metadata", asset.metadata_status)],
+			["Thumbnails", stepBadge("thumbnails", asset.thumbnail_status || "unknown")],
+			...mediaFacts(asset.media),
 			["Derived from", source ? h("a", { href: `#/assets/${source}` }, shortId(source)) : "—"],
 			["Added", timeElement(asset.created_at)],
 			["Updated", timeElement(asset.updated_at)],
@@ -126,11 +155,23 @@ export class AssetDetailScene extends Scene {
 		);
 	}
 
+	/** The entities this asset is linked to, each a link, with its role. */
+	linkedEntities(asset) {
+		const list = h("div");
+		this.fill(list, "Loading the entities", async () => {
+			const { items } = await assets.entities(asset.asset_id);
+			if (!items.length) return h("p.muted", { text: "Not linked to any entity." });
+			return h("ul", items.map((item) => h("li", link(`#/entities/${item.entity_id}`, item.display_name), item.role ? ` · ${item.role}` : "")));
+		});
+		return list;
+	}
+
+	/** The metadata entries as JSON, the first one open (unless it is the model header, summarised above). */
 	metadata(asset) {
 		const entries = asset.meta?.metadata || [];
 		if (!entries.length) return h("p.muted", { text: asset.metadata_status === "pending" ? "Metadata is still being extracted." : "No metadata entries." });
 		return entries.map((entry, index) =>
-			h("details.json-node", { open: index === 0 }, h("summary", h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""), h("div.json-children", jsonView(entry.Data))),
+			h("details.json-node", { open: index === 0 && entry.Source !== MODEL_SOURCE }, h("summary", h("strong", { text: entry.Source || "Entry" }), entry.Name ? ` · ${entry.Name}` : ""), h("div.json-children", jsonView(entry.Data))),
 		);
 	}
 }

@@ -10,10 +10,10 @@ import { uploadForm } from "../ui/uploader.js";
 import { Scene } from "./scene.js";
 
 const MIME_PREFIXES = { "": "Any type", "image/": "Images", "audio/": "Audio", "video/": "Video", "text/": "Text", "application/": "Applications and other" };
-const STATUS_TONES = { done: "good", pending: "info", failed: "bad" };
+const STATUS_TONES = { done: "good", pending: "info", failed: "bad", unavailable: "warn" };
 
-/** A badge for the metadata extraction status. @param {string} status */
-export const metadataBadge = (status) => badge(`metadata ${status}`, /** @type {Record<string, string>} */ (STATUS_TONES)[status]);
+/** A badge for the status of a step after ingest: metadata extraction, thumbnails. @param {string} step @param {string} status */
+export const stepBadge = (step, status) => badge(`${step} ${status}`, /** @type {Record<string, string>} */ (STATUS_TONES)[status]);
 
 export class AssetsScene extends Scene {
 	filters = { q: "", kind: "", mime_prefix: "" };
@@ -66,7 +66,7 @@ export class AssetsScene extends Scene {
 		if (first) this.body.replaceChildren();
 		for (const asset of items) {
 			const size = h("td.num", { text: formatBytes(asset.byte_size) });
-			this.body.append(tr(...assetCells(asset), muted(asset.mime_type || "unknown"), size, metadataBadge(asset.metadata_status), timeElement(asset.created_at)));
+			this.body.append(tr(...assetCells(asset), muted(asset.mime_type || "unknown"), size, stepBadge("metadata", asset.metadata_status), timeElement(asset.created_at)));
 		}
 		const nothing = !this.body.children.length;
 		this.results.hidden = nothing;

@@ -7,7 +7,7 @@ import { dangerButton, openDialog } from "../ui/dialog.js";
 import { button, debounce, empty, field, h, link, muted, replace, table, textInput, timeElement, tr } from "../ui/dom.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
-import { showFirstImage, thumbnail } from "../ui/preview.js";
+import { showFirstPicture, thumbnail } from "../ui/preview.js";
 import { Scene } from "./scene.js";
 
 /** @typedef {import("../api/v1.js").Entity} Entity */
@@ -122,7 +122,7 @@ export class EntitiesScene extends Scene {
 		if (first) {
 			this.thumbObserver.disconnect();
 			if (!items.length) return replace(this.results, this.emptyState());
-			const outer = gallery ? h("div.gallery") : table(["Select", "Name", "Aliases", "Tags", "Updated"], []);
+			const outer = gallery ? h("div.gallery") : table(["Select", "Picture", "Name", "Aliases", "Tags", "Updated"], []);
 			this.container = gallery ? outer : /** @type {HTMLElement} */ (outer.querySelector("tbody"));
 			replace(this.results, outer);
 		}
@@ -157,30 +157,35 @@ export class EntitiesScene extends Scene {
 
 	row(entity) {
 		const name = link(`#/entities/${entity.entity_id}`, entity.display_name);
-		return tr(this.selectBox(entity), name, muted(entity.aliases.join(", ")), this.tagList(entity.tags), timeElement(entity.updated_at));
+		return tr(this.selectBox(entity), this.picture(entity), name, muted(entity.aliases.join(", ")), this.tagList(entity.tags), timeElement(entity.updated_at));
 	}
 
-	card(entity) {
+	/** The entity's primary thumbnail, else (looked up once in view) its first linked asset's. @param {Entity} entity */
+	picture(entity) {
 		const picture = thumbnail(entity.display_name, entity.primary_thumbnail_asset_id);
 		if (!entity.primary_thumbnail_asset_id) {
 			this.waitingForPicture.set(picture, entity);
 			this.thumbObserver.observe(picture);
 		}
+		return picture;
+	}
+
+	card(entity) {
 		const target = `#/entities/${entity.entity_id}`;
 		return h(
 			"article.gallery-card",
-			h("a", { href: target, tabindex: "-1", "aria-hidden": "true" }, picture),
+			h("a", { href: target, tabindex: "-1", "aria-hidden": "true" }, this.picture(entity)),
 			h("div.caption", link(target, entity.display_name), this.tagList(entity.tags.slice(0, 4))),
 			h("span.select", this.selectBox(entity)),
 		);
 	}
 
-	/** Cards without a chosen thumbnail get the first linked image once about to scroll into view. @param {IntersectionObserverEntry[]} entries */
+	/** Entities without a chosen thumbnail get their first linked picture once about to scroll into view. @param {IntersectionObserverEntry[]} entries */
 	findThumbnails(entries) {
 		for (const entry of entries.filter((item) => item.isIntersecting)) {
 			this.thumbObserver.unobserve(entry.target);
 			const entity = this.waitingForPicture.get(entry.target);
-			if (entity) showFirstImage(/** @type {HTMLElement} */ (entry.target), entity);
+			if (entity) showFirstPicture(/** @type {HTMLElement} */ (entry.target), entity);
 		}
 	}
 

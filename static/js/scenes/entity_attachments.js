@@ -7,7 +7,7 @@ import { actionForm } from "../ui/form.js";
 import { showError, showSuccess } from "../ui/notices.js";
 import { PagedList } from "../ui/paged_list.js";
 import { picker } from "../ui/picker.js";
-import { assetCells, downloadLink } from "../ui/preview.js";
+import { assetCells, assetPicture, downloadLink } from "../ui/preview.js";
 import { uploadForm } from "../ui/uploader.js";
 
 /** @typedef {import("../api/v1.js").Asset} Asset */
@@ -49,6 +49,7 @@ function linkForm(entityId, reload) {
 		hint: "Type part of a file name.",
 		search: async (text) => (await assets.list({ q: text, limit: 10 })).items,
 		describe: (/** @type {Asset} */ asset) => `${asset.filename} · ${asset.kind} · ${formatBytes(asset.byte_size)}`,
+		picture: assetPicture,
 	});
 	const role = textInput("", { placeholder: "optional" });
 	return actionForm(

@@ -3,7 +3,7 @@
 import { entities } from "../api/v1.js";
 import { setParams } from "../router.js";
 import { h, link, replace, shortId } from "../ui/dom.js";
-import { showFirstImage, thumbnail } from "../ui/preview.js";
+import { showFirstPicture, thumbnail } from "../ui/preview.js";
 import * as attachments from "./entity_attachments.js";
 import * as descriptors from "./entity_descriptors.js";
 import * as overview from "./entity_overview.js";
@@ -67,7 +67,7 @@ export class EntityDetailScene extends Scene {
 		const entity = /** @type {import("../api/v1.js").Entity} */ (this.entity);
 		this.setTitle(entity.display_name);
 		const picture = thumbnail(entity.display_name, entity.primary_thumbnail_asset_id);
-		if (!entity.primary_thumbnail_asset_id) showFirstImage(picture, entity);
+		if (!entity.primary_thumbnail_asset_id) showFirstPicture(picture, entity);
 		return [
 			picture,
 			h("div", h("h1", { text: entity.display_name }), h("p.muted", entity.aliases.length ? `Also known as ${entity.aliases.join(", ")} · ` : "", "id ", shortId(entity.entity_id))),

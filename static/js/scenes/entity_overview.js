@@ -1,13 +1,13 @@
 /** The Overview tab: name, aliases, tags, fields, external ids, primary thumbnail; delete. */
 
-import { assets, entities, fieldDefs } from "../api/v1.js";
+import { entities, fieldDefs } from "../api/v1.js";
 import { go } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton } from "../ui/dialog.js";
 import { button, card, errorSlot, field, h, submitButton, textInput } from "../ui/dom.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { fill, showSuccess } from "../ui/notices.js";
-import { isImage } from "../ui/preview.js";
+import { assetPicture, isImage } from "../ui/preview.js";
 import { valueInput } from "../ui/value_input.js";
 
 /** @typedef {import("./entity_detail.js").PanelContext} PanelContext */
@@ -64,7 +64,7 @@ function thumbnailChooser(context) {
 		async () => {
 			const images = (await entities.assets(entityId, { limit: 200 })).items.filter(isImage);
 			if (!images.length) return h("p.hint", { text: "Link an image on the Attachments tab to choose a thumbnail." });
-			const pictures = images.map((asset) => choice(asset.asset_id, h("img", { src: assets.downloadUrl(asset.asset_id), alt: "", loading: "lazy" }), asset.filename.slice(0, 18)));
+			const pictures = images.map((asset) => choice(asset.asset_id, assetPicture(asset), asset.filename.slice(0, 18)));
 			return [choice("", h("span.thumb.thumb-small", { text: "Aa" }), "Initials"), pictures];
 		},
 		context.alive,

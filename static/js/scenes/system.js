@@ -1,8 +1,8 @@
-/** What this server is: version, folders, storage, ExifTool, counts and the latest events; purging deleted assets; backups. */
+/** What this server is: version, folders, storage, ExifTool, ffmpeg, counts and the latest events; rebuilding thumbnails, purging deleted assets; backups. */
 
 import { admin, assets, entities, events, jobs, plugins, system } from "../api/v1.js";
 import { dangerButton } from "../ui/dialog.js";
-import { badge, button, card, facts, field, formatBytes, h, replace, shortId, table, timeElement } from "../ui/dom.js";
+import { badge, button, card, checkboxField, facts, field, formatBytes, h, link, replace, shortId, table, timeElement } from "../ui/dom.js";
 import { jsonView } from "../ui/json_view.js";
 import { showError } from "../ui/notices.js";
 import { numberInput } from "../ui/value_input.js";
@@ -13,6 +13,16 @@ const BACKUP_POLL_MS = 1000;
 
 const code = (text) => h("code", { text });
 
+/**
+ * A tool's path and version, or that it is missing and what that costs.
+ * @param {{path: string | null, version: string | null}} tool @param {string} loss
+ */
+const toolStatus = (tool, loss) => (tool.path ? [code(tool.path), " ", badge(`version ${tool.version ?? "unknown"}`, "good")] : badge(`not found: ${loss}`, "warn"));
+
+/** How to get ffmpeg (also shown when thumbnails are turned off: the server reports no ffmpeg then). @param {string} toolsDir */
+const ffmpegHint = (toolsDir) =>
+	h("p.hint", "Install it (Debian or Ubuntu: ", code("sudo apt install ffmpeg"), ", macOS: ", code("brew install ffmpeg"), "), put it in ", code(toolsDir), ", or ", code("pip install imageio-ffmpeg"), "; then restart Core and rebuild the thumbnails below.");
+
 export class SystemScene extends Scene {
 	show(/** @type {HTMLElement} */ root) {
 		super.show(root);
@@ -21,7 +31,7 @@ export class SystemScene extends Scene {
 		root.append(h("h1", { text: "System" }), body);
 		this.fill(body, "Loading the system information", async () => {
 			const info = await system.info();
-			const { exiftool } = info.tools;
+			const { exiftool, ffmpeg } = info.tools;
 			const counts = h("div");
 			const recent = h("div");
 			this.fill(counts, "Counting", () => this.counts());
@@ -34,15 +44,38 @@ export class SystemScene extends Scene {
 					facts([
 						["Storage providers", info.storage.providers.join(", ")],
 						["S3", info.storage.s3_available ? badge("available", "good") : badge("not available")],
-						["ExifTool", exiftool.path ? [code(exiftool.path), " ", badge(`version ${exiftool.version ?? "unknown"}`, "good")] : badge("not found: no metadata extraction", "warn")],
+						["ExifTool", toolStatus(exiftool, "no metadata extraction")],
+						["ffmpeg", [toolStatus(ffmpeg, "no thumbnails or video posters"), !ffmpeg.path && ffmpegHint(info.paths.tools_dir)]],
 					]),
 				),
+				card("Thumbnails", this.rebuildThumbnails()),
 				card("Contents", counts),
 				card("Deleted assets", this.purge()),
 				card("Backups", this.backups()),
 				card("Recent events", recent),
 			];
 		});
+	}
+
+	/** `POST /v1/admin/thumbnails/rebuild` → the job `assets.thumbnails`, linked. */
+	rebuildThumbnails() {
+		const onlyMissing = h("input", { type: "checkbox", checked: true });
+		const report = h("p", { role: "status" });
+		const run = async () => {
+			try {
+				const job = await admin.rebuildThumbnails(onlyMissing.checked);
+				replace(report, "Rebuilding: ", link(`#/jobs/${job.job_id}`, "follow the job"), ".");
+			} catch (error) {
+				showError(error, "Rebuilding thumbnails");
+			}
+		};
+		return h(
+			"div.stack",
+			h("p.hint", { text: "Thumbnails and video posters are made after each upload. Rebuild them for files added before ffmpeg was installed." }),
+			checkboxField("Only assets without thumbnails", onlyMissing),
+			h("div", button("Rebuild thumbnails", run)),
+			report,
+		);
 	}
 
 	/** `POST /v1/admin/purge`: a deleted asset keeps its file until purged. */

@@ -3,10 +3,11 @@
 import { entities } from "../api/v1.js";
 import { debounce, field, h, textInput, uniqueId } from "./dom.js";
 import { showError } from "./notices.js";
+import { thumbnail } from "./preview.js";
 
 /**
  * @template T
- * @param {{label: string, path: string, hint: string, search: (text: string) => Promise<T[]>, describe: (item: T) => string}} options `describe` gives an option's text (and the input's once picked); `path` is the `data-field` for validation errors.
+ * @param {{label: string, path: string, hint: string, search: (text: string) => Promise<T[]>, describe: (item: T) => string, picture: (item: T) => Node}} options `describe` gives an option's text (and the input's once picked), `picture` its thumbnail; `path` is the `data-field` for validation errors.
  */
 export function picker(options) {
 	const listId = uniqueId("listbox");
@@ -49,7 +50,7 @@ export function picker(options) {
 			return showError(error, "Searching");
 		}
 		const choices = results.map((item, index) =>
-			h("li", { role: "option", id: `${listId}-${index}`, "aria-selected": "false", text: options.describe(item), on: { mousedown: (/** @type {Event} */ event) => (event.preventDefault(), choose(item)) } }),
+			h("li", { role: "option", id: `${listId}-${index}`, "aria-selected": "false", on: { mousedown: (/** @type {Event} */ event) => (event.preventDefault(), choose(item)) } }, options.picture(item), options.describe(item)),
 		);
 		list.replaceChildren(...(choices.length ? choices : [h("li.muted", { text: "No matches" })]));
 		list.hidden = false;
@@ -102,4 +103,5 @@ export const entityPicker = (label, path, keep = () => true) =>
 		hint: "Type part of a name.",
 		search: async (text) => (await entities.list({ q: text, limit: 10 })).items.filter(keep),
 		describe: (entity) => entity.display_name,
+		picture: (entity) => thumbnail(entity.display_name, entity.primary_thumbnail_asset_id),
 	});
