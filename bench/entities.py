@@ -83,13 +83,19 @@ class Api:
         self.port, self.token = port, token
         self.local = threading.local()
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> dict:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> dict:
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = self.local.connection = http.client.HTTPConnection(
                 "127.0.0.1", self.port, timeout=600
             )
-        headers = {"X-FaceForge-Token": self.token, "Content-Type": "application/json"}
+        headers = {"X-FaceForge-Token": self.token, "Content-Type": content_type}
         connection.request(method, path, body=body, headers=headers)
         reply = connection.getresponse()
         document = json.loads(reply.read())
