@@ -83,15 +83,31 @@ class Api:
         self.port, self.token = port, token
         self.local = threading.local()
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> dict:
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = self.local.connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=600
-            )
-        headers = {"X-FaceForge-Token": self.token, "Content-Type": "application/json"}
+    def connection(self, fresh: bool = False) -> http.client.HTTPConnection:
+        """This thread's connection (a new one when `fresh`)."""
+        if fresh or getattr(self.local, "connection", None) is None:
+            self.local.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        return self.local.connection
+
+    @staticmethod
+    def send(connection, method: str, path: str, body, headers: dict):
         connection.request(method, path, body=body, headers=headers)
-        reply = connection.getresponse()
+        return connection.getresponse()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> dict:
+        headers = {"X-FaceForge-Token": self.token, "Content-Type": content_type}
+        try:
+            reply = self.send(self.connection(), method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # Waitress closes a connection idle for 120 s (channel_timeout) without reading
+            # the next request: send it again on a new one.
+            reply = self.send(self.connection(fresh=True), method, path, body, headers)
         document = json.loads(reply.read())
         if reply.status != 200:
             raise RuntimeError(f"{method} {path}: {reply.status} {document['error']}")
