@@ -16,6 +16,23 @@ else:
     OWN_GROUP = {"start_new_session": True}
 
 
+# Background work (thumbnails) runs below normal priority, so that the server's own threads,
+# answering requests, come first when both want the CPU. Windows sets it at creation
+# (Popen arguments); elsewhere the child is reniced as soon as it exists (`lower_priority`).
+BACKGROUND_NICENESS = 10
+if os.name == "nt":
+    BELOW_NORMAL: dict = {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS}
+else:
+    BELOW_NORMAL = {}
+
+
+def lower_priority(process: subprocess.Popen) -> None:
+    """Renice a child started with BELOW_NORMAL (POSIX); a child already gone is left."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
+
+
 def stop(process: subprocess.Popen, grace_seconds: float) -> None:
     """Terminate, then kill after `grace_seconds` (on Windows terminate is already a kill)."""
     if process.poll() is not None:

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceforge import processes
 from faceforge.home import executable_name
 
 VERSION_TIMEOUT_SECONDS = 10
@@ -208,9 +209,11 @@ class Runs:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
+                    **processes.BELOW_NORMAL,
                 )
             except OSError as error:
                 raise FfmpegError(f"cannot run {command[0]}: {error.strerror}") from None
+            processes.lower_priority(process)
             self._running.add(process)
         try:
             _, stderr = process.communicate(timeout=timeout)
