@@ -201,3 +201,18 @@ def log_once_it_holds(server, expected: str) -> str:
         return text if expected in text else None
 
     return wait_until(holding)
+
+
+def run_bench(tmp_path: Path, script: str, *arguments: str) -> str:
+    """Run `bench/<script>` as the real script with its temp folder under `tmp_path`; its
+    standard output, once it exited 0 and left that folder empty."""
+    finished = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / script), *arguments],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert list(tmp_path.iterdir()) == []  # the benchmark's temp folder is gone
+    return finished.stdout

@@ -2,14 +2,10 @@
 every part runs and prints its row, the gallery fetches thumbnails and no original, ffmpeg
 makes both sizes from one decode, and the temp folder is gone. Nothing is timed."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from tests.conftest import require_tool
-from tests.support import REPO_ROOT
+from tests.support import run_bench
 from tests.ui_support import CHROMIUM, sync_playwright
 
 
@@ -18,21 +14,10 @@ def test_media_bench_runs_small_and_leaves_nothing_behind(tmp_path):
     require_tool("ffmpeg")
     if sync_playwright is None or not CHROMIUM.exists():
         pytest.skip("Playwright and /usr/bin/chromium are needed (pip install -e '.[test]')")
-    command = [sys.executable, str(REPO_ROOT / "bench" / "media.py")]
-    command += ["--images", "3", "--entities", "2", "--rounds", "1"]
-    finished = subprocess.run(
-        command,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert finished.returncode == 0, finished.stderr
-    output = finished.stdout
+    output = run_bench(tmp_path, "media.py", "--images", "3", "--entities", "2", "--rounds", "1")
     for scale in ("1x", "2x"):
         assert f"| gallery of 2, {scale}, scrolled through | " in output
     assert output.count("(2 thumbnails, 0 originals requested)") == 4
     assert "| thumbnails of 3 images, both sizes (" in output
     assert "| upload 3 images, thumbnails on | " in output
     assert "stream mapping of one image: Stream #0:0 (mjpeg) -> split:default; " in output
-    assert list(tmp_path.iterdir()) == []  # the benchmark's temp folder is gone
