@@ -40,12 +40,15 @@ class Png:
             return math.ceil(self.width / 8), math.ceil(self.height / 8)
         return self.width, self.height
 
-    def rows(self) -> Iterator[list[tuple[int, int, int, int]]]:
-        """Each row as (red, green, blue, alpha) pixels of 8 bits (of an interlaced image, the
-        rows of its first pass)."""
+    def rows(self, stride: int = 1) -> Iterator[list[tuple[int, int, int, int]]]:
+        """Every `stride`-th row as (red, green, blue, alpha) pixels of 8 bits (of an
+        interlaced image, the rows of its first pass). Each row is unfiltered, since the next
+        one depends on it, but only those yielded become pixels."""
         width, height = self.row_size()
-        for row in unfiltered_rows(self, width, height):
-            yield self.pixels(samples(row, self.bit_depth, width * CHANNELS[self.colour_type]))
+        for number, row in enumerate(unfiltered_rows(self, width, height)):
+            if number % stride == 0:
+                count = width * CHANNELS[self.colour_type]
+                yield self.pixels(samples(row, self.bit_depth, count))
 
     def pixels(self, values: list[int]) -> list[tuple[int, int, int, int]]:
         """Samples of one row (8 bits each, palette indexes as they are) → RGBA pixels."""
@@ -164,23 +167,26 @@ def unfiltered_rows(png: Png, width: int, height: int) -> Iterator[bytes]:
 
 
 def unfilter(filter_type: int, line: bytearray, previous: bytes, pixel_length: int) -> bytes:
-    """Undo one of the five PNG filters (None, Sub, Up, Average, Paeth) on one row."""
+    """Undo one of the five PNG filters (None, Sub, Up, Average, Paeth) on one row. The first
+    pixel has no left neighbour: its bytes count the left (and upper left) as 0."""
     if filter_type == 0:
         return bytes(line)
     if filter_type == 2:
         return bytes((value + above) & 255 for value, above in zip(line, previous, strict=True))
     if filter_type not in (1, 3, 4):
         raise ValueError(f"unknown PNG filter type {filter_type}")
-    for i in range(len(line)):
-        left = line[i - pixel_length] if i >= pixel_length else 0
+    padded = bytes(pixel_length) + previous  # the row above, with the 0s left of its start
+    line[:0] = bytes(pixel_length)  # the same for this row, taken off at the end
+    for i in range(pixel_length, len(line)):
         if filter_type == 1:
-            line[i] = (line[i] + left) & 255
+            line[i] = (line[i] + line[i - pixel_length]) & 255
         elif filter_type == 3:
-            line[i] = (line[i] + (left + previous[i]) // 2) & 255
+            line[i] = (line[i] + (line[i - pixel_length] + padded[i]) // 2) & 255
         else:
-            upper_left = previous[i - pixel_length] if i >= pixel_length else 0
-            line[i] = (line[i] + paeth(left, previous[i], upper_left)) & 255
-    return bytes(line)
+            line[i] = (
+                line[i] + paeth(line[i - pixel_length], padded[i], padded[i - pixel_length])
+            ) & 255
+    return bytes(line[pixel_length:])
 
 
 def paeth(left: int, above: int, upper_left: int) -> int:
@@ -216,9 +222,7 @@ def dominant_colour(stream: BinaryIO) -> str | None:
     width, height = png.row_size()
     stride = max(1, math.ceil(math.sqrt(width * height / MAX_SAMPLES)))
     bins: dict[tuple[int, int, int], list[int]] = {}
-    for number, row in enumerate(png.rows()):
-        if number % stride:
-            continue
+    for row in png.rows(stride):
         for red, green, blue, alpha in row[::stride]:
             totals = bins.setdefault(
                 (red >> LEVELS_SHIFT, green >> LEVELS_SHIFT, blue >> LEVELS_SHIFT), [0, 0, 0, 0]
