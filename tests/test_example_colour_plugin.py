@@ -77,6 +77,16 @@ def test_a_png_uploaded_for_an_entity_gets_its_colour_a_jpeg_is_skipped(server):
     assert (linked["status"], linked["result"]) == ("succeeded", {"outcome": outcome})
     assert recorded_images(server, ada) == expected
 
+    cut_short = picture("png", ["xc:#1e64c8", "-strip"])[:-20]  # in its image data (IDAT)
+    broken = upload(server, cut_short, filename="broken.png", entity_id=ada)
+    failed = finished_job(server, broken["asset_id"], "asset.created")
+    message = "the PNG ends inside its b'IDAT' chunk"
+    assert (failed["status"], failed["error"]) == (
+        "failed",
+        {"code": "dominant_colour_failed", "message": message},
+    )
+    assert recorded_images(server, ada) == expected
+
     assert server.client.post(f"/v1/plugins/{PLUGIN_ID}/disable").data["runner"] is None
     assert not alive(runner["pid"])
     assert server.client.get("/v1/admin/tokens").data["items"] == []

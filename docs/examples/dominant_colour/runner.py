@@ -102,7 +102,7 @@ def record(asset_id: str, entity_ids: list[str]) -> str:
         return "skipped: the asset was deleted"
     if asset["mime_type"] != "image/png":
         return f"skipped: {asset['mime_type']} is not a PNG (the standard library reads PNG only)"
-    entities = [entity for entity in map(live, (f"/v1/entities/{e}" for e in entity_ids)) if entity]
+    entities = [entity for entity_id in entity_ids if (entity := live(f"/v1/entities/{entity_id}"))]
     lacking = [entity for entity in entities if asset_id not in images_of(entity)]
     if entities and not lacking:
         return "already recorded on every linked entity"
