@@ -5,8 +5,18 @@ from pathlib import Path
 
 from tests.support import REPO_ROOT
 
-# The example plugin of docs/plugins.md, as a user copies it into plugins/.
+# The example plugins of docs/plugins.md, as a user copies them into plugins/.
 EXAMPLE = REPO_ROOT / "docs" / "examples" / "example_plugin"
+COLOUR_EXAMPLE = REPO_ROOT / "docs" / "examples" / "dominant_colour"
+
+
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting for its parent."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def write_plugin(home: Path, folder: str, manifest) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin_support import minimal_manifest, write_plugin
+from tests.plugin_support import alive, minimal_manifest, write_plugin
 from tests.support import Client, ServerProcess, faceforge_command, install_token, wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals and /proc: POSIX")
@@ -96,15 +96,6 @@ def runner_state(server, plugin_id: str, state: str, timeout: float = 30) -> dic
         return runner if runner and runner["state"] == state else None
 
     return wait_until(reached, timeout)
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie waiting for its parent."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def enable(server, plugin_id: str) -> dict:
