@@ -17,6 +17,8 @@ import urllib.request
 
 URL = os.environ.get("FACEFORGE_URL", "http://127.0.0.1:8787")
 TOKEN = os.environ["FACEFORGE_TOKEN"]
+# No proxy: the key must never leave this machine.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def call(method, path, body=None):
@@ -28,7 +30,7 @@ def call(method, path, body=None):
         headers={"X-FaceForge-Token": TOKEN, "Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
+        with OPENER.open(request, timeout=30) as reply:
             return json.load(reply)["data"]
     except urllib.error.HTTPError as error:
         raise RuntimeError(json.load(error)["error"]["message"]) from None
