@@ -17,6 +17,7 @@ from faceforge.assets.extraction import MetadataWorkers
 from faceforge.assets.thumbnails import ThumbnailWorkers, clear_unfinished
 from faceforge.backups import create as backup
 from faceforge.backups import folders as backup_folders
+from faceforge.backups import verify as backup_verify
 from faceforge.backups.schedule import BackupSchedule
 from faceforge.db import Database
 from faceforge.exports import writer as export_writer
@@ -135,6 +136,7 @@ def build_services(config, serving: bool = True) -> Services:
         jobs.register(export_writer.kind(db, storage, config.home.root))
         jobs.register(thumbnail_rebuild.kind(thumbnails))
         jobs.register(backup.kind(db, storage, config))
+        jobs.register(backup_verify.kind(backup_folders.backups_root(config)))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from faceforge import runtime
 from tests.assets_support import settled, upload_raw
-from tests.backup_support import manifest
+from tests.backup_support import back_up, manifest
 from tests.entity_support import create, link_asset
 from tests.support import install_token, run_cli, write_core_json
 
@@ -173,3 +173,17 @@ def test_restore_refuses_to_replace_a_database_its_settings_place_outside_the_ho
     database = tmp_path / "shared-db" / "core.sqlite3"
     assert refused.stderr == f"faceforge: {database} already exists: move it away or add --force\n"
     assert not (tmp_path / "new").exists()
+
+
+def test_a_home_restored_from_a_backup_job_shows_that_job_succeeded(start_server, tmp_path):
+    home = tmp_path / "home"
+    server = start_server(home)
+    job = back_up(server.client)
+    assert job["status"] == "succeeded"
+    restored_home = tmp_path / "restored"
+    restored = run_cli("restore", job["result"]["path"], "--home", str(restored_home), home=home)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    seen = start_server(restored_home).client.get(f"/v1/jobs/{job['job_id']}").data
+    assert (seen["status"], seen["error"], seen["progress_percent"]) == ("succeeded", None, 100)
+    assert seen["result"]["path"] == job["result"]["path"]
+    assert "restored from the backup this job took" in seen["result"]["note"]

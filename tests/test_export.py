@@ -355,3 +355,28 @@ def test_a_file_whose_bytes_are_missing_is_left_out_and_named(server, tmp_path):
         "kept.txt_meta.json",
     ]
     assert json.loads((folder / "entity.json").read_text(encoding="utf-8"))["files"] == ["kept.txt"]
+
+
+def test_round_trip_keeps_derived_from_where_the_source_was_exported(start_server, tmp_path):
+    source = start_server(tmp_path / "source")
+    client = source.client
+    ann = entity(client, "Ann")
+    original = upload(client, b"the original", "original.txt").data["asset_id"]  # unlinked
+    edit = linked_upload(client, b"the edit", "edit.txt", ann, derived_from=original)
+    crop = linked_upload(client, b"the crop", "crop.txt", ann, derived_from=edit["asset_id"])
+    for destination, body in (("all", {}), ("ann", {"entity_ids": [ann]})):
+        body["destination"] = str(tmp_path / destination)
+        job = client.post("/v1/admin/exports", body).data
+        assert wait_for_job(client, job["job_id"])["status"] == "succeeded"
+    source.close()
+    expected = {"all": original, "ann": None}  # without its source, an edit derives from none
+    for destination, edit_source in expected.items():
+        home = tmp_path / f"home-{destination}"
+        imported = run_cli("import-export", str(tmp_path / destination), home=home)
+        assert imported.returncode == 0, imported.stderr
+        target = start_server(home)
+        read = target.client.get
+        assert read(f"/v1/assets/{edit['asset_id']}").data["derived_from_asset_id"] == edit_source
+        derived = read(f"/v1/assets/{edit['asset_id']}/derived").data["items"]
+        assert [item["asset_id"] for item in derived] == [crop["asset_id"]]
+        target.close()

@@ -28,6 +28,7 @@ from faceforge.backups import folders
 from faceforge.config import Config
 from faceforge.db import Database
 from faceforge.home import config_path
+from faceforge.jobs import queue as job_queue
 from faceforge.jobs.context import JobContext, JobFailed, JobKind
 from faceforge.storage import Storage
 from faceforge.storage.local import fsync_path, syncfs
@@ -52,6 +53,12 @@ COUNTED_TABLES = (
     "jobs",
     "events",
     "plugin_registry",
+)
+# The result a home restored from a backup shows for the job that took it.
+RESTORED_NOTE = (
+    "This home was restored from the backup this job took. The job was still running when"
+    " the snapshot was taken; it is recorded as succeeded because only a complete, verified"
+    " backup can be restored."
 )
 
 
@@ -148,6 +155,8 @@ def fill(source: Source, context: JobContext, partial: Path, previous: Path | No
     created_at = clock.now()
     database = partial / DATABASE_PATH
     snapshot_database(source.db, database, context)
+    folder = partial.with_name(partial.name.removesuffix(folders.PARTIAL_SUFFIX))
+    record_own_success(database, context.job_id, folder)
     schema_version, counts, asset_rows = snapshot_contents(database)
     context.log("info", "Database snapshot taken", {"counts": counts})
     copy_private(config_path(source.config.home.root), partial / CONFIG_PATH)
@@ -189,6 +198,21 @@ def snapshot_database(db: Database, target: Path, context: JobContext) -> None:
     finally:
         copy.close()
         reader.close()
+
+
+def record_own_success(database: Path, job_id: str, folder: Path) -> None:
+    """Mark this backup's job succeeded in its own snapshot. It was running at the moment
+    copied, so a home restored from the backup would fail it as interrupted; but a snapshot
+    is only ever restored from a backup that was completed and verifies, so in that home the
+    job did succeed. The live home records the job's real end as usual."""
+    connection = sqlite3.connect(database)
+    try:
+        with connection:
+            row = {"job_id": job_id, "job_type": JOB_TYPE}
+            result = {"path": str(folder), "note": RESTORED_NOTE}
+            job_queue.finish(connection, row, "succeeded", result=result)
+    finally:
+        connection.close()
 
 
 def snapshot_progress(context: JobContext, status: int, remaining: int, total: int) -> None:

@@ -1,25 +1,35 @@
-"""`python faceforge.py verify BACKUP`: is this backup whole? Every problem is one line.
+"""Is this backup whole? `python faceforge.py verify BACKUP`, and the `system.backup_verify`
+job (`POST /v1/admin/backups/{name}/verify`) for a listed backup. Every problem is one line.
 
 The snapshot must pass SQLite's `PRAGMA integrity_check`, and every file MANIFEST.json names
 (the snapshot and core.json included) must be there with its byte size and SHA-256.
 """
 
+import functools
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from faceforge import validate
 from faceforge.backups import folders
 from faceforge.backups.create import ASSETS_PREFIX, CONFIG_PATH, DATABASE_PATH
+from faceforge.errors import NotFound
+from faceforge.jobs.context import JobContext, JobKind
 from faceforge.storage.local import KEY_PATTERN
 
+JOB_TYPE = "system.backup_verify"
 
-def problems(backup: Path) -> list[str]:
-    """What is wrong with the backup at `backup`, one sentence each; [] when it is whole."""
+
+def problems(backup: Path, checked: Callable[[int, int], None] | None = None) -> list[str]:
+    """What is wrong with the backup at `backup`, one sentence each; [] when it is whole.
+    `checked(done, total)` hears of each file of the manifest once it is checked."""
     try:
         manifest = folders.read_manifest(backup)
     except folders.BackupError as error:
         return [str(error)]
     found = []
+    total = len(manifest["files"])
     for number, entry in enumerate(manifest["files"]):
         try:
             problem = file_problem(backup, entry["path"], entry["byte_size"], entry["sha256"])
@@ -27,6 +37,8 @@ def problems(backup: Path) -> list[str]:
             problem = f"{folders.MANIFEST_NAME}: file entry {number} is malformed"
         if problem:
             found.append(problem)
+        if checked:
+            checked(number + 1, total)
     return found + database_problems(backup / DATABASE_PATH)
 
 
@@ -72,3 +84,32 @@ def database_problems(database: Path) -> list[str]:
     except sqlite3.Error as error:
         return [f"{DATABASE_PATH}: {error}"]
     return [] if results == ["ok"] else [f"{DATABASE_PATH}: {result}" for result in results]
+
+
+def kind(root: Path) -> JobKind:
+    """The job type as the runtime registers it, bound to the folder backups are listed from."""
+    return JobKind(JOB_TYPE, functools.partial(prepare_input, root), functools.partial(run, root))
+
+
+def prepare_input(root: Path, job_input: dict, loc: tuple) -> dict:
+    """`name`: a backup `GET /v1/admin/backups` lists, by name; never a path. 404 otherwise."""
+    name = validate.name(validate.required(job_input, "name", loc), (*loc, "name"))
+    if name not in {folder.name for folder in folders.complete_backups(root)}:
+        raise NotFound(f"No complete backup named {name!r}")
+    return {"name": name}
+
+
+def run(root: Path, context: JobContext, job_input: dict) -> dict:
+    """Check the backup with progress and one error line per problem:
+    `{ok, files_checked, problems}`."""
+    counted = {"files": 0}
+
+    def checked(done: int, total: int) -> None:
+        counted["files"] = done
+        context.progress(done, total, f"files: {done} of {total}")
+        context.checkpoint()
+
+    found = problems(root / job_input["name"], checked)
+    for problem in found:
+        context.log("error", "Problem found", {"problem": problem})
+    return {"ok": not found, "files_checked": counted["files"], "problems": found}

@@ -239,15 +239,15 @@ class Writer:
         self.connection = connection
         self.export = export
         self.entity_ids = {document["entity"]["entity_id"] for document in export.entities}
+        self.asset_ids = {exported.asset["asset_id"] for exported in export.files}
         self.counts = {"entities": 0, "descriptors": 0, "relationships": 0, "links": 0}
 
     def write(self) -> dict:
         for index, definition in enumerate(self.export.field_definitions):
             insert_field_definition(self.connection, definition, ("field_definitions", index))
-        asset_ids = {exported.asset["asset_id"] for exported in self.export.files}
         for document in self.export.entities:
             entity = document["entity"]
-            if entity.get("primary_thumbnail_asset_id") not in asset_ids:
+            if entity.get("primary_thumbnail_asset_id") not in self.asset_ids:
                 entity = {**entity, "primary_thumbnail_asset_id": None}  # its file not exported
             records.insert_exported(self.connection, entity, ("entity",))
             self.counts["entities"] += 1
@@ -279,10 +279,21 @@ class Writer:
         if asset.get("user_metadata"):
             patch = {"user_metadata": asset["user_metadata"]}
             assets.apply_patch(self.connection, asset["asset_id"], patch)
+        self.write_derived_from(asset)
         if exported.entity_id is not None:
             role = asset_links.read_role(exported.sidecar.get("role"), ("role",))
             asset_links.link(self.connection, exported.entity_id, asset["asset_id"], role)
             self.counts["links"] += 1
+
+    def write_derived_from(self, asset: dict) -> None:
+        """The asset's source, when the export holds it too (an `--entity` export may not):
+        set once every file's row exists, so the order of the files does not matter."""
+        source = asset.get("derived_from_asset_id")
+        if source not in self.asset_ids or source == asset["asset_id"]:
+            return
+        row = assets.live_row(self.connection, asset["asset_id"])
+        if row["derived_from_asset_id"] is None:
+            assets.record_changes(self.connection, row, {"derived_from_asset_id": source})
 
 
 def import_export(db, intake: ingest.Intake, home_root: Path, root: Path) -> dict:

@@ -102,6 +102,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/admin/purge", assets.purge, ADMIN),
     Route("GET", "/v1/admin/backups", backups_web.list_backups, ADMIN),
     Route("POST", "/v1/admin/backups", backups_web.create_backup, ADMIN),
+    Route("POST", "/v1/admin/backups/<name>/verify", backups_web.verify_backup, ADMIN),
     Route("OPTIONS", "/v1/uploads", uploads_web.options, READ),
     Route("GET", "/v1/uploads", uploads_web.list_uploads, READ),
     Route("POST", "/v1/uploads", uploads_web.create, WRITE),

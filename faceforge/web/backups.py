@@ -1,7 +1,9 @@
-"""Backups over HTTP (API.md §11): queue a backup job, list the complete backups."""
+"""Backups over HTTP (API.md §11): queue a backup job or a verify job, list the complete
+backups."""
 
-from faceforge.backups import create, folders
+from faceforge.backups import create, folders, verify
 from faceforge.web import params
+from faceforge.web.jobs import submitted
 
 
 def list_backups(services):
@@ -9,5 +11,8 @@ def list_backups(services):
 
 
 def create_backup(services):
-    job = services.jobs.submit(create.JOB_TYPE, params.optional_json_body(services), loc=("body",))
-    return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
+    return submitted(services, create.JOB_TYPE, params.optional_json_body(services))
+
+
+def verify_backup(services, name):
+    return submitted(services, verify.JOB_TYPE, {"name": name}, loc=("path",))

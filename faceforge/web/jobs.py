@@ -32,9 +32,10 @@ def create_job(services):
     return services.jobs.submit(job_type, {} if job_input is None else job_input)
 
 
-def submitted(services, job_type: str, body: dict) -> dict:
-    """Queue a built-in job whose input is the request body; what the submit routes answer."""
-    job = services.jobs.submit(job_type, body, loc=("body",))
+def submitted(services, job_type: str, body: dict, loc: tuple = ("body",)) -> dict:
+    """Queue a built-in job whose input is the request body (or, with `loc`, the request's
+    path parameters); what the submit routes answer."""
+    job = services.jobs.submit(job_type, body, loc=loc)
     return {key: job[key] for key in ("job_id", "job_type", "status", "created_at")}
 
 

@@ -117,6 +117,9 @@ export const admin = {
 	/** @returns {Promise<{items: {name: string, path: string, created_at: string, byte_size: number, counts: Record<string, number>}[]}>} */
 	backups: () => request("GET", "/v1/admin/backups"),
 	backUp: () => request("POST", "/v1/admin/backups", { body: {} }),
+	verifyBackup: (name) => request("POST", `/v1/admin/backups/${at(name)}/verify`),
+	/** @param {{destination: string, entity_ids: string[] | null}} body */
+	exportTo: (body) => request("POST", "/v1/admin/exports", { body }),
 	/** @returns {Promise<Job>} */
 	rebuildThumbnails: (onlyMissing) => request("POST", "/v1/admin/thumbnails/rebuild", { body: { only_missing: onlyMissing } }),
 	/** @returns {Promise<{items: {token_id: string, name: string, scopes: string[], created_at: string, expires_at: string | null, last_used_at: string | null}[]}>} */

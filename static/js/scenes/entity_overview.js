@@ -1,10 +1,11 @@
-/** The Overview tab: name, aliases, tags, fields, external ids, primary thumbnail; delete. */
+/** The Overview tab: name, aliases, tags, fields, external ids, primary thumbnail; export; delete. */
 
 import { entities, fieldDefs } from "../api/v1.js";
 import { go } from "../router.js";
 import { chipsInput } from "../ui/chips_input.js";
 import { dangerButton } from "../ui/dialog.js";
 import { button, card, errorSlot, field, h, submitButton, textInput } from "../ui/dom.js";
+import { exportForm } from "../ui/export_form.js";
 import { actionForm, readInto } from "../ui/form.js";
 import { fill, showSuccess } from "../ui/notices.js";
 import { assetPicture, isImage } from "../ui/preview.js";
@@ -133,5 +134,5 @@ function editForm(context, definitions) {
 		showSuccess(`Deleted “${entity.display_name}”.`);
 		go("#/entities");
 	});
-	return [form, card("Delete", remove)];
+	return [form, card("Export", exportForm([entity.entity_id], context.alive)), card("Delete", remove)];
 }

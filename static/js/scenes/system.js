@@ -1,19 +1,27 @@
-/** What this server is: version, folders, storage, ExifTool, ffmpeg, counts and the latest events; rebuilding thumbnails, purging deleted assets; backups; API keys. */
+/** What this server is: version, folders, storage, ExifTool, ffmpeg, counts and the latest events; rebuilding thumbnails, purging deleted assets; backups and export; API keys. */
 
 import { admin, assets, entities, events, jobs, plugins, system } from "../api/v1.js";
 import { dangerButton } from "../ui/dialog.js";
 import { badge, button, card, checkboxField, facts, field, formatBytes, h, link, replace, shortId, submitButton, table, textInput, timeElement } from "../ui/dom.js";
 import { actionForm } from "../ui/form.js";
 import { jsonView } from "../ui/json_view.js";
+import { exportForm } from "../ui/export_form.js";
+import { followJob } from "../ui/follow_job.js";
 import { copyInput, showError, showSuccess } from "../ui/notices.js";
 import { numberInput } from "../ui/value_input.js";
 import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
-const BACKUP_POLL_MS = 1000;
 const KEY_SCOPES = ["read", "write", "admin"];
+const RESTORE_HINT = "A running server cannot restore into its own home, so restore is a command-line step: run this where faceforge.py is, then start FaceForge on the new home.";
 
 const code = (text) => h("code", { text });
+
+/** `restore` of `backup` into `home`, quoted for the server's shell: Windows when its paths are. @param {string} backup @param {string} home */
+const restoreCommand = (backup, home) => {
+	const quote = /^([A-Za-z]:)?\\/.test(backup) ? (path) => `"${path}"` : (path) => `'${path.replaceAll("'", "'\\''")}'`;
+	return `python faceforge.py restore ${quote(backup)} --home ${quote(home)}`;
+};
 
 /**
  * A tool's path and version, or that it is missing and what that costs.
@@ -53,7 +61,8 @@ export class SystemScene extends Scene {
 				card("Thumbnails", this.rebuildThumbnails()),
 				card("Contents", counts),
 				card("Deleted assets", this.purge()),
-				card("Backups", this.backups()),
+				card("Backups", this.backups(info.faceforge_home)),
+				card("Export", exportForm(null, () => this.active)),
 				card("API keys", this.apiKeys()),
 				card("Recent events", recent),
 			];
@@ -93,36 +102,43 @@ export class SystemScene extends Scene {
 		return h("div.stack", field("Deleted more than this many days ago", days.control, { hint }), h("div", dangerButton("Purge…", "deleted assets", "Remove these files for good?", run)), report);
 	}
 
-	/** The complete backups (`GET /v1/admin/backups`) and "Back up now", which queues a backup job, links to it and lists the backup once it is done. */
-	backups() {
+	/**
+	 * The complete backups (`GET /v1/admin/backups`), each with Verify (the job `system.backup_verify`) and Restore (the command: a running
+	 * server cannot restore into its own home), and "Back up now", which queues a backup job, links to it and lists the backup once it is done.
+	 * @param {string} home  this server's home folder
+	 */
+	backups(home) {
 		const list = h("div");
-		const report = h("p", { role: "status" });
+		const report = h("div", { role: "status" });
+		const alive = () => this.active;
+		const verify = async (name) => {
+			const done = (r) => (r.ok ? `Backup ${name} is whole: ${r.files_checked} files checked.` : `Backup ${name} has ${r.problems.length} problem(s): ${r.problems.join("; ")}.`);
+			await followJob(report, await admin.verifyBackup(name), `Verifying ${name}`, done, alive);
+		};
+		const restore = (item) => {
+			const command = textInput(restoreCommand(item.path, `${home}-restored`), { readOnly: true, "aria-label": "Restore command" });
+			replace(report, h("p", { text: RESTORE_HINT }), command, h("p.row", button("Copy", () => copyInput(command, "Command"))));
+		};
 		const load = () =>
 			this.fill(list, "Loading the backups", async () => {
 				const { items } = await admin.backups();
 				if (!items.length) return h("p.muted", { text: "No backups yet." });
+				const actions = (item) => h("td", h("div.row", button("Verify", () => verify(item.name).catch((e) => showError(e, "Verifying"))), button("Restore…", () => restore(item))));
 				return table(
-					["Backup", "Taken", "Size", "Entities", "Files"],
-					items.map((item) => h("tr", h("td", code(item.name)), h("td", timeElement(item.created_at)), h("td", formatBytes(item.byte_size)), h("td", String(item.counts.entities)), h("td", String(item.counts.files)))),
+					["Backup", "Taken", "Size", "Entities", "Files", ""],
+					items.map((item) => h("tr", h("td", code(item.name)), h("td", timeElement(item.created_at)), h("td", formatBytes(item.byte_size)), h("td", String(item.counts.entities)), h("td", String(item.counts.files)), actions(item))),
 				);
 			});
 		const backUp = async () => {
-			let job;
 			try {
-				job = await admin.backUp();
+				const done = () => {
+					load();
+					return "Backup succeeded.";
+				};
+				await followJob(report, await admin.backUp(), "Backup", done, alive);
 			} catch (error) {
 				showError(error, "Starting a backup");
-				return;
 			}
-			const jobLink = () => h("a", { href: `#/jobs/${job.job_id}` }, "job ", shortId(job.job_id));
-			replace(report, "Backup queued as ", jobLink(), ".");
-			this.poll(async () => {
-				const { status } = await jobs.get(job.job_id);
-				if (status === "queued" || status === "running") return true;
-				replace(report, `Backup ${status}: see `, jobLink(), ".");
-				load();
-				return false;
-			}, BACKUP_POLL_MS);
 		};
 		load();
 		return h("div.stack", list, h("div", button("Back up now", backUp)), report);
