@@ -1,5 +1,7 @@
 """`POST /v1/entities/bulk-upsert` (API.md §6) through HTTP."""
 
+import time
+
 import pytest
 
 from tests.entity_support import (
@@ -11,6 +13,7 @@ from tests.entity_support import (
     listing,
     names,
     seed,
+    upload_asset,
 )
 
 PERFORMERS = [
@@ -200,6 +203,32 @@ def test_field_definitions_and_thumbnails_are_checked_per_item(client):
         ["body", "items", 2, "fields", "height"],
         ["body", "items", 3, "primary_thumbnail_asset_id"],
     )
+
+
+def test_a_merge_keeps_every_sort_right_whichever_indexed_columns_it_changes(server):
+    """An update leaves the name and thumbnail columns alone when they keep their values
+    (store.rewritten_keys); renames, new thumbnails and the update times still reach their
+    indexes: the sorts, and deleting an asset clears it where it is a thumbnail."""
+    client = server.client
+    asset_id = upload_asset(server)
+    ids = [item["entity_id"] for item in seed(client, 4)]
+    time.sleep(0.002)  # the updates get a later time than the creation
+    bulk(
+        client,
+        [
+            {"entity_id": ids[0], "display_name": "Zed"},
+            {"entity_id": ids[1], "tags": ["kept-name"]},
+            {"entity_id": ids[2], "primary_thumbnail_asset_id": asset_id},
+        ],
+    )
+    by_name = listing(client, sort_by="display_name", sort_order="asc")
+    assert names(by_name) == ["Person 00001", "Person 00002", "Person 00003", "Zed"]
+    by_update = listing(client, sort_by="updated_at", sort_order="asc")
+    assert [entity["entity_id"] for entity in by_update["items"]] == [ids[3], *ids[:3]]
+    assert client.delete(f"/v1/assets/{asset_id}").data == {"deleted": True}
+    thumbnails = {e["entity_id"]: e["primary_thumbnail_asset_id"] for e in by_name["items"]}
+    assert thumbnails[ids[2]] == asset_id
+    assert client.get(f"/v1/entities/{ids[2]}").data["primary_thumbnail_asset_id"] is None
 
 
 def test_created_and_updated_entities_get_one_event_each(server):
