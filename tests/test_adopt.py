@@ -287,6 +287,36 @@ def test_one_summary_line_says_what_was_adopted(adopted):
     assert f"{expected['counts']['assets']} assets" in summary[0]
 
 
+def test_random_ids_of_0_1_x_work_next_to_new_time_ordered_ones(tmp_path):
+    """API.md §1: new ids start with their creation time; the random ids an adopted home
+    holds are ids like any other: matched by bulk-upsert, described, related to new ones."""
+    expected = expected_of(SAMPLE)
+    old = expected["entities"][0]["entity_id"]
+    field_key = expected["field_defs"][0]["field_key"]
+    server = LiveServer(extract_moved(SAMPLE, tmp_path))
+    try:
+        client = server.client
+        items = [{"entity_id": old, "tags": ["adopted"]}, {"display_name": "New Person"}]
+        upserted = client.post("/v1/entities/bulk-upsert", {"items": items}).data["items"]
+        assert [item["status"] for item in upserted] == ["updated", "created"]
+        new = upserted[1]["entity_id"]
+        for path, body in (
+            (
+                "/v1/relationships",
+                {"src_entity_id": old, "dst_entity_id": new, "relationship_type": "mentor"},
+            ),
+            (f"/v1/entities/{old}/descriptors", {"field_key": field_key, "value": "blue"}),
+        ):
+            reply = client.post(path, body)
+            assert reply.status == 200, reply.body
+        page = data_of(server, "/v1/entities", tag="adopted")
+        assert [entity["entity_id"] for entity in page["items"]] == [old]
+        related = data_of(server, "/v1/relationships", entity_id=new)["items"]
+        assert [(r["src_entity_id"], r["dst_entity_id"]) for r in related] == [(old, new)]
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize("tarball", TARBALLS, ids=lambda path: path.name)
 def test_a_second_start_changes_nothing(tarball, tmp_path):
     home = extract_moved(tarball, tmp_path)

@@ -27,6 +27,7 @@ class Column:
     default: Any = None  # a new entity's value when the body leaves it out
     stamped: bool = False  # not changeable, but set anew by every write of the entity
     public: bool = True  # part of the Entity object (API.md §4)
+    indexed: bool = False  # an index of `entities` holds it (see store.rewritten_keys)
 
     @property
     def name(self) -> str:
@@ -42,15 +43,15 @@ class Column:
 ENTITY_COLUMNS = (
     Column("entity_seq", public=False),  # the internal row number (see store.py)
     Column("entity_id"),
-    Column("display_name", changeable=True, required=True),
+    Column("display_name", changeable=True, required=True, indexed=True),
     Column("aliases", json=True, changeable=True, default=[]),
     Column("tags", json=True, changeable=True, default=[]),
     Column("fields", json=True, changeable=True, default={}),
     Column("external_ids", json=True, changeable=True, default={}),
-    Column("primary_thumbnail_asset_id", changeable=True),
+    Column("primary_thumbnail_asset_id", changeable=True, indexed=True),
     Column("plugin_data", json=True, changeable=True, default={}),
     Column("created_at"),
-    Column("updated_at", stamped=True),
+    Column("updated_at", stamped=True, indexed=True),
 )
 API_KEYS = tuple(column.key for column in ENTITY_COLUMNS if column.public)
 CHANGEABLE_KEYS = tuple(column.key for column in ENTITY_COLUMNS if column.changeable)

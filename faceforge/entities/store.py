@@ -13,8 +13,10 @@ Every function takes the connection of an open write transaction and a batch of 
 bulk-upsert writes thousands of entities with a handful of statements.
 """
 
+import functools
 import sqlite3
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from faceforge.db import execute_rows, live_row
 from faceforge.entities.columns import (
@@ -39,21 +41,38 @@ def value_row(count: int) -> str:
 COLUMNS = ", ".join(column.name for column in ENTITY_COLUMNS)
 INSERT_ENTITIES = f"INSERT INTO entities ({COLUMNS}) VALUES {{rows}}"
 ENTITY_ROW = value_row(len(ENTITY_COLUMNS))
-# The rewritten columns from a VALUES row of `update_values` + entity_seq.
-UPDATE_ENTITIES = (
-    "UPDATE entities SET "
-    + ", ".join(
-        f"{column.name} = v.column{number}"
-        for number, column in enumerate(REWRITTEN_COLUMNS, start=1)
-    )
-    + " FROM (VALUES {rows}) AS v"
-    + f" WHERE entities.entity_seq = v.column{len(REWRITTEN_COLUMNS) + 1}"
-)
-UPDATE_ROW = value_row(len(REWRITTEN_COLUMNS) + 1)
 # A state from a row selected with COLUMNS, and a state as the values of a row.
 from_row = state_reader(ENTITY_COLUMNS)
 insert_values = stored_values(ENTITY_COLUMNS)
-update_values = stored_values(REWRITTEN_COLUMNS)
+
+
+@functools.cache
+def rewrite(keys: tuple[str, ...]) -> tuple[str, str, Callable[[dict], tuple]]:
+    """The UPDATE of the columns of `keys` from VALUES rows (the columns' values, then
+    entity_seq), for db.execute_rows: its SQL, its row, and the function from a state to its
+    row."""
+    columns = tuple(column for column in REWRITTEN_COLUMNS if column.key in keys)
+    sql = (
+        "UPDATE entities SET "
+        + ", ".join(f"{column.name} = v.column{n}" for n, column in enumerate(columns, start=1))
+        + " FROM (VALUES {rows}) AS v"
+        + f" WHERE entities.entity_seq = v.column{len(columns) + 1}"
+    )
+    values = stored_values(columns)
+    return sql, value_row(len(columns) + 1), lambda state: (*values(state), state["entity_seq"])
+
+
+def rewritten_keys(old: dict, new: dict) -> tuple[str, ...]:
+    """The keys of the columns an UPDATE from `old` to `new` sets: every rewritten one, except
+    indexed ones that keep their value. SQLite rewrites the index entry of every indexed
+    column an UPDATE sets, changed or not; for the display name that is a delete and an insert
+    at a random place of its index (a merge of 10,000 entities that keep their names: 50-120
+    ms less with it left out)."""
+    return tuple(
+        column.key
+        for column in REWRITTEN_COLUMNS
+        if not column.indexed or old[column.key] != new[column.key]
+    )
 
 
 def public(state: dict) -> dict:
@@ -142,12 +161,12 @@ def index_all(connection: sqlite3.Connection) -> int:
 def update(connection: sqlite3.Connection, changes: list[tuple[dict, dict]]) -> None:
     """Write `(old, new)` states of live entities (each entity once); derived rows change
     only where needed."""
-    execute_rows(
-        connection,
-        UPDATE_ENTITIES,
-        UPDATE_ROW,
-        ((*update_values(new), new["entity_seq"]) for _, new in changes),
-    )
+    by_keys = defaultdict(list)
+    for old, new in changes:
+        by_keys[rewritten_keys(old, new)].append(new)
+    for keys, states in by_keys.items():
+        sql, row, values = rewrite(keys)
+        execute_rows(connection, sql, row, map(values, states))
     tags_gone, tags_added, pairs_gone, pairs_added, texts = [], [], [], [], []
     for old, new in changes:
         seq = new["entity_seq"]

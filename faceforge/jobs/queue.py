@@ -13,6 +13,7 @@ on its own if the runner is gone too.
 """
 
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,7 @@ def request_cancel(connection, row) -> bool:
 
 def local_owner() -> str:
     """The lease token of work run by this process's worker pool."""
-    return f"local:{os.getpid()}:{ids.new_id()[:16]}"
+    return f"local:{os.getpid()}:{secrets.token_hex(8)}"
 
 
 def owner_is_gone(lease_token: str | None) -> bool:
