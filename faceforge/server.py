@@ -147,6 +147,7 @@ class Server:
             raise ServerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         self._spool_dir = config.home.tmp_dir
         self._runners = app.services.runners
+        self._jobs = app.services.jobs
         self._stopping = threading.Event()
         self.stopped = threading.Event()
 
@@ -224,6 +225,7 @@ class Server:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        self._jobs.end_waits()
         # The wake-up is only a shortcut: the loop also sees the flag within POLL_SECONDS,
         # and may have closed the trigger already; stopping must not fail because of that.
         with contextlib.suppress(OSError):
