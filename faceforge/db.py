@@ -148,6 +148,8 @@ class Database:
         self._checkpoint_lock = threading.Lock()
         self._checkpoint_wanted = False
         self._checkpointer: threading.Thread | None = None
+        self._commits = 0
+        self._committed = threading.Condition()
 
     def connect(self) -> sqlite3.Connection:
         """A new connection with the house settings (WAL, foreign keys, busy timeout, Row)."""
@@ -209,6 +211,7 @@ class Database:
                 connection.execute("BEGIN IMMEDIATE")
                 yield connection
                 connection.execute("COMMIT")
+                self._count_commit()
                 if connection.total_changes - changes_before >= LARGE_WRITE_ROWS:
                     self.checkpoint_in_background()
             except BaseException as error:
@@ -217,6 +220,29 @@ class Database:
                 if isinstance(error, sqlite3.OperationalError):
                     raise explain(error, self.path) from None
                 raise
+
+    def _count_commit(self) -> None:
+        with self._committed:
+            self._commits += 1
+            self._committed.notify_all()
+
+    def commits(self) -> int:
+        """How many write transactions this Database has committed; pass it to
+        `wait_for_commit`."""
+        with self._committed:
+            return self._commits
+
+    def wait_for_commit(self, seen: int, timeout: float) -> None:
+        """Until a transaction commits after the `seen`th (at once when one already has),
+        `wake_commit_waiters()` is called, or `timeout` seconds pass. Read `commits()`
+        *before* looking at the data, so that a commit in between is not missed."""
+        with self._committed:
+            if self._commits == seen:
+                self._committed.wait(timeout)
+
+    def wake_commit_waiters(self) -> None:
+        with self._committed:
+            self._committed.notify_all()
 
     def checkpoint_in_background(self) -> None:
         """Copy the WAL into the database on a thread of its own, off the write lock.

@@ -8,6 +8,7 @@ import re
 import struct
 from pathlib import Path
 
+from tests.plugin_support import enabled_plugin
 from tests.support import REPO_ROOT, wait_until
 from tests.ui_support import (
     Ui,
@@ -540,6 +541,28 @@ def test_bulk_import_runs_to_100_percent_live(ui, tmp_path):
     page.get_by_role("link", name="← All jobs").click()
     ui.heading("Jobs")
     expect(table_rows(ui)).to_contain_text("succeeded")
+
+
+def test_a_running_job_page_waits_for_its_next_log_line(ui):
+    enabled_plugin(ui.server, "tailer", ["tailer.work"])
+    client = ui.server.client
+    job_id = client.post("/v1/jobs", {"job_type": "tailer.work"}).data["job_id"]
+    lease_token = client.post("/v1/jobs/claim", {"job_types": ["tailer.work"]}).data["lease_token"]
+    log_reads = []
+    ui.page.on(
+        "request", lambda request: log_reads.append(request.url) if "/log?" in request.url else None
+    )
+    page = ui.visit(f"#/jobs/{job_id}")
+    expect(page.get_by_role("log")).to_contain_text("Job started")
+    page.wait_for_timeout(1_500)  # the second round's read is under way, waiting
+    assert any("wait=5" in url for url in log_reads)
+    reads_before = len(log_reads)
+    client.post(f"/v1/jobs/{job_id}/log", {"lease_token": lease_token, "message": "halfway"})
+    expect(page.get_by_role("log")).to_contain_text("halfway", timeout=2_000)
+    client.post(f"/v1/jobs/{job_id}/complete", {"lease_token": lease_token})
+    expect(page.get_by_role("heading", level=1)).to_contain_text("succeeded")
+    # A quiet job is asked once per wait, not once a second.
+    assert len(log_reads) - reads_before <= 3
 
 
 def write_plugin(home: Path) -> None:

@@ -52,3 +52,12 @@ def read_after(connection, job_id: str, after_id: int, limit: int) -> Encoded:
     ).fetchone()
     next_after_id = after_id if last is None else last
     return Encoded(f'{{"items":[{text or ""}],"next_after_id":{next_after_id}}}')
+
+
+def has_line_after(connection, job_id: str, after_id: int) -> bool:
+    return (
+        connection.execute(
+            "SELECT 1 FROM job_logs WHERE job_id = ? AND job_log_id > ? LIMIT 1", (job_id, after_id)
+        ).fetchone()
+        is not None
+    )

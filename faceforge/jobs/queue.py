@@ -14,6 +14,8 @@ on its own if the runner is gone too.
 
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,12 @@ from faceforge.json_text import Encoded, parse_nullable
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 FINISHED = ("succeeded", "failed", "canceled")
+
+# Log readers that may wait for new lines at once (`wait=`). Each holds one of the server's
+# 8 worker threads (`server.THREADS`) while it waits, so at most half of them may; a reader
+# over the cap is answered at once, as without `wait`.
+MAX_LOG_WAITERS = 4
+MAX_LOG_WAIT_SECONDS = 30
 
 # The 0.1.x log lines, and the event each state change writes.
 FINISH_LINES = {
@@ -164,6 +172,8 @@ class Jobs:
         self.plugins_dir = plugins_dir
         self.kinds: dict[str, JobKind] = {}
         self.on_queued: list[Callable[[], None]] = []
+        self._log_waiters = threading.BoundedSemaphore(MAX_LOG_WAITERS)
+        self._waits_ended = threading.Event()
 
     def register(self, kind: JobKind) -> None:
         """Run jobs of `kind.job_type` here, on the worker pool."""
@@ -216,12 +226,44 @@ class Jobs:
                 item=job_dict,
             )
 
-    def log(self, job_id: str, after_id: int, limit: int) -> Encoded:
+    def log(self, job_id: str, after_id: int, limit: int, wait_seconds: int = 0) -> Encoded:
         """Log lines after `after_id`, oldest first; `next_after_id` is what to pass next
-        (JSON text, see `job_log.read_after`)."""
+        (JSON text, see `job_log.read_after`). With `wait_seconds`, an empty page is first
+        waited on: see `wait_for_line`."""
         with self.db.read() as connection:
             fetch(connection, job_id)
+        if wait_seconds:
+            self.wait_for_line(job_id, after_id, wait_seconds)
+        with self.db.read() as connection:
             return job_log.read_after(connection, job_id, after_id, limit)
+
+    def wait_for_line(self, job_id: str, after_id: int, seconds: float) -> None:
+        """Until the job has a log line after `after_id` or has finished, for at most
+        `seconds`; at once when MAX_LOG_WAITERS readers wait already.
+
+        The waiter looks again after each commit (`Database.wait_for_commit`), not on a
+        clock: a client waiting on a quiet job costs nothing until something is written, and
+        one waiting on a busy job is answered by the commit that brings its lines."""
+        if not self._log_waiters.acquire(blocking=False):
+            return
+        try:
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0 and not self._waits_ended.is_set():
+                seen = self.db.commits()
+                with self.db.read() as connection:
+                    if job_log.has_line_after(connection, job_id, after_id):
+                        return
+                    if fetch(connection, job_id)["status"] in FINISHED:
+                        return
+                self.db.wait_for_commit(seen, left)
+        finally:
+            self._log_waiters.release()
+
+    def end_waits(self) -> None:
+        """Answer every log reader that waits, and wait no more (the server stops: its drain
+        must not sit out the waits). Safe from a signal handler."""
+        self._waits_ended.set()
+        self.db.wake_commit_waiters()
 
     def cancel(self, job_id: str) -> dict:
         with self.db.write() as connection:

@@ -56,8 +56,10 @@ def get_job(services, job_id):
 
 
 def read_log(services, job_id):
-    after_id, limit = params.after_id_page(params.query())
-    return services.jobs.log(job_id, after_id, limit)
+    query = params.query()
+    after_id, limit = params.after_id_page(query)
+    wait_seconds = params.optional_integer(query, "wait", 0, 0, jobs.MAX_LOG_WAIT_SECONDS)
+    return services.jobs.log(job_id, after_id, limit, wait_seconds)
 
 
 def cancel_job(services, job_id):

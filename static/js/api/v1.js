@@ -107,7 +107,8 @@ export const jobs = {
 	/** @returns {Promise<Job>} */
 	get: (id) => request("GET", `/v1/jobs/${at(id)}`),
 	create: (/** @type {{job_type: string, input: any}} */ body) => request("POST", "/v1/jobs", { body }),
-	log: (id, afterId) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200 } }),
+	/** `wait`: seconds the server may hold the reply until a line after `afterId` is written (0..30). */
+	log: (id, afterId, wait = 0) => request("GET", `/v1/jobs/${at(id)}/log`, { query: { after_id: afterId, limit: 200, wait } }),
 	cancel: (id) => request("POST", `/v1/jobs/${at(id)}/cancel`),
 	retry: (id) => request("POST", `/v1/jobs/${at(id)}/retry`),
 };

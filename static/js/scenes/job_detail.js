@@ -12,6 +12,9 @@ import { Scene } from "./scene.js";
 
 const REFRESH_MS = 1000;
 const LOG_PAGE = 200;
+// While the job runs, the log is read with `wait`: a busy job answers at once, a quiet one
+// when its next line is written (or after this many seconds), not with a request a second.
+const LOG_WAIT_S = 5;
 
 export class JobDetailScene extends Scene {
 	/** @type {number | null} */ afterId = null;
@@ -29,7 +32,7 @@ export class JobDetailScene extends Scene {
 		this.poll(() => this.refresh(), REFRESH_MS);
 	}
 
-	/** One round: the job, then its new log lines. Returns whether to go on polling. */
+	/** One round: the job, then its new log lines (waited for while it runs). Returns whether to go on polling. */
 	async refresh() {
 		let job;
 		try {
@@ -39,13 +42,13 @@ export class JobDetailScene extends Scene {
 			return false;
 		}
 		this.renderSummary(job);
-		const fullPage = await this.readLog();
+		const fullPage = await this.readLog(isActive(job) && this.afterId !== null ? LOG_WAIT_S : 0);
 		return isActive(job) || fullPage;
 	}
 
 	/** Append the lines after the last one shown; true when a full page came (more may wait). */
-	async readLog() {
-		const page = await jobs.log(this.match.id, this.afterId);
+	async readLog(/** @type {number} */ wait) {
+		const page = await jobs.log(this.match.id, this.afterId, wait);
 		const box = this.log;
 		const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
 		for (const line of page.items) {
