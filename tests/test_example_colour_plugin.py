@@ -112,7 +112,7 @@ def test_an_image_linked_later_gets_its_colour_and_loses_it_when_unlinked(server
     assert server.client.delete(link).data == {"linked": True}
     wait_until(lambda: recorded_images(server, grace) == {}, 60)
     unlinked = finished_job(server, blue["asset_id"], "asset.unlinked")
-    assert unlinked["result"] == {"outcome": f"removed from entity {grace[:12]}"}
+    assert unlinked["result"] == {"outcome": f"removed from entity {grace[-12:]}"}
 
 
 def test_the_entity_panel_shows_each_png_with_its_colour_swatch(ui):

@@ -90,7 +90,13 @@ def tree(root: Path) -> list[str]:
 
 
 def folder_of(root: Path, entity_id: str) -> Path:
-    [folder] = [path for path in root.iterdir() if path.name.endswith(f" ({entity_id[:8]})")]
+    """The entity's folder, found by its `entity.json`: the ` (<first 8 of id>)` in folder names
+    is mostly the creation time now (API.md §1), shared by entities made together."""
+    [folder] = [
+        path.parent
+        for path in root.glob("*/entity.json")
+        if json.loads(path.read_text(encoding="utf-8"))["entity"]["entity_id"] == entity_id
+    ]
     return folder
 
 

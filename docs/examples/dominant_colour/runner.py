@@ -89,10 +89,10 @@ def forget(asset_id: str, entity_id: str) -> str:
     """asset.unlinked: take the image out of the entity's record."""
     entity = live(f"/v1/entities/{entity_id}")
     if entity is None or asset_id not in images_of(entity):
-        return f"nothing to remove from entity {entity_id[:12]}"
+        return f"nothing to remove from entity {entity_id[-12:]}"
     images = {key: value for key, value in images_of(entity).items() if key != asset_id}
     save_images(entity_id, images)
-    return f"removed from entity {entity_id[:12]}"
+    return f"removed from entity {entity_id[-12:]}"
 
 
 def record(asset_id: str, entity_ids: list[str]) -> str:
@@ -134,7 +134,7 @@ def keep_lease(job_id: str, lease: str, finished: threading.Event) -> None:
         try:
             call("POST", f"/v1/jobs/{job_id}/heartbeat", {"lease_token": lease})
         except (ApiError, OSError) as error:
-            print(f"{job_id[:12]} heartbeat failed: {error}", flush=True)
+            print(f"{job_id[-12:]} heartbeat failed: {error}", flush=True)
             return
 
 
@@ -148,13 +148,13 @@ def run(job: dict, lease: str) -> None:
     except (ApiError, OSError, ValueError) as error:
         failure = {"code": "dominant_colour_failed", "message": str(error)}
         call("POST", path + "/fail", {**token, "error": failure})
-        print(f"{job['job_id'][:12]} failed: {error}", flush=True)
+        print(f"{job['job_id'][-12:]} failed: {error}", flush=True)
         return
     finally:
         finished.set()
     call("POST", path + "/log", {**token, "message": outcome})
     call("POST", path + "/complete", {**token, "result": {"outcome": outcome}})
-    print(f"{job['job_id'][:12]} {outcome}", flush=True)
+    print(f"{job['job_id'][-12:]} {outcome}", flush=True)
 
 
 def main() -> int:

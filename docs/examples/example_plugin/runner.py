@@ -68,7 +68,7 @@ def main():
         job, lease = claimed["job"], claimed["lease_token"]
         try:
             done = greet(job, lease)
-            print(f"{job['job_id'][:12]} {done['job']['status']}", flush=True)
+            print(f"{job['job_id'][-12:]} {done['job']['status']}", flush=True)
         except Exception as failure:  # report anything unexpected instead of dying silently
             call(
                 "POST",

@@ -158,7 +158,8 @@ export function debounce(callback, wait) {
 }
 
 /** @param {string} id */
-export const shortId = (id) => h("code.id", { title: id, text: id.slice(0, 12) });
+/** The last 12 characters: new ids start with their creation time (API.md §1), so their first ones repeat. */
+export const shortId = (id) => h("code.id", { title: id, text: id.slice(-12) });
 
 /** @param {number | null | undefined} percent @param {string} label */
 export const progressBar = (percent, label) => h("progress", { max: 100, value: clampPercent(percent), "aria-label": label });
