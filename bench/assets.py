@@ -13,7 +13,9 @@ Everything runs on loopback in a temp folder that is removed at the end; `--only
   fetched by curl to /dev/null: the whole file, a 256 MiB suffix range, and 8 parallel
   64 MiB slices;
 - `s3`: an S3 (SeaweedFS) download through FaceForge vs boto3 `download_fileobj` of the same object.
-Each timing is the best of --runs. Ratios > 1 mean FaceForge was faster. The machine may be
+Each timing is the best of --runs, except downloads: those run --runs rounds of FaceForge
+then nginx, print every round, and show the median of each side. Ratios > 1 mean FaceForge
+was faster. The machine may be
 shared with other work, so compare ratios, not absolute rates.
 """
 
@@ -23,6 +25,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,14 +86,15 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
 def best_of(runs: int, action) -> float:
     """Shortest wall time of `runs` calls of `action`."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return min(timed(action) for _ in range(runs))
 
 
 def curl(*arguments: str) -> None:
@@ -291,10 +295,24 @@ def download_rows(core: Core, nginx_port: int, size: int, runs: int, asset: dict
             8 * slice_bytes,
         ),
     ):
-        mine = moved / best_of(runs, ours_run)
-        reference = moved / best_of(runs, theirs_run)
+        mine, reference = alternating_rates(label, runs, moved, ours_run, theirs_run)
         rows.append((label, mine, "nginx sendfile", reference))
     return rows
+
+
+def alternating_rates(label: str, runs: int, moved: int, ours, theirs) -> tuple[float, float]:
+    """`runs` rounds of ours then theirs (seconds apart, whatever the machine does between
+    rounds), each round printed; the median rate of each side."""
+    mine, reference = [], []
+    for number in range(1, runs + 1):
+        mine.append(moved / timed(ours))
+        reference.append(moved / timed(theirs))
+        print(
+            f"{label}, round {number}: {mine[-1] / MIB:,.0f} vs {reference[-1] / MIB:,.0f}"
+            f" MiB/s = {mine[-1] / reference[-1]:.2f}",
+            file=sys.stderr,
+        )
+    return statistics.median(mine), statistics.median(reference)
 
 
 def parallel_tus_seconds(core: Core, source: Path, chunk_size: int) -> float:
@@ -458,7 +476,10 @@ def main() -> int:
                 process.terminate()
                 process.wait(30)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{args.size_mib} MiB file, best of {args.runs}; machine possibly shared.\n")
+    print(
+        f"\n{args.size_mib} MiB file, best of {args.runs} (downloads: medians of"
+        f" {args.runs} rounds); machine possibly shared.\n"
+    )
     print(f"| {'measurement':30} | FaceForge MiB/s | reference        | ref MiB/s | ratio |")
     print(f"|{'-' * 32}|-----------------|------------------|-----------|-------|")
     for label, mine, reference_label, reference in rows:
