@@ -173,16 +173,17 @@ def main() -> int:
             copy = Path(temp_dir) / f"copy{attempt}"
             copy_runs.append(timed(["cp", "-r", str(tree), str(copy)]))
             shutil.rmtree(copy)
-            runs = {}
-            for step, poll_log in enumerate((False, True, False)):
-                runs[step], result = import_seconds(tree, exiftool=False, poll_log=poll_log)
-            plain = (runs[0] + runs[2]) / 2
+            (before, result), (polled_run, _), (after, _) = [
+                import_seconds(tree, exiftool=False, poll_log=poll_log)
+                for poll_log in (False, True, False)
+            ]
+            plain = (before + after) / 2
             plain_runs.append(plain)
-            polled_runs.append(runs[1])
-            poll_costs.append((runs[1] - plain) / plain)
+            polled_runs.append(polled_run)
+            poll_costs.append((polled_run - plain) / plain)
             print(
-                f"round {attempt + 1}: cp {copy_runs[-1]:.2f} s, import {runs[0]:.2f} s,"
-                f" polled {runs[1]:.2f} s, import {runs[2]:.2f} s:"
+                f"round {attempt + 1}: cp {copy_runs[-1]:.2f} s, import {before:.2f} s,"
+                f" polled {polled_run:.2f} s, import {after:.2f} s:"
                 f" polling {poll_costs[-1]:+.1%}",
                 file=sys.stderr,
             )
