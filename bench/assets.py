@@ -15,8 +15,8 @@ Everything runs on loopback in a temp folder that is removed at the end; `--only
 - `s3`: an S3 (SeaweedFS) download through FaceForge vs boto3 `download_fileobj` of the same object.
 Each timing is the best of --runs, except downloads: those run --runs rounds of FaceForge
 then nginx, print every round, and show the median of each side. Ratios > 1 mean FaceForge
-was faster. The machine may be
-shared with other work, so compare ratios, not absolute rates.
+was faster. The machine may be shared with other work, so compare ratios, not absolute
+rates.
 """
 
 import argparse
