@@ -27,7 +27,7 @@ DEFAULT_PURGE_DAYS = 30
 
 PURGEABLE = """
     SELECT * FROM assets a
-    WHERE a.deleted_at IS NOT NULL AND a.deleted_at < :cutoff
+    WHERE a.deleted_at IS NOT NULL AND a.deleted_at <= :cutoff
       AND NOT EXISTS (SELECT 1 FROM entity_assets l
                       WHERE l.asset_id = a.asset_id AND l.deleted_at IS NULL)
       AND NOT EXISTS (SELECT 1 FROM entities e
@@ -97,7 +97,7 @@ def purge(db, storage, thumbs_dir: Path, older_than_days: int) -> dict:
                 continue
             if removed is not None:
                 purged.append(removed)
-    log.info("purged %d assets deleted before %s", len(purged), cutoff)
+    log.info("purged %d assets deleted at or before %s", len(purged), cutoff)
     return {
         "purged": purged,
         "count": len(purged),
