@@ -2,6 +2,7 @@
 `GET /v1/admin/backups`; consistent under concurrent writes, hard links to the previous
 backup, failures that leave nothing complete-looking, a kill -9 mid-backup, the schedule."""
 
+import contextlib
 import os
 import signal
 import threading
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from faceforge.backups import verify
+from faceforge.backups import contents, verify
 from tests.assets_support import upload_raw
-from tests.backup_support import back_up, manifest, snapshot_query
+from tests.backup_support import back_up, finished_job, manifest, snapshot_query
 from tests.conftest import require_tool
 from tests.entity_support import create, seed
 from tests.support import (
@@ -219,6 +220,7 @@ def test_kill_9_during_a_backup_leaves_the_home_as_before(start_server, home):
         if process.process.poll() is None:
             process.terminate()
     assert not (partial / "MANIFEST.json").exists()
+    wait_until(lambda: not backup_processes(partial), timeout=10)  # it ends with the server
     server = start_server(home)
     assert server.client.get("/v1/entities", query={"limit": 100}).data["items"] == entities_before
     for asset_id in asset_ids:
@@ -230,6 +232,59 @@ def test_kill_9_during_a_backup_leaves_the_home_as_before(start_server, home):
     finished = back_up(server.client)
     assert finished["status"] == "succeeded"
     assert not partial.exists()  # the next backup clears what the crash left
+
+
+def test_a_canceled_backup_stops_its_process_and_leaves_nothing(server):
+    seed(server.client, 10000)
+    seed(server.client, 10000, start=10000)
+    upload_files(server.client, 30)
+    root = server.config.home.root / "backups"
+    for _ in range(5):
+        job = server.client.post("/v1/admin/backups", {}).data
+        partial = wait_until(lambda: next(root.glob("*.partial"), None), timeout=60)
+        server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
+        ended = finished_job(server.client, job["job_id"])
+        if ended["status"] == "canceled":
+            break
+    assert ended["status"] == "canceled", "no backup was caught half-way"
+    assert not partial.exists()
+    wait_until(lambda: not backup_processes(partial), timeout=10)
+    assert back_up(server.client)["status"] == "succeeded"
+
+
+def test_the_backup_process_stops_at_once_when_its_stdin_closes(server, tmp_path):
+    """What ends the child when the server dies: it must not go on writing a backup."""
+    seed(server.client, 10000)
+    home = server.config.home
+    request = contents.Request(
+        job_id="0" * 32,
+        database=str(home.db_path),
+        config_file=str(home.root / "config" / "core.json"),
+        assets_root=str(home.assets_dir),
+        tmp_dir=str(home.tmp_dir),
+        partial=str(tmp_path / "backup.partial"),
+        previous=None,
+    )
+    process = contents.start(request)
+    process.stdin.close()
+    with process.stdout, process.stderr:
+        output = process.stdout.read()
+    assert process.wait(timeout=60) == 1
+    assert b"manifest" not in output
+
+
+def backup_processes(partial: Path) -> list[str]:
+    """The ids of the running processes writing the backup folder `partial` (from /proc)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        pytest.skip("needs /proc to see the backup's child process")
+    found = []
+    for entry in proc.iterdir():
+        with contextlib.suppress(OSError):
+            command_line = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            if b"faceforge.backups.contents" in command_line and bytes(partial) in command_line:
+                found.append(entry.name)
+    return found
 
 
 def kill_during_a_backup(process, client, root):

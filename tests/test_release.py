@@ -13,6 +13,7 @@ import pytest
 
 from faceforge import __version__
 from faceforge.client import CoreClient
+from tests.backup_support import back_up
 from tests.support import REPO_ROOT, Client, ServerProcess, install_token, run_cli
 from tests.tk_driving import xvfb
 
@@ -105,6 +106,8 @@ def test_the_lone_archive_serves_without_bottle_or_waitress_installed(lone_pyz, 
         token = install_token(home)
         link = Client("127.0.0.1", server.port, token).post("/v1/ui/login-link", {}).data
         assert link["url"].startswith(f"http://127.0.0.1:{server.port}/ui/login-link?code=")
+        # A backup is written by a child process, which must find the app in the archive.
+        assert back_up(Client("127.0.0.1", server.port, token))["status"] == "succeeded"
     finally:
         assert server.terminate() == 0
     assert sorted(path.name for path in lone_pyz.parent.iterdir()) == [ARCHIVE]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from faceforge import config as settings
 from faceforge.backups import folders, verify
-from faceforge.backups.create import (
+from faceforge.backups.contents import (
     ASSETS_PREFIX,
     CONFIG_PATH,
     DATABASE_PATH,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from faceforge import validate
 from faceforge.backups import folders
-from faceforge.backups.create import ASSETS_PREFIX, CONFIG_PATH, DATABASE_PATH
+from faceforge.backups.contents import ASSETS_PREFIX, CONFIG_PATH, DATABASE_PATH
 from faceforge.errors import NotFound
 from faceforge.jobs.context import JobContext, JobKind
 from faceforge.storage.local import KEY_PATTERN
