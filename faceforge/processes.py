@@ -19,18 +19,23 @@ else:
 # Background work (thumbnails) runs below normal priority, so that the server's own threads,
 # answering requests, come first when both want the CPU. Windows sets it at creation
 # (Popen arguments); elsewhere the child is reniced as soon as it exists (`lower_priority`).
+# Work that should only take what is left over (a backup) runs at the lowest priority there is.
 BACKGROUND_NICENESS = 10
+IDLE_NICENESS = 19
 if os.name == "nt":
     BELOW_NORMAL: dict = {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS}
+    IDLE: dict = {"creationflags": subprocess.IDLE_PRIORITY_CLASS}
 else:
     BELOW_NORMAL = {}
+    IDLE = {}
 
 
-def lower_priority(process: subprocess.Popen) -> None:
-    """Renice a child started with BELOW_NORMAL (POSIX); a child already gone is left."""
+def lower_priority(process: subprocess.Popen, niceness: int = BACKGROUND_NICENESS) -> None:
+    """Renice a child started with BELOW_NORMAL or IDLE (POSIX); a child already gone is
+    left."""
     if hasattr(os, "setpriority"):
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, process.pid, BACKGROUND_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
 
 
 def stop(process: subprocess.Popen, grace_seconds: float) -> None:

@@ -4,7 +4,7 @@ Why a child process: on a home of 1,000,000 entities and 20,000 files, the copy 
 thread of the server made the p99 latency of the requests it answered meanwhile 3-5 times
 the idle one, while the same copy done by another process made it 1.3-1.7 times
 (docs/backups.md): a thread shares the interpreter lock and SQLite's process-wide locks with
-the threads answering requests. The child runs below normal priority. It reports progress,
+the threads answering requests. The child runs at the lowest priority. It reports progress,
 log lines and, at the end, the manifest as JSON lines on stdout, and ends by itself when its
 stdin closes: a killed server leaves a `.partial` folder, never a finished-looking backup,
 since the server, not the child, writes MANIFEST.json.
@@ -27,7 +27,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -61,6 +62,12 @@ COUNTED_TABLES = (
     "events",
     "plugin_registry",
 )
+# The distinct stored files the snapshot's rows name, in the order of their keys.
+STORED_FILES = (
+    "SELECT storage_provider, storage_key, min(content_hash) AS sha256,"
+    " min(byte_size) AS byte_size FROM assets"
+    " GROUP BY storage_provider, storage_key ORDER BY storage_key"
+)
 # The result a home restored from a backup shows for the job that took it.
 RESTORED_NOTE = (
     "This home was restored from the backup this job took. The job was still running when"
@@ -88,7 +95,7 @@ class Request:
 
 
 def start(request: Request) -> subprocess.Popen:
-    """The child process writing `request`, below normal priority. It runs isolated (`-I
+    """The child process writing `request`, at the lowest priority. It runs isolated (`-I
     -S`: no environment variables, current folder or site packages on its import path) with
     the folder or archive this package was loaded from put first, so that it imports this
     very package, from a checkout, an installed wheel or the zipapp alike."""
@@ -99,18 +106,20 @@ def start(request: Request) -> subprocess.Popen:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        **processes.BELOW_NORMAL,
+        **processes.IDLE,
     )
-    processes.lower_priority(process)
+    processes.lower_priority(process, processes.IDLE_NICENESS)
     return process
 
 
 class Report:
-    """The child's side of the conversation: one JSON object per line on stdout."""
+    """The child's side of the conversation: one JSON object per line on stdout. Progress
+    comes in parts done side by side (database pages, files) and is sent as their sum."""
 
     def __init__(self, stream: BinaryIO):
         self._stream = stream
         self._lock = threading.Lock()
+        self._parts: dict[str, tuple[int, int]] = {}
         self._last_progress = 0.0
 
     def send(self, message: dict) -> None:
@@ -118,11 +127,18 @@ class Report:
             self._stream.write(json_text.dumps(message).encode() + b"\n")
             self._stream.flush()
 
-    def progress(self, done: int, total: int, step: str) -> None:
-        now = time.monotonic()
-        if done == total or now - self._last_progress >= PROGRESS_INTERVAL_SECONDS:
+    def progress(self, part: str, done: int, total: int) -> None:
+        """`done` of `total` in `part` ("database pages", "files")."""
+        with self._lock:
+            self._parts[part] = (done, total)
+            now = time.monotonic()
+            if done < total and now - self._last_progress < PROGRESS_INTERVAL_SECONDS:
+                return
             self._last_progress = now
-            self.send({"progress": [done, total, step]})
+            step = ", ".join(f"{name}: {d} of {t}" for name, (d, t) in self._parts.items())
+            done_sum = sum(d for d, _ in self._parts.values())
+            total_sum = sum(t for _, t in self._parts.values())
+        self.send({"progress": [done_sum, total_sum, step]})
 
     def log(self, level: str, message: str, data: dict | None = None) -> None:
         self.send({"log": [level, message, data]})
@@ -136,7 +152,7 @@ def main() -> None:
         manifest, copied = fill(request, report)
     except (OSError, sqlite3.Error) as error:
         report.send({"failed": reason(error)})
-        sys.exit(1)
+        os._exit(1)  # at once: a copy still running in the other thread is of no use now
     report.send({"manifest": manifest, "copied": copied})
 
 
@@ -158,22 +174,28 @@ def reason(error: Exception) -> str:
 
 def fill(request: Request, report: Report) -> tuple[dict, dict]:
     """Write the snapshot, the settings and the files into the partial folder; the manifest
-    to write and the counts of copied and linked files."""
+    to write and the counts of copied and linked files. The files are copied while the
+    database is: the list of them is read in the snapshot's own transaction first."""
     partial = Path(request.partial)
     created_at = clock.now()
     database = partial / DATABASE_PATH
-    snapshot_database(Path(request.database), database, report)
-    record_own_success(database, request.job_id, request.folder)
-    with ThreadPoolExecutor(1) as hasher:
-        # Hashing the snapshot keeps the other core busy while the files are copied.
-        database_entry = hasher.submit(file_entry, partial, DATABASE_PATH)
-        schema_version, counts, asset_rows = snapshot_contents(database)
+    storage = LocalStorage(Path(request.assets_root), Path(request.tmp_dir))
+    previous = previous_files(Path(request.previous) if request.previous else None)
+    copy_private(Path(request.config_file), partial / CONFIG_PATH)
+    copier = ThreadPoolExecutor(1, thread_name_prefix="backup-files")
+    try:
+
+        def copy_files(asset_rows) -> Future:
+            return copier.submit(copy_asset_files, storage, report, partial, asset_rows, previous)
+
+        copying = snapshot_database(Path(request.database), database, report, copy_files)
+        record_own_success(database, request.job_id, request.folder)
+        own_files = [file_entry(partial, DATABASE_PATH), file_entry(partial, CONFIG_PATH)]
+        schema_version, counts = snapshot_counts(database)
         report.log("info", "Database snapshot taken", {"counts": counts})
-        copy_private(Path(request.config_file), partial / CONFIG_PATH)
-        storage = LocalStorage(Path(request.assets_root), Path(request.tmp_dir))
-        previous = previous_files(Path(request.previous) if request.previous else None)
-        files, s3_objects, copied = copy_asset_files(storage, report, partial, asset_rows, previous)
-        own_files = [database_entry.result(), file_entry(partial, CONFIG_PATH)]
+        files, s3_objects, copied = copying.result()
+    finally:
+        copier.shutdown(wait=False)
     make_durable(
         partial, [partial / path for path in (DATABASE_PATH, CONFIG_PATH, *copied["written"])]
     )
@@ -188,16 +210,20 @@ def fill(request: Request, report: Report) -> tuple[dict, dict]:
     return manifest, {"copied_files": len(copied["written"]), "linked_files": copied["linked"]}
 
 
-def snapshot_database(source: Path, target: Path, report: Report) -> None:
-    """Copy the database as of one moment into `target`, in steps, as a single file."""
+def snapshot_database(
+    source: Path, target: Path, report: Report, copy_files: Callable[[list], Future]
+) -> Future:
+    """Copy the database as of one moment into `target`, in steps, as a single file; the
+    copy of the files its rows name, started by `copy_files` once those rows are read."""
     target.parent.mkdir(parents=True)
     db = Database(source)
     reader = db.connect()
     copy = sqlite3.connect(target)
     try:
-        # The read transaction fixes the moment copied: every step reads the same snapshot.
+        # The read transaction fixes the moment copied: every step reads the same snapshot,
+        # and so does the query for the files.
         reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        copying = copy_files(reader.execute(STORED_FILES).fetchall())
         reader.backup(
             copy,
             pages=SNAPSHOT_STEP_PAGES,
@@ -210,10 +236,11 @@ def snapshot_database(source: Path, target: Path, report: Report) -> None:
         copy.close()
         reader.close()
         db.close()
+    return copying
 
 
 def snapshot_progress(report: Report, status: int, remaining: int, total: int) -> None:
-    report.progress(total - remaining, total, f"database: {total - remaining} of {total} pages")
+    report.progress("database pages", total - remaining, total)
 
 
 def record_own_success(database: Path, job_id: str, folder: Path) -> None:
@@ -231,24 +258,18 @@ def record_own_success(database: Path, job_id: str, folder: Path) -> None:
         connection.close()
 
 
-def snapshot_contents(database: Path) -> tuple[int, dict, list]:
-    """The snapshot's schema version, its row counts and its distinct stored files."""
+def snapshot_counts(database: Path) -> tuple[int, dict]:
+    """The snapshot's schema version and its row counts."""
     connection = sqlite3.connect(database)
-    connection.row_factory = sqlite3.Row
     try:
         schema_version = connection.execute("PRAGMA user_version").fetchone()[0]
         counts = {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in COUNTED_TABLES
         }
-        asset_rows = connection.execute(
-            "SELECT storage_provider, storage_key, min(content_hash) AS sha256,"
-            " min(byte_size) AS byte_size FROM assets"
-            " GROUP BY storage_provider, storage_key ORDER BY storage_key"
-        ).fetchall()
     finally:
         connection.close()
-    return schema_version, counts, asset_rows
+    return schema_version, counts
 
 
 def copy_private(source: Path, target: Path) -> None:
@@ -279,7 +300,7 @@ def copy_asset_files(storage: LocalStorage, report: Report, partial: Path, asset
     folders_made: set[Path] = set()
     total = len(asset_rows)
     for done, row in enumerate(asset_rows, start=1):
-        report.progress(done, total, f"files: {done} of {total}")
+        report.progress("files", done, total)
         entry = {"sha256": row["sha256"], "byte_size": row["byte_size"]}
         if row["storage_provider"] != "fs":
             s3_objects.append({**entry, "key": row["storage_key"]})
