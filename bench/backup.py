@@ -9,9 +9,9 @@ KiB of random bytes through a bulk import (bench/import.py's tree). Then:
 
 1. `sqlite3 core.sqlite3 ".backup ..."` plus `cp -r assets/` plus `sync` vs a full backup to
    a fresh folder (job `system.backup`, timed by the server: started_at to finished_at), in
-   --rounds rounds (the disk's speed varies a lot from one minute to the next); every round
-   printed, the median ratio compared. Target: >= 0.8x. Each step starts after a `sync`, so
-   that none pays for the writing of the one before.
+   --rounds rounds taking turns at going first (the disk's speed varies a lot from one minute
+   to the next); every round printed, the median ratio compared. Target: >= 0.8x. Each step
+   starts after a `sync`, so that none pays for the writing of the one before.
 2. A first backup into the backups folder, 1% new files, then a second backup: its time and
    the disk it adds (files whose inode the first backup does not hold) as a share of the
    first's. Target: <= 5% of both.
@@ -145,22 +145,30 @@ def latency_during_backup(api: Api, destination: Path) -> tuple[dict, float]:
 
 
 def speed_rounds(api: Api, home: Path, temp: Path, rounds: int) -> list[tuple[float, float]]:
-    """(reference seconds, backup seconds) per round: the reference, then a full backup to a
-    fresh folder (nothing to link), each folder removed before the next round."""
+    """(reference seconds, backup seconds) per round: the reference and a full backup to a
+    fresh folder (nothing to link), taking turns at going first; each folder is removed
+    before the next round."""
     timings = []
     for number in range(rounds):
-        settle()
-        reference = reference_seconds(home, temp / f"reference-{number}")
-        settle()
-        (temp / f"speed-{number}").mkdir()
-        job = back_up(api, temp / f"speed-{number}")
-        timings.append((reference, server_seconds(job)))
+        reference_folder, backup_folder = temp / f"reference-{number}", temp / f"speed-{number}"
+        backup_folder.mkdir()
+        steps = {
+            "reference": lambda folder=reference_folder: reference_seconds(home, folder),
+            "backup": lambda folder=backup_folder: server_seconds(back_up(api, folder)),
+        }
+        seconds = {}
+        for name in sorted(steps, reverse=bool(number % 2)):
+            settle()
+            seconds[name] = steps[name]()
+        reference_seconds_, backup_seconds = seconds["reference"], seconds["backup"]
+        timings.append((reference_seconds_, backup_seconds))
         print(
-            f"  round {number + 1}: reference {reference:.2f} s, backup {timings[-1][1]:.2f} s",
+            f"  round {number + 1}: reference {reference_seconds_:.2f} s,"
+            f" backup {backup_seconds:.2f} s",
             file=sys.stderr,
         )
-        shutil.rmtree(temp / f"reference-{number}")
-        shutil.rmtree(temp / f"speed-{number}")
+        shutil.rmtree(reference_folder)
+        shutil.rmtree(backup_folder)
     return timings
 
 
