@@ -2,20 +2,22 @@
 
 Why a child process: on a home of 1,000,000 entities and 20,000 files, the copy done by a
 thread of the server made the p99 latency of the requests it answered meanwhile 3-5 times
-the idle one, while the same copy done by another process made it 1.3-1.7 times
-(docs/backups.md): a thread shares the interpreter lock and SQLite's process-wide locks with
-the threads answering requests. The child runs at the lowest priority. It reports progress,
-log lines and, at the end, the manifest as JSON lines on stdout, and ends by itself when its
-stdin closes: a killed server leaves a `.partial` folder, never a finished-looking backup,
-since the server, not the child, writes MANIFEST.json.
+the idle one, while the same copy done by another process made it about twice the idle one
+(docs/backups.md, "How fast"): a thread shares the interpreter lock and SQLite's
+process-wide locks with the threads answering requests. The child runs at the lowest
+priority. It reports progress, log lines and, at the end, the manifest as JSON lines on
+stdout, and ends by itself when its stdin closes: a killed server leaves a `.partial`
+folder, never a finished-looking backup, since the server, not the child, writes
+MANIFEST.json.
 
 The database is copied through SQLite's online backup API from a connection holding one
 read transaction, so the copy is the database as of that moment, however much is written
 meanwhile. In WAL mode a reader never blocks a writer, and a snapshot held by our own read
 transaction is not disturbed by their commits, so the copy runs in steps of
-SNAPSHOT_STEP_PAGES without ever starting over. The asset files to copy are read from the
-copy's own rows: rows and files agree even while uploads go on. Files are content-addressed
-and never change, so a file the previous complete backup already holds is hard-linked.
+SNAPSHOT_STEP_PAGES without ever starting over. The asset files to copy are read in that
+same transaction first and copied by a second thread while the database is: rows and files
+agree even while uploads go on. Files are content-addressed and never change, so a file the
+previous complete backup already holds is hard-linked.
 """
 
 import functools
