@@ -235,21 +235,32 @@ def test_kill_9_during_a_backup_leaves_the_home_as_before(start_server, home):
 
 
 def test_a_canceled_backup_stops_its_process_and_leaves_nothing(server):
+    """The child is frozen (SIGSTOP) half-way, so the cancel always finds it running; a child
+    that does not stop when told is killed."""
     seed(server.client, 10000)
-    seed(server.client, 10000, start=10000)
-    upload_files(server.client, 30)
     root = server.config.home.root / "backups"
-    for _ in range(5):
+    for _ in range(10):
         job = server.client.post("/v1/admin/backups", {}).data
         partial = wait_until(lambda: next(root.glob("*.partial"), None), timeout=60)
-        server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
-        ended = finished_job(server.client, job["job_id"])
-        if ended["status"] == "canceled":
+        child = wait_until(
+            lambda partial=partial, job=job: backup_processes(partial) or job_ended(server, job),
+            timeout=60,
+        )
+        if child is not True:
+            os.kill(int(child[0]), signal.SIGSTOP)
+            server.client.post(f"/v1/jobs/{job['job_id']}/cancel")
             break
-    assert ended["status"] == "canceled", "no backup was caught half-way"
+        # finished before its process was seen: try again
+    ended = finished_job(server.client, job["job_id"])
+    assert ended["status"] == "canceled"
     assert not partial.exists()
-    wait_until(lambda: not backup_processes(partial), timeout=10)
+    assert backup_processes(partial) == []
     assert back_up(server.client)["status"] == "succeeded"
+
+
+def job_ended(server, job) -> bool:
+    status = server.client.get(f"/v1/jobs/{job['job_id']}").data["status"]
+    return status in ("succeeded", "failed", "canceled")
 
 
 def test_the_backup_process_stops_at_once_when_its_stdin_closes(server, tmp_path):
