@@ -116,7 +116,7 @@ def start(request: Request) -> subprocess.Popen:
 
 class Report:
     """The child's side of the conversation: one JSON object per line on stdout. Progress
-    comes in parts done side by side (database pages, files) and is sent as their sum."""
+    comes in parts done side by side (database pages, files) and is sent as their mean."""
 
     def __init__(self, stream: BinaryIO):
         self._stream = stream
@@ -138,9 +138,10 @@ class Report:
                 return
             self._last_progress = now
             step = ", ".join(f"{name}: {d} of {t}" for name, (d, t) in self._parts.items())
-            done_sum = sum(d for d, _ in self._parts.values())
-            total_sum = sum(t for _, t in self._parts.values())
-        self.send({"progress": [done_sum, total_sum, step]})
+            # Each part weighs the same: 300,000 pages would otherwise hide 20,000 files.
+            shares = [d / t if t else 1.0 for d, t in self._parts.values()]
+            permille = round(1000 * sum(shares) / len(shares))
+        self.send({"progress": [permille, 1000, step]})
 
     def log(self, level: str, message: str, data: dict | None = None) -> None:
         self.send({"log": [level, message, data]})
