@@ -135,8 +135,9 @@ def build_services(config, serving: bool = True) -> Services:
         jobs.register(bulk_import.kind(intake, config.home.root))
         jobs.register(export_writer.kind(db, storage, config.home.root))
         jobs.register(thumbnail_rebuild.kind(thumbnails))
-        jobs.register(backup.kind(db, storage, config))
-        jobs.register(backup_verify.kind(backup_folders.backups_root(config)))
+        backups_in_use = backup_folders.InUse()
+        jobs.register(backup.kind(db, storage, config, backups_in_use))
+        jobs.register(backup_verify.kind(backup_folders.backups_root(config), backups_in_use))
         if serving:
             started.callback(start_workers(jobs, config["jobs.workers"]).stop)
             started.callback(start_backup_schedule(jobs, config).stop)

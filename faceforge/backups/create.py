@@ -38,16 +38,17 @@ CHILD_STOP_SECONDS = 5
 @dataclass(frozen=True)
 class Source:
     """What a backup reads, bound when the runtime registers the job; `lock` lets one
-    backup run at a time."""
+    backup run at a time, and `in_use` names the backups pruning must leave alone."""
 
     db: Database
     storage: Storage
     config: Config
+    in_use: folders.InUse
     lock: threading.Lock
 
 
-def kind(db: Database, storage: Storage, config: Config) -> JobKind:
-    source = Source(db, storage, config, threading.Lock())
+def kind(db: Database, storage: Storage, config: Config, in_use: folders.InUse) -> JobKind:
+    source = Source(db, storage, config, in_use, threading.Lock())
     return JobKind(JOB_TYPE, prepare_input, functools.partial(run, source))
 
 
@@ -70,7 +71,8 @@ def run(source: Source, context: JobContext, job_input: dict) -> dict:
     root = Path(requested) if requested else folders.backups_root(source.config)
     with source.lock:
         folder, copied = write_backup(source, context, root)
-    pruned = [] if requested else folders.prune(root, source.config["backup.keep"], folder.name)
+    keep = source.config["backup.keep"]
+    pruned = [] if requested else folders.prune(root, keep, folder.name, source.in_use)
     for old in pruned:
         context.log("info", "Removed an old backup", {"path": str(old)})
     return {**folders.describe(folder), **copied}

@@ -7,9 +7,12 @@ database copies the migration runner keeps beside them) is not listed and never 
 the source of hard links.
 """
 
+import contextlib
 import logging
 import re
 import shutil
+import threading
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,11 +107,39 @@ def list_backups(root: Path) -> dict:
     return {"items": items}
 
 
-def prune(root: Path, keep: int, finished: str) -> list[Path]:
-    """Remove all but the `keep` newest complete backups (0 keeps all), and the `.partial`
-    folders of backups that started before the one just `finished` (crash leftovers)."""
+class InUse:
+    """The backups a verify job is reading. Pruning leaves them for the next backup to
+    remove: taking the folder away under a verify would make it report every file missing."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._readers: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def reading(self, name: str):
+        with self._lock:
+            self._readers[name] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._readers[name] -= 1
+
+    def __contains__(self, name: str) -> bool:
+        with self._lock:
+            return self._readers[name] > 0
+
+
+def prune(root: Path, keep: int, finished: str, in_use: InUse) -> list[Path]:
+    """Remove all but the `keep` newest complete backups (0 keeps all) that no verify is
+    reading, and the `.partial` folders of backups that started before the one just
+    `finished` (crash leftovers)."""
     complete = complete_backups(root)
-    doomed = complete[:-keep] if keep else []
+    old = complete[:-keep] if keep else []
+    doomed = [folder for folder in old if folder.name not in in_use]
+    for folder in old:
+        if folder.name in in_use:
+            log.info("backup %s is being verified; a later backup removes it", folder)
     doomed += [
         entry
         for entry in root.glob(f"*{PARTIAL_SUFFIX}")

@@ -86,9 +86,12 @@ def database_problems(database: Path) -> list[str]:
     return [] if results == ["ok"] else [f"{DATABASE_PATH}: {result}" for result in results]
 
 
-def kind(root: Path) -> JobKind:
-    """The job type as the runtime registers it, bound to the folder backups are listed from."""
-    return JobKind(JOB_TYPE, functools.partial(prepare_input, root), functools.partial(run, root))
+def kind(root: Path, in_use: folders.InUse) -> JobKind:
+    """The job type as the runtime registers it, bound to the folder backups are listed from
+    and to the backups being read (which pruning leaves alone)."""
+    return JobKind(
+        JOB_TYPE, functools.partial(prepare_input, root), functools.partial(run, root, in_use)
+    )
 
 
 def prepare_input(root: Path, job_input: dict, loc: tuple) -> dict:
@@ -99,7 +102,7 @@ def prepare_input(root: Path, job_input: dict, loc: tuple) -> dict:
     return {"name": name}
 
 
-def run(root: Path, context: JobContext, job_input: dict) -> dict:
+def run(root: Path, in_use: folders.InUse, context: JobContext, job_input: dict) -> dict:
     """Check the backup with progress and one error line per problem:
     `{ok, files_checked, problems}`."""
     counted = {"files": 0}
@@ -109,7 +112,8 @@ def run(root: Path, context: JobContext, job_input: dict) -> dict:
         context.progress(done, total, f"files: {done} of {total}")
         context.checkpoint()
 
-    found = problems(root / job_input["name"], checked)
+    with in_use.reading(job_input["name"]):
+        found = problems(root / job_input["name"], checked)
     for problem in found:
         context.log("error", "Problem found", {"problem": problem})
     return {"ok": not found, "files_checked": counted["files"], "problems": found}
