@@ -15,14 +15,12 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import faceforge
+from faceforge import program
 from faceforge.client import CoreClient, find_running, http_url
 from faceforge.home import layout
 
@@ -54,36 +52,8 @@ class SupervisorError(Exception):
     """A request the supervisor cannot carry out; the message is for the person who asked."""
 
 
-def program_entry() -> list[str]:
-    """How this very program is run: the .pyz inside a zipapp, faceforge.py in a checkout,
-    `-m faceforge` for an installed package."""
-    container = Path(faceforge.__file__).resolve().parent.parent
-    if container.is_file() and zipfile.is_zipfile(container):
-        return [str(container)]
-    script = container / "faceforge.py"
-    if script.is_file():
-        return [str(script)]
-    return ["-m", "faceforge"]
-
-
-def interpreter_flags() -> list[str]:
-    """Core runs the way the launcher was run: `python -I -S faceforge.pyz desktop` (nothing
-    from site-packages) starts `python -I -S faceforge.pyz serve`."""
-    return (["-I"] if sys.flags.isolated else []) + (["-S"] if sys.flags.no_site else [])
-
-
 def core_command(root: Path, port: int) -> list[str]:
-    entry = program_entry()
-    return [
-        sys.executable,
-        *interpreter_flags(),
-        *entry,
-        "serve",
-        "--home",
-        str(root),
-        "--port",
-        str(port),
-    ]
+    return [*program.command(), "serve", "--home", str(root), "--port", str(port)]
 
 
 @dataclass(frozen=True)

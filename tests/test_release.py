@@ -108,6 +108,9 @@ def test_the_lone_archive_serves_without_bottle_or_waitress_installed(lone_pyz, 
         assert link["url"].startswith(f"http://127.0.0.1:{server.port}/ui/login-link?code=")
         # A backup is written by a child process, which must find the app in the archive.
         assert back_up(Client("127.0.0.1", server.port, token))["status"] == "succeeded"
+        # What the UI's restore command starts with: this very archive, run the same way.
+        info = Client("127.0.0.1", server.port, token).get("/v1/system/info").data
+        assert info["command"] == [*ISOLATED, str(lone_pyz)]
     finally:
         assert server.terminate() == 0
     assert sorted(path.name for path in lone_pyz.parent.iterdir()) == [ARCHIVE]

@@ -1,6 +1,6 @@
 """Health, ping and the system description."""
 
-from faceforge import __version__, events
+from faceforge import __version__, events, program
 from faceforge.assets import exiftool, ffmpeg
 from faceforge.web.envelope import json_response
 
@@ -19,6 +19,7 @@ def info(services):
     return {
         "version": __version__,
         "faceforge_home": str(home.root),
+        "command": program.command(),
         "paths": {name: str(path) for name, path in home.folders().items()},
         "storage": services.storage.describe(),
         "tools": {

@@ -13,14 +13,23 @@ import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
 const KEY_SCOPES = ["read", "write", "admin"];
-const RESTORE_HINT = "A running server cannot restore into its own home, so restore is a command-line step: run this where faceforge.py is, then start FaceForge on the new home.";
+const RESTORE_HINT = "A running server cannot restore into its own home, so restore is a command-line step: run this in a terminal on the computer FaceForge runs on, then start FaceForge on the new home.";
 
 const code = (text) => h("code", { text });
 
-/** `restore` of `backup` into `home`, quoted for the server's shell: Windows when its paths are. @param {string} backup @param {string} home */
-const restoreCommand = (backup, home) => {
-	const quote = /^([A-Za-z]:)?\\/.test(backup) ? (path) => `"${path}"` : (path) => `'${path.replaceAll("'", "'\\''")}'`;
-	return `python faceforge.py restore ${quote(backup)} --home ${quote(home)}`;
+/** A word for a POSIX shell: as it is when nothing in it is special, else in single quotes. @param {string} word */
+const posixWord = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+/** A word for a Windows command line: in double quotes when it holds a space or a shell character. @param {string} word */
+const windowsWord = (word) => (/^[\w@%+=:,./\\-]+$/.test(word) ? word : `"${word}"`);
+
+/**
+ * `restore` of `backup` into `home`, run the way this server's program is (`command`: interpreter, then faceforge.py, the .pyz
+ * or `-m faceforge`), quoted for the server's shell: Windows when its paths are.
+ * @param {string[]} command @param {string} backup @param {string} home
+ */
+const restoreCommand = (command, backup, home) => {
+	const word = /^([A-Za-z]:)?\\/.test(backup) ? windowsWord : posixWord;
+	return [...command, "restore", backup, "--home", home].map(word).join(" ");
 };
 
 /**
@@ -61,7 +70,7 @@ export class SystemScene extends Scene {
 				card("Thumbnails", this.rebuildThumbnails()),
 				card("Contents", counts),
 				card("Deleted assets", this.purge()),
-				card("Backups", this.backups(info.faceforge_home)),
+				card("Backups", this.backups(info.faceforge_home, info.command)),
 				card("Export", exportForm(null, () => this.active)),
 				card("API keys", this.apiKeys()),
 				card("Recent events", recent),
@@ -106,8 +115,9 @@ export class SystemScene extends Scene {
 	 * The complete backups (`GET /v1/admin/backups`), each with Verify (the job `system.backup_verify`) and Restore (the command: a running
 	 * server cannot restore into its own home), and "Back up now", which queues a backup job, links to it and lists the backup once it is done.
 	 * @param {string} home  this server's home folder
+	 * @param {string[]} program  how this server's program is run (`command` of `GET /v1/system/info`)
 	 */
-	backups(home) {
+	backups(home, program) {
 		const list = h("div");
 		const report = h("div", { role: "status" });
 		const alive = () => this.active;
@@ -116,7 +126,7 @@ export class SystemScene extends Scene {
 			await followJob(report, await admin.verifyBackup(name), `Verifying ${name}`, done, alive);
 		};
 		const restore = (item) => {
-			const command = textInput(restoreCommand(item.path, `${home}-restored`), { readOnly: true, "aria-label": "Restore command" });
+			const command = textInput(restoreCommand(program, item.path, `${home}-restored`), { readOnly: true, "aria-label": "Restore command" });
 			replace(report, h("p", { text: RESTORE_HINT }), command, h("p.row", button("Copy", () => copyInput(command, "Command"))));
 		};
 		const load = () =>
