@@ -8,10 +8,22 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-# Popen arguments that start a child as the leader of a process group of its own, so that
-# what it starts in turn can be stopped with it (`stop_group`).
+# Popen arguments for every child Core starts. On Windows none gets a console window: Core
+# itself often has none (the launcher starts it with CREATE_NO_WINDOW), and a console program
+# (ExifTool, ffmpeg, weed, python for a backup) started from a process without a console opens
+# a window of its own, which would flash up for every thumbnail.
 if os.name == "nt":
-    OWN_GROUP: dict = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    WINDOWLESS: dict = {"creationflags": subprocess.CREATE_NO_WINDOW}
+else:
+    WINDOWLESS = {}
+
+
+# A child that leads a process group of its own, so that what it starts in turn can be stopped
+# with it (`stop_group`).
+if os.name == "nt":
+    OWN_GROUP: dict = {
+        "creationflags": subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
+    }
 else:
     OWN_GROUP = {"start_new_session": True}
 
@@ -23,8 +35,10 @@ else:
 BACKGROUND_NICENESS = 10
 IDLE_NICENESS = 19
 if os.name == "nt":
-    BELOW_NORMAL: dict = {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS}
-    IDLE: dict = {"creationflags": subprocess.IDLE_PRIORITY_CLASS}
+    BELOW_NORMAL: dict = {
+        "creationflags": subprocess.CREATE_NO_WINDOW | subprocess.BELOW_NORMAL_PRIORITY_CLASS
+    }
+    IDLE: dict = {"creationflags": subprocess.CREATE_NO_WINDOW | subprocess.IDLE_PRIORITY_CLASS}
 else:
     BELOW_NORMAL = {}
     IDLE = {}

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import faceforge
 from tests.assets_support import child_processes, settled, upload
 from tests.support import log_once_it_holds, wait_until, write_core_json
 
@@ -146,14 +145,3 @@ def test_hung_exiftool_is_killed_and_replaced_for_the_next_files(start_server, h
     assert len(stand_ins_running(marker)) == 1, "the hung one was not killed"
     server.services.metadata.close()
     assert wait_until(lambda: stand_ins_running(marker) == [], timeout=10)
-
-
-def test_no_module_waits_on_a_pipe_with_select():
-    """`select` takes only sockets on Windows; pipes are read by threads (faceforge/pipes.py)."""
-    package = Path(faceforge.__file__).parent
-    importing = [
-        str(path.relative_to(package))
-        for path in package.rglob("*.py")
-        if re.search(r"^\s*(import|from)\s+(select|selectors)\b", path.read_text("utf-8"), re.M)
-    ]
-    assert importing == []

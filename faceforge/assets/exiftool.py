@@ -103,7 +103,11 @@ def locate(config) -> Path | None:
 def version_of(path: Path) -> str | None:
     try:
         completed = subprocess.run(
-            [str(path), "-ver"], capture_output=True, text=True, timeout=VERSION_TIMEOUT_SECONDS
+            [str(path), "-ver"],
+            capture_output=True,
+            text=True,
+            timeout=VERSION_TIMEOUT_SECONDS,
+            **processes.WINDOWLESS,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -218,6 +222,7 @@ class ExifToolProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env={**os.environ, HOME_VARIABLE: str(self.home_root)},
+                **processes.WINDOWLESS,
             )
         except OSError as error:
             raise ExifToolError(f"cannot run {self.tool}: {error.strerror}") from None

@@ -58,6 +58,7 @@ def tool_output(path: Path, *arguments: str) -> str | None:
             text=True,
             timeout=VERSION_TIMEOUT_SECONDS,
             stdin=subprocess.DEVNULL,
+            **processes.WINDOWLESS,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

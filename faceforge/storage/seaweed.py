@@ -146,7 +146,11 @@ class ManagedSeaweed:
         )
         with open(self.log_path, "ab") as output:
             self._process = subprocess.Popen(
-                self.command(), stdout=output, stderr=subprocess.STDOUT, cwd=self.data_dir
+                self.command(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+                **processes.WINDOWLESS,
             )
 
     def _writable(self) -> bool:
