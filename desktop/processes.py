@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faceforge import program
+from faceforge import program, stop_request
 from faceforge.client import CoreClient, find_running, http_url
 from faceforge.home import layout
 
@@ -121,6 +121,7 @@ class CoreSupervisor:
         self.health_interval = health_interval
         self.console_log = home.logs_dir / CONSOLE_LOG
         self.pid_file = home.config_dir / PID_FILE
+        self.tmp_dir = home.tmp_dir
         self.process: subprocess.Popen | None = None
         self.status = Status()
         self._started_at = 0.0
@@ -255,9 +256,11 @@ class CoreSupervisor:
         self.pid_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> Status:
-        """Stop Core, whether this launcher started it or an earlier one did."""
+        """Stop Core, whether this launcher started it or an earlier one did: asked through a
+        stop request (faceforge/stop_request.py: the one graceful way that also works on
+        Windows), killed only when it has not stopped after `timeout` seconds."""
         if self.process is not None:
-            self.process.terminate()
+            stop_request.ask(self.tmp_dir, self.process.pid)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -277,18 +280,26 @@ class CoreSupervisor:
                 "This Core was not started by the launcher; stop it where it was started"
                 " (Ctrl+C in its terminal)."
             ) from None
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        except OSError as error:
-            raise SupervisorError(f"cannot stop Core (pid {pid}): {error.strerror}") from None
+        stop_request.ask(self.tmp_dir, pid)
+        if not self.gone_within(timeout):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            except OSError as error:
+                raise SupervisorError(f"cannot stop Core (pid {pid}): {error.strerror}") from None
+            if not self.gone_within(timeout):
+                raise SupervisorError(f"Core (pid {pid}) did not stop within {timeout:.0f} s")
+        self.pid_file.unlink(missing_ok=True)
+
+    def gone_within(self, timeout: float) -> bool:
+        """Whether the attached Core stops answering within `timeout` seconds."""
         deadline = self.clock() + timeout
         while self.client(self.status.port).healthy():
             if self.clock() > deadline:
-                raise SupervisorError(f"Core (pid {pid}) did not stop within {timeout:.0f} s")
+                return False
             time.sleep(0.1)
-        self.pid_file.unlink(missing_ok=True)
+        return True
 
     def restart(self, port: int) -> Status:
         self.stop()

@@ -11,7 +11,16 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from faceforge import __version__, client, export_cli, import_cli, logs, resources, runtime
+from faceforge import (
+    __version__,
+    client,
+    export_cli,
+    import_cli,
+    logs,
+    resources,
+    runtime,
+    stop_request,
+)
 from faceforge.assets import maintenance
 from faceforge.backups import cli as backup_cli
 from faceforge.backups.folders import BackupError
@@ -62,6 +71,7 @@ def serve(args) -> int:
         server = Server(app, config["network.bind_host"], port, config)
         for signal_number in STOP_SIGNALS:
             signal.signal(signal_number, lambda *_: server.stop())
+        stop_request.watch(config.home.tmp_dir, server.stop, server.stopped)
         seaweed = app.services.seaweed
         seaweed_s3 = seaweed.s3_port if seaweed else config["network.seaweed_s3_port"]
         runtime.write_ports(config.home, core=server.port, seaweed_s3=seaweed_s3)

@@ -153,6 +153,11 @@ class ServerProcess:
         """SIGTERM; the exit code and what the process wrote to stderr (killed after
         `timeout` seconds, failing the test)."""
         self.process.send_signal(signal.SIGTERM)
+        return self.ended(timeout)
+
+    def ended(self, timeout: float) -> tuple[int, str]:
+        """The exit code and stderr once the process ends (killed after `timeout` seconds,
+        failing the test)."""
         try:
             _, stderr = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -73,9 +73,23 @@ def test_started_core_answers_healthz_and_stop_ends_it(supervisor, home):
     assert f"FaceForge listening on http://127.0.0.1:{port}" in console
     stopped = supervisor.stop()
     assert stopped.state == STOPPED
-    assert child.returncode == 0, "SIGTERM stops Core cleanly"
+    assert child.returncode == 0, "the stop request stops Core cleanly"
+    assert "stopping: the launcher asked" in (home / "logs" / "core.log").read_text()
     assert not (home / "config" / "core.pid").exists()
     assert not CoreClient(f"http://127.0.0.1:{port}").healthy()
+
+
+def test_a_child_that_does_not_stop_when_asked_is_killed_after_the_timeout(home):
+    def deaf(root, port):
+        return [sys.executable, "-c", "import time; print('deaf', flush=True); time.sleep(60)"]
+
+    supervisor = CoreSupervisor(home, command=deaf)
+    supervisor.start(pick_free_port(20150))
+    child = supervisor.process
+    started = time.monotonic()
+    assert supervisor.stop(timeout=1).state == STOPPED
+    assert 1 <= time.monotonic() - started < 10
+    assert child.returncode == -signal.SIGKILL
 
 
 def test_a_crashing_core_is_restarted_with_backoff_until_the_cap(home):
@@ -185,6 +199,7 @@ def test_a_later_launcher_attaches_to_the_running_core_and_can_stop_it(home):
     assert (status.state, status.healthy, status.attached) == (RUNNING, True, True)
     assert second.stop().state == STOPPED
     assert child.wait(10) == 0
+    assert "stopping: the launcher asked" in (home / "logs" / "core.log").read_text()
     assert not found.healthy()
     assert find_running(home, "127.0.0.1", install_token(home)) is None
 

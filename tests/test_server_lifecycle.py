@@ -1,5 +1,6 @@
 """`python faceforge.py` started and stopped under requests: no tracebacks at start-up, and a
-stop (SIGTERM) answers every request it saved (API.md §8 Graceful stop)."""
+stop (SIGTERM, or the launcher's stop request) answers every request it saved (API.md §8
+Graceful stop)."""
 
 import http.client
 import json
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from faceforge import stop_request
 from tests.support import ServerProcess, faceforge_command, install_token
 
 START_STOP_CYCLES = 50
@@ -157,8 +159,16 @@ def all_items(port: int, token: str, path: str) -> list:
         connection.close()
 
 
+def stop_by(process: ServerProcess, home, how: str) -> tuple[int, str]:
+    if how == "SIGTERM":
+        return process.stop(timeout=STOP_SECONDS + 5)
+    stop_request.ask(home / "tmp", process.process.pid)
+    return process.ended(timeout=STOP_SECONDS + 5)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "stop request"])
 @pytest.mark.parametrize("round_number", range(STOP_ROUNDS))
-def test_sigterm_under_load_answers_every_write_it_saved(home, round_number):
+def test_a_stop_under_load_answers_every_write_it_saved(home, round_number, how):
     process = start_core(home)
     token = install_token(home)
     ledger, until = Ledger(), threading.Event()
@@ -171,7 +181,7 @@ def test_sigterm_under_load_answers_every_write_it_saved(home, round_number):
     try:
         time.sleep(LOAD_SECONDS)
         stopping_at = time.monotonic()
-        code, stderr = process.stop(timeout=STOP_SECONDS + 5)
+        code, stderr = stop_by(process, home, how)
         stopped_after = time.monotonic() - stopping_at
     finally:
         until.set()
@@ -185,3 +195,14 @@ def test_sigterm_under_load_answers_every_write_it_saved(home, round_number):
     assert saved <= ledger.sent
     assert saved - ledger.answered == set(), "saved without an answer to its client"
     assert ledger.answered - saved == set(), "answered but not saved"
+
+
+def test_a_stop_request_for_another_process_is_left_alone(home):
+    process = start_core(home)
+    request = stop_request.ask(home / "tmp", process.process.pid + 1)
+    try:
+        time.sleep(stop_request.CHECK_SECONDS * 3)
+        assert process.process.poll() is None
+        assert request.read_text() == f"{process.process.pid + 1}\n"
+    finally:
+        assert process.terminate() == 0
