@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -208,16 +209,19 @@ def log_once_it_holds(server, expected: str) -> str:
     return wait_until(holding)
 
 
-def run_bench(tmp_path: Path, script: str, *arguments: str) -> str:
-    """Run `bench/<script>` as the real script with its temp folder under `tmp_path`; its
-    standard output, once it exited 0 and left that folder empty."""
-    finished = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / script), *arguments],
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert finished.returncode == 0, finished.stderr
-    assert list(tmp_path.iterdir()) == []  # the benchmark's temp folder is gone
+def run_bench(script: str, *arguments: str) -> str:
+    """Run `bench/<script>` as the real script with its temp folder in a fresh folder of the
+    system's temp folder (short: Chromium's socket path there must stay under 108 bytes, which
+    a folder in pytest's per-worker tree overruns); its standard output, once it exited 0 and
+    left that folder empty."""
+    with tempfile.TemporaryDirectory(prefix="ff-bench-") as folder:
+        finished = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "bench" / script), *arguments],
+            env={**os.environ, "TMPDIR": folder},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert finished.returncode == 0, finished.stderr
+        assert list(Path(folder).iterdir()) == []  # the benchmark's temp folder is gone
     return finished.stdout

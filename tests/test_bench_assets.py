@@ -7,8 +7,8 @@ from tests.support import run_bench
 
 
 @pytest.mark.slow
-def test_tus_part_resumes_killed_clients_to_a_byte_identical_asset(tmp_path):
+def test_tus_part_resumes_killed_clients_to_a_byte_identical_asset():
     sizes = ["--size-mib", "16", "--resume-size-mib", "256", "--runs", "1"]
-    output = run_bench(tmp_path, "assets.py", "--only", "tus", *sizes)
+    output = run_bench("assets.py", "--only", "tus", *sizes)
     assert "| tus upload (tuspy, 8 MiB)" in output
     assert "256 MiB tus upload, client killed at 25%/50%/75%: asset sha256 = file sha256;" in output

@@ -10,11 +10,11 @@ from tests.ui_support import CHROMIUM, sync_playwright
 
 
 @pytest.mark.slow
-def test_media_bench_runs_small_and_leaves_nothing_behind(tmp_path):
+def test_media_bench_runs_small_and_leaves_nothing_behind():
     require_tool("ffmpeg")
     if sync_playwright is None or not CHROMIUM.exists():
         pytest.skip("Playwright and /usr/bin/chromium are needed (pip install -e '.[test]')")
-    output = run_bench(tmp_path, "media.py", "--images", "3", "--entities", "2", "--rounds", "1")
+    output = run_bench("media.py", "--images", "3", "--entities", "2", "--rounds", "1")
     for scale in ("1x", "2x"):
         assert f"| gallery of 2, {scale}, scrolled through | " in output
     assert output.count("(2 thumbnails, 0 originals requested)") == 4

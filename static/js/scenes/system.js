@@ -13,23 +13,20 @@ import { Scene } from "./scene.js";
 
 const RECENT_EVENTS = 25;
 const KEY_SCOPES = ["read", "write", "admin"];
-const RESTORE_HINT = "A running server cannot restore into its own home, so restore is a command-line step: run this in a terminal on the computer FaceForge runs on, then start FaceForge on the new home.";
+const RESTORE_HINT = "A running server cannot restore into its own home, so restore is a command-line step: run this on the server's computer, then start FaceForge on the new home.";
 
 const code = (text) => h("code", { text });
 
-/** A word for a POSIX shell: as it is when nothing in it is special, else in single quotes. @param {string} word */
-const posixWord = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
-/** A word for a Windows command line: in double quotes when it holds a space or a shell character. @param {string} word */
-const windowsWord = (word) => (/^[\w@%+=:,./\\-]+$/.test(word) ? word : `"${word}"`);
-
 /**
- * `restore` of `backup` into `home`, run the way this server's program is (`command`: interpreter, then faceforge.py, the .pyz
- * or `-m faceforge`), quoted for the server's shell: Windows when its paths are.
+ * `restore` of `backup` into `home`, run as this server is (`command`), words quoted where needed: Windows double
+ * quotes when its paths are Windows ones, else POSIX single quotes.
  * @param {string[]} command @param {string} backup @param {string} home
  */
 const restoreCommand = (command, backup, home) => {
-	const word = /^([A-Za-z]:)?\\/.test(backup) ? windowsWord : posixWord;
-	return [...command, "restore", backup, "--home", home].map(word).join(" ");
+	const windows = /^([A-Za-z]:)?\\/.test(backup);
+	const plain = windows ? /^[\w@%+=:,./\\-]+$/ : /^[\w@%+=:,./-]+$/;
+	const quote = (word) => (windows ? `"${word}"` : `'${word.replaceAll("'", "'\\''")}'`);
+	return [...command, "restore", backup, "--home", home].map((word) => (plain.test(word) ? word : quote(word))).join(" ");
 };
 
 /**
@@ -115,7 +112,7 @@ export class SystemScene extends Scene {
 	 * The complete backups (`GET /v1/admin/backups`), each with Verify (the job `system.backup_verify`) and Restore (the command: a running
 	 * server cannot restore into its own home), and "Back up now", which queues a backup job, links to it and lists the backup once it is done.
 	 * @param {string} home  this server's home folder
-	 * @param {string[]} program  how this server's program is run (`command` of `GET /v1/system/info`)
+	 * @param {string[]} program  how this server runs (system info)
 	 */
 	backups(home, program) {
 		const list = h("div");
