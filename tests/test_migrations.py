@@ -114,3 +114,16 @@ def test_unopenable_database_gets_advice(tmp_path):
     db = Database(tmp_path / "missing" / "db.sqlite3")
     with pytest.raises(DatabaseError, match="check that the folder exists and is writable"):
         db.connection()
+
+
+def test_the_search_index_merges_sixteen_segments_at_a_time(tmp_path):
+    """0005: FTS5's `automerge` 16 (docs/entities.md), kept in the index's own config table."""
+    database = Database(tmp_path / "core.sqlite3")
+    migrate(database, tmp_path)
+    database.close()
+    connection = sqlite3.connect(tmp_path / "core.sqlite3")
+    try:
+        setting = connection.execute("SELECT v FROM entity_search_config WHERE k = 'automerge'")
+        assert setting.fetchall() == [(16,)]
+    finally:
+        connection.close()
