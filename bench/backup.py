@@ -14,7 +14,9 @@ KiB of random bytes through a bulk import (bench/import.py's tree). Then:
    starts after a `sync`, so that none pays for the writing of the one before.
 2. A first backup into the backups folder, 1% new files, then a second backup: its time and
    the disk it adds (files whose inode the first backup does not hold) as a share of the
-   first's. Target: <= 5% of both.
+   first's. Target: <= 5% of both. Also how many 64 KiB and 1 MiB pieces of the second
+   snapshot differ from the first's: what a format storing the database in chunks, linked
+   when unchanged, would add (API.md §11 puts a whole database file in every backup).
 3. p99 latency of `GET /v1/entities?limit=50` and of a small write (`POST /v1/entities`)
    while a full backup runs (to a fresh destination, nothing to link) vs idle just before,
    taking turns request by request, in --rounds rounds, and the longest write seen during
@@ -37,6 +39,8 @@ from entities import Api, Words, payloads, seed, start_server
 
 import_bench = importlib.import_module("import")  # bench/import.py: `import` is a keyword
 LATENCY_ROUNDS_IDLE = 1000
+# Chunk sizes for the question what a chunked database format would add to a second backup.
+CHUNK_SIZES = (64 * 2**10, 2**20)
 
 
 def wait_for_job(api: Api, job_id: str) -> dict:
@@ -79,6 +83,18 @@ def disk_bytes(folder: Path, known_inodes: set[int]) -> tuple[int, set[int]]:
             if status.st_ino not in known_inodes:
                 added += status.st_blocks * 512
     return added, inodes
+
+
+def changed_chunks(first: Path, second: Path, chunk_bytes: int) -> tuple[int, int]:
+    """How many `chunk_bytes` pieces of `second` differ from the piece at the same place in
+    `first`, of how many: what a backup format storing the database in chunks, linked when
+    unchanged, would add for it (a question the second-backup target leaves open)."""
+    changed = total = 0
+    with open(first, "rb") as old, open(second, "rb") as new:
+        while piece := new.read(chunk_bytes):
+            total += 1
+            changed += old.read(chunk_bytes) != piece
+    return changed, total
 
 
 def settle() -> None:
@@ -210,6 +226,11 @@ def run(args, temp: Path) -> list[tuple[str, str, str, str]]:
         second_disk, _ = disk_bytes(second_folder, first_inodes)
         second_files_disk, _ = disk_bytes(second_folder / "assets", first_inodes)
         first_files_disk, _ = disk_bytes(first_folder / "assets", set())
+        database = Path("db", "core.sqlite3")
+        chunks = {
+            size: changed_chunks(first_folder / database, second_folder / database, size)
+            for size in CHUNK_SIZES
+        }
         latency = latency_rounds(api, temp, args.rounds)
     finally:
         process.terminate()
@@ -244,6 +265,16 @@ def run(args, temp: Path) -> list[tuple[str, str, str, str]]:
             "",
         ),
     ]
+    for size, (changed, total) in chunks.items():
+        chunked_disk = changed * size + second_files_disk
+        rows.append(
+            (
+                f"second backup's database: {size // 2**10} KiB chunks that differ",
+                f"{changed:,} of {total:,} ({changed * size / 2**20:,.1f} MiB)",
+                f"disk added if stored in chunks: {chunked_disk / first_disk:.1%}",
+                "",
+            )
+        )
     for name, label in (("list", "GET /v1/entities?limit=50"), ("write", "POST /v1/entities")):
         per_round = [(p99(busy[name]), p99(idle[name])) for idle, busy, _, _ in latency]
         ratios = [busy_p99 / idle_p99 for busy_p99, idle_p99 in per_round]
