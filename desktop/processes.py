@@ -260,7 +260,8 @@ class CoreSupervisor:
         stop request (faceforge/stop_request.py: the one graceful way that also works on
         Windows), killed only when it has not stopped after `timeout` seconds."""
         if self.process is not None:
-            stop_request.ask(self.tmp_dir, self.process.pid)
+            if not self.ask_to_stop(self.process.pid):
+                self.process.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -280,8 +281,7 @@ class CoreSupervisor:
                 "This Core was not started by the launcher; stop it where it was started"
                 " (Ctrl+C in its terminal)."
             ) from None
-        stop_request.ask(self.tmp_dir, pid)
-        if not self.gone_within(timeout):
+        if not (self.ask_to_stop(pid) and self.gone_within(timeout)):
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -291,6 +291,15 @@ class CoreSupervisor:
             if not self.gone_within(timeout):
                 raise SupervisorError(f"Core (pid {pid}) did not stop within {timeout:.0f} s")
         self.pid_file.unlink(missing_ok=True)
+
+    def ask_to_stop(self, pid: int) -> bool:
+        """Write a stop request for `pid`; False when it cannot be written (then only a
+        signal is left: SIGTERM, which Windows makes a kill)."""
+        try:
+            stop_request.ask(self.tmp_dir, pid)
+        except OSError:
+            return False
+        return True
 
     def gone_within(self, timeout: float) -> bool:
         """Whether the attached Core stops answering within `timeout` seconds."""

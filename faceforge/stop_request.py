@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,16 +20,34 @@ log = logging.getLogger("faceforge")
 
 FILE_NAME = "stop-request"
 CHECK_SECONDS = 0.5
+# Windows refuses to replace a file another process has open; Core holds it only briefly.
+REPLACE_ATTEMPTS = 5
 
 
 def ask(tmp_dir: Path, pid: int) -> Path:
-    """Ask the Core with process id `pid` serving the home of `tmp_dir` to stop; the file."""
+    """Ask the Core with process id `pid` serving the home of `tmp_dir` to stop; the file.
+    OSError when it cannot be written."""
     target = tmp_dir / FILE_NAME
     tmp_dir.mkdir(parents=True, exist_ok=True)
     written = target.with_name(f"{FILE_NAME}.{os.getpid()}")
     written.write_text(f"{pid}\n", encoding="ascii")
-    os.replace(written, target)
+    try:
+        replace_patiently(written, target)
+    finally:
+        written.unlink(missing_ok=True)
     return target
+
+
+def replace_patiently(source: Path, target: Path) -> None:
+    """`os.replace`, tried again for a moment while Windows refuses it because Core has an
+    older request open to read it."""
+    for _ in range(REPLACE_ATTEMPTS - 1):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            time.sleep(CHECK_SECONDS / 10)
+    os.replace(source, target)
 
 
 def watch(tmp_dir: Path, stop: Callable[[], None], stopped: threading.Event) -> threading.Thread:

@@ -37,6 +37,11 @@ def failing_command(exit_code: int):
     return command
 
 
+def deaf_command(root, port):
+    """A stand-in for Core that neither serves nor reads stop requests."""
+    return [sys.executable, "-c", "import time; print('deaf', flush=True); time.sleep(60)"]
+
+
 FAST = RestartPolicy(max_restarts=3, first_delay=0.01, max_delay=0.05)
 
 
@@ -79,11 +84,22 @@ def test_started_core_answers_healthz_and_stop_ends_it(supervisor, home):
     assert not CoreClient(f"http://127.0.0.1:{port}").healthy()
 
 
-def test_a_child_that_does_not_stop_when_asked_is_killed_after_the_timeout(home):
-    def deaf(root, port):
-        return [sys.executable, "-c", "import time; print('deaf', flush=True); time.sleep(60)"]
+def test_without_a_writable_tmp_folder_the_child_is_sent_sigterm_at_once(home):
+    """The stop request cannot be written (tmp/ is a file here), so the launcher does not
+    wait for an answer that cannot come: it terminates the child straight away."""
+    (home / "tmp").parent.mkdir(parents=True)
+    (home / "tmp").write_text("not a folder")
+    supervisor = CoreSupervisor(home, command=deaf_command)
+    supervisor.start(pick_free_port(20160))
+    child = supervisor.process
+    started = time.monotonic()
+    assert supervisor.stop(timeout=20).state == STOPPED
+    assert time.monotonic() - started < 10
+    assert child.returncode == -signal.SIGTERM
 
-    supervisor = CoreSupervisor(home, command=deaf)
+
+def test_a_child_that_does_not_stop_when_asked_is_killed_after_the_timeout(home):
+    supervisor = CoreSupervisor(home, command=deaf_command)
     supervisor.start(pick_free_port(20150))
     child = supervisor.process
     started = time.monotonic()
