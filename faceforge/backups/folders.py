@@ -136,10 +136,10 @@ def prune(root: Path, keep: int, finished: str, in_use: InUse) -> list[Path]:
     `finished` (crash leftovers)."""
     complete = complete_backups(root)
     old = complete[:-keep] if keep else []
-    doomed = [folder for folder in old if folder.name not in in_use]
-    for folder in old:
-        if folder.name in in_use:
-            log.info("backup %s is being verified; a later backup removes it", folder)
+    being_read = [folder for folder in old if folder.name in in_use]
+    for folder in being_read:
+        log.info("backup %s is being verified; a later backup removes it", folder)
+    doomed = [folder for folder in old if folder not in being_read]
     doomed += [
         entry
         for entry in root.glob(f"*{PARTIAL_SUFFIX}")
