@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from faceforge.exports import writer
 from tests.assets_support import settled, upload
+from tests.entity_support import seed
 from tests.support import ServerProcess, faceforge_command, run_cli, wait_until
 
 NAMES = ["Zoë", "山田", "Ελένη", "Twin", "Twin", "CON", "Mr."]
@@ -163,7 +165,21 @@ def test_export_job_over_http_writes_the_documented_tree(server, tmp_path):
     manifest = json.loads((destination / "faceforge-export.json").read_text(encoding="utf-8"))
     assert manifest["format"] == "faceforge-export"
     assert [d["field_key"] for d in manifest["field_definitions"]] == ["eye_color"]
+    assert manifest["entities"] == [
+        {"entity_id": entity_id, "folder": folder_of(destination, entity_id).name}
+        for entity_id in ids.values()  # oldest first; "Gone" is not in ids
+    ]
     assert not [name for name in tree(destination) if name.endswith(".part")]
+
+
+def test_an_empty_library_exports_a_manifest_with_no_entities(server, tmp_path):
+    destination = tmp_path / "export"
+    reply = server.client.post("/v1/admin/exports", {"destination": str(destination)})
+    assert wait_for_job(server.client, reply.data["job_id"])["status"] == "succeeded"
+    assert tree(destination) == ["faceforge-export.json"]
+    manifest = json.loads((destination / "faceforge-export.json").read_text(encoding="utf-8"))
+    assert (manifest["entities"], manifest["unlinked"]) == ([], None)
+    assert manifest["counts"] == {"entities": 0, "files": 0, "bytes": 0, "errors": 0}
 
 
 def test_export_selects_entities_with_entity_ids(server, tmp_path):
@@ -386,3 +402,16 @@ def test_round_trip_keeps_derived_from_where_the_source_was_exported(start_serve
         derived = read(f"/v1/assets/{edit['asset_id']}/derived").data["items"]
         assert [item["asset_id"] for item in derived] == [crop["asset_id"]]
         target.close()
+
+
+def test_a_full_export_reads_the_ids_a_page_at_a_time_up_to_the_newest_at_its_start(server):
+    """More than one page of ids (`ID_PAGE_SIZE`), oldest first, without the deleted one and
+    without one created after the count was taken."""
+    items = seed(server.client, writer.ID_PAGE_SIZE * 2 + 345)
+    deleted = items[writer.ID_PAGE_SIZE]["entity_id"]
+    server.client.delete(f"/v1/entities/{deleted}")
+    count, newest = writer.live_entity_count(server.services.db)
+    server.client.post("/v1/entities", {"display_name": "After the count"})
+    ids = list(writer.entity_ids_up_to(server.services.db, newest))
+    assert count == len(ids) == len(items) - 1
+    assert ids == [item["entity_id"] for item in items if item["entity_id"] != deleted]

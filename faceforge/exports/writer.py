@@ -17,7 +17,9 @@ import functools
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from faceforge import __version__, clock, validate
 from faceforge.assets import links as asset_links
@@ -35,6 +37,11 @@ MANIFEST_NAME = "faceforge-export.json"
 ENTITY_FILE = "entity.json"
 UNLINKED_FOLDER = "_unlinked"
 PARTIAL_SUFFIX = ".part"
+# Entity ids read per query by an export of the whole library.
+ID_PAGE_SIZE = 1000
+# Where the manifest's `entities` array goes in its JSON text: the top-level key, two spaces
+# in (nested keys are indented further, so no field definition can match it).
+ENTITIES_PLACEHOLDER = '\n  "entities": []'
 # The asset fields a sidecar keeps (where the bytes live in this home is no one else's business).
 ASSET_FIELDS = (
     "asset_id",
@@ -116,12 +123,31 @@ def live_entity_ids(db, value, loc: tuple) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def all_entity_ids(db) -> list[str]:
+def live_entity_count(db) -> tuple[int, int]:
+    """How many live entities there are now, and the newest one's `entity_seq` (an export
+    of all covers those; entities created meanwhile are left to the next export)."""
     with db.read() as connection:
-        rows = connection.execute(
-            "SELECT entity_id FROM entities WHERE deleted_at IS NULL ORDER BY entity_seq"
-        )
-        return [row[0] for row in rows]
+        count, newest = connection.execute(
+            "SELECT count(*), coalesce(max(entity_seq), 0) FROM entities WHERE deleted_at IS NULL"
+        ).fetchone()
+    return count, newest
+
+
+def entity_ids_up_to(db, newest: int):
+    """The ids of the live entities up to `newest`, oldest first, read a page at a time so
+    that a library of a million entities is never held in memory at once."""
+    after = 0
+    while True:
+        with db.read() as connection:
+            page = connection.execute(
+                "SELECT entity_seq, entity_id FROM entities WHERE deleted_at IS NULL"
+                " AND entity_seq > ? AND entity_seq <= ? ORDER BY entity_seq LIMIT ?",
+                (after, newest, ID_PAGE_SIZE),
+            ).fetchall()
+        if not page:
+            return
+        yield from (entity_id for _, entity_id in page)
+        after = page[-1][0]
 
 
 def entity_document(db, entity_id: str) -> tuple[dict, list[dict]]:
@@ -173,14 +199,16 @@ def write_json(target: Path, document: dict) -> None:
 class Exporter:
     """One export run: the tree under `root`, and the counts it reports."""
 
-    def __init__(self, db, storage, context: JobContext, root: Path):
+    def __init__(self, db, storage, context: JobContext, root: Path, folders: BinaryIO):
         self.db = db
         self.storage = storage
         self.context = context
         self.root = root
         self.folder_names = FolderNames((MANIFEST_NAME, UNLINKED_FOLDER))
         self.counts = {"entities": 0, "files": 0, "bytes": 0, "errors": 0}
-        self.folders: list[dict] = []
+        # The manifest's `entities`, one JSON text per line, kept in a temporary file until
+        # the manifest is written (a million of them would be hundreds of MB as objects).
+        self.folders = folders
         self.unlinked: dict | None = None
 
     def chunks(self, asset: dict):
@@ -232,7 +260,8 @@ class Exporter:
         folder.mkdir()
         document["files"] = self.write_files(folder, linked, FolderNames((ENTITY_FILE,)))
         write_json(folder / ENTITY_FILE, document)
-        self.folders.append({"entity_id": entity_id, "folder": folder.name})
+        listed = {"entity_id": entity_id, "folder": folder.name}
+        self.folders.write(json.dumps(listed, ensure_ascii=False).encode("utf-8") + b"\n")
         self.counts["entities"] += 1
         return folder.name
 
@@ -254,10 +283,24 @@ class Exporter:
             "complete_library": full,
             "counts": self.counts,
             "field_definitions": field_defs.list_field_defs(self.db, None)["items"],
-            "entities": self.folders,
+            "entities": [],
             "unlinked": self.unlinked,
         }
-        write_json(self.root / MANIFEST_NAME, manifest)
+        before, after = json.dumps(manifest, indent=2, ensure_ascii=False).split(
+            ENTITIES_PLACEHOLDER
+        )
+        write_atomically(
+            self.root / MANIFEST_NAME,
+            [before.encode(), *self.listed_entities(), after.encode() + b"\n"],
+        )
+
+    def listed_entities(self):
+        """The manifest's `entities` array, read back from the spool file a line at a time."""
+        self.folders.seek(0)
+        yield b'\n  "entities": ['
+        for number, line in enumerate(self.folders):
+            yield (b",\n    " if number else b"\n    ") + line.rstrip(b"\n")
+        yield b"\n  ]" if self.counts["entities"] else b"]"
 
 
 def run(db, storage, context: JobContext, job_input: dict) -> dict:
@@ -268,10 +311,21 @@ def run(db, storage, context: JobContext, job_input: dict) -> dict:
     except OSError as error:
         raise JobFailed("destination_unusable", f"{root}: {error.strerror or error}") from None
     full = job_input["entity_ids"] is None
-    entity_ids = all_entity_ids(db) if full else job_input["entity_ids"]
-    total = len(entity_ids)
+    if full:
+        total, newest = live_entity_count(db)
+        entity_ids = entity_ids_up_to(db, newest)
+    else:
+        entity_ids = job_input["entity_ids"]
+        total = len(entity_ids)
     context.log("info", f"Exporting {total} entities", {"destination": str(root), "total": total})
-    exporter = Exporter(db, storage, context, root)
+    with tempfile.TemporaryFile() as folders:
+        exporter = Exporter(db, storage, context, root, folders)
+        export_all(exporter, entity_ids, total, full)
+    return {"destination": str(root), **exporter.counts}
+
+
+def export_all(exporter: Exporter, entity_ids, total: int, full: bool) -> None:
+    context, root = exporter.context, exporter.root
     try:
         for done, entity_id in enumerate(entity_ids, start=1):
             context.checkpoint()
@@ -284,4 +338,3 @@ def run(db, storage, context: JobContext, job_input: dict) -> dict:
         exporter.write_manifest(full)
     except OSError as error:
         raise JobFailed("destination_unusable", f"writing {root} failed: {error}") from None
-    return {"destination": str(root), **exporter.counts}
