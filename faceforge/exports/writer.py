@@ -199,7 +199,7 @@ def write_json(target: Path, document: dict) -> None:
 class Exporter:
     """One export run: the tree under `root`, and the counts it reports."""
 
-    def __init__(self, db, storage, context: JobContext, root: Path, folders: BinaryIO):
+    def __init__(self, db, storage, context: JobContext, root: Path, listed: BinaryIO):
         self.db = db
         self.storage = storage
         self.context = context
@@ -208,7 +208,7 @@ class Exporter:
         self.counts = {"entities": 0, "files": 0, "bytes": 0, "errors": 0}
         # The manifest's `entities`, one JSON text per line, kept in a temporary file until
         # the manifest is written (a million of them would be hundreds of MB as objects).
-        self.folders = folders
+        self.listed = listed
         self.unlinked: dict | None = None
 
     def chunks(self, asset: dict):
@@ -261,7 +261,7 @@ class Exporter:
         document["files"] = self.write_files(folder, linked, FolderNames((ENTITY_FILE,)))
         write_json(folder / ENTITY_FILE, document)
         listed = {"entity_id": entity_id, "folder": folder.name}
-        self.folders.write(json.dumps(listed, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.listed.write(json.dumps(listed, ensure_ascii=False).encode("utf-8") + b"\n")
         self.counts["entities"] += 1
         return folder.name
 
@@ -273,6 +273,24 @@ class Exporter:
             folder.mkdir()
             files = self.write_files(folder, unlinked, FolderNames())
             self.unlinked = {"folder": UNLINKED_FOLDER, "files": files}
+
+    def export(self, entity_ids, total: int, full: bool) -> None:
+        """Every entity's folder, the unlinked files of a full export, then the manifest."""
+        context = self.context
+        try:
+            for done, entity_id in enumerate(entity_ids, start=1):
+                context.checkpoint()
+                folder = self.export_entity(entity_id)
+                line = {"entity_id": entity_id, "folder": folder, "done": done, "total": total}
+                context.log("info", "Exported", line)
+                context.progress(done, total, f"{done} of {total} entities")
+            if full:
+                self.export_unlinked()
+            self.write_manifest(full)
+        except OSError as error:
+            raise JobFailed(
+                "destination_unusable", f"writing {self.root} failed: {error}"
+            ) from None
 
     def write_manifest(self, full: bool) -> None:
         manifest = {
@@ -296,9 +314,9 @@ class Exporter:
 
     def listed_entities(self):
         """The manifest's `entities` array, read back from the spool file a line at a time."""
-        self.folders.seek(0)
+        self.listed.seek(0)
         yield b'\n  "entities": ['
-        for number, line in enumerate(self.folders):
+        for number, line in enumerate(self.listed):
             yield (b",\n    " if number else b"\n    ") + line.rstrip(b"\n")
         yield b"\n  ]" if self.counts["entities"] else b"]"
 
@@ -318,23 +336,7 @@ def run(db, storage, context: JobContext, job_input: dict) -> dict:
         entity_ids = job_input["entity_ids"]
         total = len(entity_ids)
     context.log("info", f"Exporting {total} entities", {"destination": str(root), "total": total})
-    with tempfile.TemporaryFile() as folders:
-        exporter = Exporter(db, storage, context, root, folders)
-        export_all(exporter, entity_ids, total, full)
+    with tempfile.TemporaryFile() as listed:
+        exporter = Exporter(db, storage, context, root, listed)
+        exporter.export(entity_ids, total, full)
     return {"destination": str(root), **exporter.counts}
-
-
-def export_all(exporter: Exporter, entity_ids, total: int, full: bool) -> None:
-    context, root = exporter.context, exporter.root
-    try:
-        for done, entity_id in enumerate(entity_ids, start=1):
-            context.checkpoint()
-            folder = exporter.export_entity(entity_id)
-            line = {"entity_id": entity_id, "folder": folder, "done": done, "total": total}
-            context.log("info", "Exported", line)
-            context.progress(done, total, f"{done} of {total} entities")
-        if full:
-            exporter.export_unlinked()
-        exporter.write_manifest(full)
-    except OSError as error:
-        raise JobFailed("destination_unusable", f"writing {root} failed: {error}") from None
