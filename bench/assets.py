@@ -425,7 +425,8 @@ def main() -> int:
     args = parser.parse_args()
     parts = args.only or PARTS
     size = args.size_mib * MIB
-    for tool in ("curl", "nginx"):
+    # nginx serves the downloads part's reference; every part talks to Core through curl.
+    for tool in ("curl", "nginx") if "downloads" in parts else ("curl",):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed for this benchmark")
     work = Path(tempfile.mkdtemp(prefix="faceforge-bench-"))
