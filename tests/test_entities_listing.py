@@ -286,3 +286,26 @@ def test_deleted_entities_leave_lists_search_and_totals(client):
         page = listing(client, **query)
         assert page["items"] == expected, query
         assert page["total"] == len(expected)
+
+
+def test_a_listed_entity_is_the_object_its_own_route_answers(client):
+    """A page's items are JSON text built by SQLite from the stored columns, a single entity
+    is encoded by Python: the same object, keys in the same order, for values that JSON
+    escapes, or spells in more than one way."""
+    tricky = create(
+        client,
+        display_name='Zoë "Q" \\ \t\u2028 ☃',
+        aliases=["𝄞 clef", "line\nbreak", "it's"],
+        tags=["Ünïcode", "<b>&amp;</b>"],
+        fields={"big": 2**70, "tiny": -1.5e-300, "nested": {"list": [True, False, None, ""]}},
+        external_ids={"stash": "42"},
+        plugin_data={"colour": {"rgb": [1, 2.0, 3]}, "empty": {}},
+    )
+    plain = create(client, display_name="Plain")
+    page = listing(client, limit=2)
+    answered = [
+        client.get(f"/v1/entities/{entity['entity_id']}").data for entity in (plain, tricky)
+    ]
+    assert page["items"] == answered
+    assert [list(item) for item in page["items"]] == [list(entity) for entity in answered]
+    assert answered[1]["fields"]["big"] == 2**70

@@ -78,6 +78,19 @@ def state_reader(columns: tuple[Column, ...]) -> Callable[[Any], dict]:
     return from_row
 
 
+def entity_json_sql(table: str) -> str:
+    """SQL building the Entity object (API.md §4, keys in order) of a row of `table` as JSON
+    text. JSON columns go in as stored: json_text wrote them, and adopting a 0.1.x home
+    writes them through SQLite's JSON functions, so they are JSON already."""
+    members = (
+        f"'{dumps(column.key)}:' || "
+        + (f"{table}.{column.name}" if column.json else f"json_quote({table}.{column.name})")
+        for column in ENTITY_COLUMNS
+        if column.public
+    )
+    return "'{' || " + " || ',' || ".join(members) + " || '}'"
+
+
 def stored_values(columns: tuple[Column, ...]) -> Callable[[dict], tuple]:
     """A function from a state to the values of `columns` as stored, in their order: JSON
     columns encoded."""
