@@ -36,6 +36,10 @@ FIELD_PREFIX = "field."
 # costs no Python work per entity (parsing five JSON columns, then encoding them again was
 # most of a first page's time).
 ENTITY_JSON = entity_json_sql("e")
+PAGE_JSON = (
+    f"SELECT e.entity_seq, {ENTITY_JSON} FROM entities AS e"
+    " WHERE e.entity_seq IN (SELECT value FROM json_each(?))"
+)
 # What `field.<key>=<value>` matches: the text itself, or the scalar the text spells.
 FIELD_MATCH = (
     "EXISTS (SELECT 1 FROM json_each(e.fields_json) AS f WHERE f.key = ? AND ("
@@ -188,7 +192,7 @@ def count(connection, search: EntityQuery) -> int:
 def page_queries(search: EntityQuery, walk: bool) -> list[tuple[str, list]]:
     """The queries that fill a page, in order, each ending in `LIMIT ? OFFSET ?` (the rows
     still wanted, and the offset, 0 on cursor pages), each row being (row number, sort
-    value, the Entity as JSON text). A first or offset page is one query.
+    value): what a cursor holds. A first or offset page is one query.
     A cursor page is two index seeks, not one row-value range, because SQLite seeks a row
     value on its first column only and one bulk-upsert gives thousands of entities the same
     timestamp: first the rest of the cursor's tie (same sort value, row numbers past it), then
@@ -197,7 +201,7 @@ def page_queries(search: EntityQuery, walk: bool) -> list[tuple[str, list]]:
     direction = search.order.upper()
     order_by = f"ORDER BY {key} {direction}, e.entity_seq {direction}"
     where, params = conditions(search, walk)
-    rows = f"SELECT e.entity_seq, e.{search.sort_by}, {ENTITY_JSON} FROM entities AS e"
+    rows = f"SELECT e.entity_seq, e.{search.sort_by} FROM entities AS e"
     if search.paging.cursor is None:
         return [(f"{rows} WHERE {where} {order_by} LIMIT ? OFFSET ?", params)]
     _, _, value, seq = search.paging.cursor
@@ -210,7 +214,7 @@ def page_queries(search: EntityQuery, walk: bool) -> list[tuple[str, list]]:
     ]
 
 
-def page_rows(connection, search: EntityQuery, walk: bool) -> list[tuple]:
+def page_keys(connection, search: EntityQuery, walk: bool) -> list[tuple]:
     """One row more than the page holds, if there is one (it tells that a next page exists)."""
     wanted = search.paging.limit + 1
     rows: list[tuple] = []
@@ -223,13 +227,21 @@ def page_rows(connection, search: EntityQuery, walk: bool) -> list[tuple]:
 
 def list_entities(db, query: Mapping[str, str]) -> json_text.Encoded:
     search = read_query(query)
+    limit = search.paging.limit
     with db.read() as connection:
         total = count(connection, search)
-        rows = page_rows(connection, search, walk_is_cheaper(connection, search, total))
-    limit = search.paging.limit
+        keys = page_keys(connection, search, walk_is_cheaper(connection, search, total))
+        items = page_json(connection, [seq for seq, _ in keys[:limit]])
     next_cursor = None
-    if len(rows) > limit:
-        seq, value, _ = rows[limit - 1]
+    if len(keys) > limit:
+        seq, value = keys[limit - 1]
         next_cursor = paging.encode_cursor([search.sort_by, search.order, value, seq])
-    items = [entity_json for _, _, entity_json in rows[:limit]]
     return paging.encoded_page(items, total, search.paging, next_cursor)
+
+
+def page_json(connection, seqs: list[int]) -> list[str]:
+    """The Entity objects of the page's rows as JSON text, in the page's order. Built once
+    the page is chosen: a plan that sorts the selected rows would otherwise have SQLite build
+    the object of every selected row (thousands for a common tag) before keeping 50."""
+    built = dict(connection.execute(PAGE_JSON, (json_text.dumps(seqs),)))
+    return [built[seq] for seq in seqs]
